@@ -1,0 +1,100 @@
+//! The command line, with clap's derive API.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Lots: case workflows for social services work with violence in close relationships.
+///
+/// Exit codes: 0 clean; 1 findings (errors, or warnings with --deny-warnings); 2 usage or IO
+/// error.
+#[derive(Debug, Parser)]
+#[command(name = "lots", version, about, long_about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Load and check catalog files; print every diagnostic, then a summary.
+    Check(CheckArgs),
+    /// Print a workflow's phase graph as Mermaid or Graphviz DOT.
+    Graph(GraphArgs),
+    /// Print or write the JSON Schemas of the file kinds.
+    Schema(SchemaArgs),
+}
+
+/// Where the catalog files are.
+#[derive(Debug, Args)]
+pub(crate) struct CatalogArgs {
+    /// Files or directories to load [default: workflows rules]
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+}
+
+impl CatalogArgs {
+    pub(crate) fn paths(&self) -> Vec<PathBuf> {
+        if self.paths.is_empty() {
+            vec![PathBuf::from("workflows"), PathBuf::from("rules")]
+        } else {
+            self.paths.clone()
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) catalog: CatalogArgs,
+    /// How diagnostics are printed.
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
+    pub(crate) error_format: ErrorFormat,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub(crate) deny_warnings: bool,
+}
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ErrorFormat {
+    /// Source excerpts with underlines (colour on a terminal).
+    Human,
+    /// One line per diagnostic, `file:line:column: severity[code]: message`, then help.
+    Plain,
+    /// A JSON document with every diagnostic and the summary.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GraphArgs {
+    /// The workflow's id.
+    pub(crate) workflow: String,
+    /// Show the graph with this unit's parameter values.
+    #[arg(long)]
+    pub(crate) unit: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub(crate) format: GraphFormat,
+    /// Files or directories to load [default: workflows rules]
+    #[arg(long = "path", value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GraphFormat {
+    /// Mermaid flowchart (renders in GitHub and many editors).
+    Mermaid,
+    /// Graphviz DOT (`dot -Tsvg`).
+    Dot,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SchemaArgs {
+    /// Write the schemas into this directory instead of printing them.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "schemas")]
+    pub(crate) write: Option<PathBuf>,
+    /// Exit 1 if the files in `schemas/` differ from the generated schemas.
+    #[arg(long, conflicts_with = "write")]
+    pub(crate) check: bool,
+}

@@ -1,0 +1,16 @@
+//! One thin module per subcommand.
+
+mod check;
+mod graph;
+mod schema;
+
+use crate::cli::{Cli, Command};
+use crate::exit::ExitStatus;
+
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Graph(args) => graph::run(&args),
+        Command::Schema(args) => schema::run(&args),
+    }
+}

@@ -1,0 +1,53 @@
+//! `lots graph`: a workflow's phase graph as Mermaid or DOT.
+
+use std::path::PathBuf;
+
+use lots::graph::{GraphFormat as Format, render};
+use lots::{Catalog, FsSource};
+
+use crate::cli::{GraphArgs, GraphFormat};
+use crate::exit::ExitStatus;
+use crate::report;
+
+pub(crate) fn run(args: &GraphArgs) -> anyhow::Result<ExitStatus> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("workflows"), PathBuf::from("rules")]
+    } else {
+        args.paths.clone()
+    };
+    let loaded = Catalog::load(&FsSource::new(paths))?;
+    let Some(catalog) = &loaded.catalog else {
+        eprintln!("the catalog has errors; run `lots check` to see them");
+        for d in loaded.diagnostics.iter() {
+            eprintln!("{}", report::plain(d));
+        }
+        return Ok(ExitStatus::Findings);
+    };
+    let Some(workflow) = catalog.workflow(&args.workflow) else {
+        let ids: Vec<&str> = catalog.workflows.iter().map(|w| w.id.as_ref()).collect();
+        anyhow::bail!(
+            "no workflow `{}`; workflows: {}",
+            args.workflow,
+            ids.join(", ")
+        );
+    };
+    let unit = match &args.unit {
+        Some(id) => {
+            let Some(unit) = catalog.unit(id) else {
+                let ids: Vec<&str> = catalog.units.iter().map(|u| u.id.as_ref()).collect();
+                anyhow::bail!("no unit `{id}`; units: {}", ids.join(", "));
+            };
+            if !unit.workflows.contains(&workflow.id) {
+                anyhow::bail!("unit `{id}` does not run workflow `{}`", workflow.id);
+            }
+            Some(unit)
+        }
+        None => None,
+    };
+    let format = match args.format {
+        GraphFormat::Mermaid => Format::Mermaid,
+        GraphFormat::Dot => Format::Dot,
+    };
+    print!("{}", render(workflow, unit, format));
+    Ok(ExitStatus::Ok)
+}

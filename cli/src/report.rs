@@ -1,0 +1,105 @@
+//! Printing diagnostics and the load summary: human (miette), plain lines, or JSON.
+
+use lots::{Diagnostic, Loaded, Severity};
+use miette::{GraphicalReportHandler, GraphicalTheme};
+use std::io::IsTerminal;
+
+use crate::cli::ErrorFormat;
+
+pub(crate) fn print(loaded: &Loaded, format: ErrorFormat) {
+    match format {
+        ErrorFormat::Human => {
+            let theme = if std::io::stdout().is_terminal() {
+                GraphicalTheme::unicode()
+            } else {
+                GraphicalTheme::unicode_nocolor()
+            };
+            let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+            for d in loaded.diagnostics.iter() {
+                let mut out = String::new();
+                if handler.render_report(&mut out, d).is_ok() {
+                    println!("{out}");
+                }
+            }
+            println!("{}", summary_line(loaded));
+        }
+        ErrorFormat::Plain => {
+            for d in loaded.diagnostics.iter() {
+                println!("{}", plain(d));
+            }
+            println!("{}", summary_line(loaded));
+        }
+        ErrorFormat::Json => {
+            let diagnostics: Vec<serde_json::Value> = loaded.diagnostics.iter().map(json).collect();
+            let s = &loaded.summary;
+            let doc = serde_json::json!({
+                "diagnostics": diagnostics,
+                "summary": {
+                    "files": s.files, "workflows": s.workflows, "phases": s.phases,
+                    "transitions": s.transitions, "instruments": s.instruments, "rules": s.rules,
+                    "indicators": s.indicators, "units": s.units,
+                    "legal_concepts": s.legal_concepts,
+                    "errors": loaded.diagnostics.n_errors(),
+                    "warnings": loaded.diagnostics.n_warnings(),
+                }
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+    }
+}
+
+fn severity(d: &Diagnostic) -> &'static str {
+    match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// `file:line:column: error[code]: message`, then `  help: ...`.
+pub(crate) fn plain(d: &Diagnostic) -> String {
+    let place = match d.location() {
+        Some((file, line, column)) => format!("{file}:{line}:{column}: "),
+        None => String::new(),
+    };
+    let mut out = format!("{place}{}[{}]: {}", severity(d), d.code.as_str(), d.message);
+    if let Some(help) = &d.help {
+        out.push_str(&format!("\n  help: {help}"));
+    }
+    out
+}
+
+fn json(d: &Diagnostic) -> serde_json::Value {
+    let (file, line, column) = match d.location() {
+        Some((f, l, c)) => (Some(f.to_owned()), Some(l), Some(c)),
+        None => (None, None, None),
+    };
+    serde_json::json!({
+        "code": d.code.as_str(),
+        "severity": severity(d),
+        "message": d.message,
+        "file": file,
+        "line": line,
+        "column": column,
+        "label": d.label,
+        "help": d.help,
+    })
+}
+
+fn summary_line(loaded: &Loaded) -> String {
+    let s = &loaded.summary;
+    format!(
+        "checked {} files: {} workflows, {} phases, {} transitions, {} instruments, {} rules, \
+         {} indicators, {} units, {} legal concepts; {} errors, {} warnings",
+        s.files,
+        s.workflows,
+        s.phases,
+        s.transitions,
+        s.instruments,
+        s.rules,
+        s.indicators,
+        s.units,
+        s.legal_concepts,
+        loaded.diagnostics.n_errors(),
+        loaded.diagnostics.n_warnings()
+    )
+}

@@ -1,0 +1,103 @@
+//! The catalog: every file loaded, checked and compiled into one immutable value.
+//!
+//! [`Catalog::load`] reads a [`Source`], parses each file, lowers it to the checked model and
+//! runs the cross-file checks. It collects *every* problem as a diagnostic; the catalog is only
+//! returned when there are no errors.
+
+pub(crate) mod lower;
+mod parse;
+pub mod source;
+
+use std::sync::Arc;
+
+pub use source::{FsSource, Input, MemorySource, Source, SourceError};
+
+use crate::diagnostics::Diagnostics;
+use crate::indicator::Indicator;
+use crate::instrument::Instrument;
+use crate::legal::Concept;
+use crate::rules::Rule;
+use crate::unit::Unit;
+use crate::workflow::Workflow;
+
+/// A checked, compiled, immutable set of workflows, instruments, rules, indicators, units and
+/// legal concepts. Share it behind an `Arc`.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// Workflows.
+    pub workflows: Vec<Arc<Workflow>>,
+    /// Instruments.
+    pub instruments: Vec<Instrument>,
+    /// Routing rules, in evaluation order (file order, then order in file).
+    pub rules: Vec<Rule>,
+    /// Indicators.
+    pub indicators: Vec<Indicator>,
+    /// Units.
+    pub units: Vec<Unit>,
+    /// Legal concepts.
+    pub legal: Vec<Concept>,
+    /// How many files were read.
+    pub n_files: usize,
+}
+
+/// The result of a load: the catalog when there were no errors, and every diagnostic.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The catalog, if it loaded with no errors.
+    pub catalog: Option<Catalog>,
+    /// Everything found, sorted by file and position.
+    pub diagnostics: Diagnostics,
+    /// Counts of what was read, even when there were errors.
+    pub summary: Summary,
+}
+
+/// Counts of what a load read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Files read.
+    pub files: usize,
+    /// Workflows.
+    pub workflows: usize,
+    /// Phases over all workflows.
+    pub phases: usize,
+    /// Transitions over all workflows (one per `from` phase).
+    pub transitions: usize,
+    /// Instruments.
+    pub instruments: usize,
+    /// Rules.
+    pub rules: usize,
+    /// Indicators.
+    pub indicators: usize,
+    /// Units.
+    pub units: usize,
+    /// Legal concepts.
+    pub legal_concepts: usize,
+}
+
+impl Catalog {
+    /// Loads, checks and compiles every file of a source.
+    pub fn load(source: &dyn Source) -> Result<Loaded, SourceError> {
+        let inputs = source.inputs()?;
+        Ok(lower::load(inputs))
+    }
+
+    /// A workflow by id.
+    pub fn workflow(&self, id: &str) -> Option<&Arc<Workflow>> {
+        self.workflows.iter().find(|w| w.id.as_ref() == id)
+    }
+
+    /// A unit by id.
+    pub fn unit(&self, id: &str) -> Option<&Unit> {
+        self.units.iter().find(|u| u.id.as_ref() == id)
+    }
+
+    /// An instrument by id.
+    pub fn instrument(&self, id: &str) -> Option<&Instrument> {
+        self.instruments.iter().find(|i| i.id.as_ref() == id)
+    }
+
+    /// A legal concept by id.
+    pub fn concept(&self, id: &str) -> Option<&Concept> {
+        self.legal.iter().find(|c| c.id.as_ref() == id)
+    }
+}

@@ -1,0 +1,458 @@
+//! Source inputs to a [`Catalog`]: parse every file, lower each kind in dependency order
+//! (legal, instruments, workflows, rules, units, indicators), then cross-file checks.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::parse::{Parsed, parse};
+use super::source::{Input, MAX_FILE_BYTES};
+use super::{Catalog, Loaded, Summary};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile, Span, suggest};
+use crate::syntax::{FactType, Spanned, WriteSource};
+use crate::{indicator, instrument, legal, rules, unit, workflow};
+
+/// What a lowering step needs: the file it is in and where to report.
+pub(crate) struct Ctx<'a> {
+    pub(crate) source: &'a SourceFile,
+    pub(crate) diags: &'a mut Diagnostics,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// Reports every id that appears twice in a list, pointing at the second.
+    pub(crate) fn check_unique<'s>(
+        &mut self,
+        what: &str,
+        ids: impl IntoIterator<Item = &'s Spanned<String>>,
+    ) {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for id in ids {
+            if let Some(first) = seen.get(id.value.as_str()) {
+                let d = Diagnostic::new(
+                    Code::DuplicateId,
+                    format!("{what} `{}` is defined twice", id.value),
+                )
+                .at(self.source, id.span)
+                .label("second definition")
+                .note(*first, "first defined here")
+                .help(format!("rename one of them; {what} ids must be unique"));
+                self.push(d);
+            } else {
+                seen.insert(&id.value, id.span);
+            }
+        }
+    }
+}
+
+/// Catalog-wide names that any file may cite.
+pub(crate) struct Known {
+    legal: Vec<Arc<str>>,
+    units: Vec<Arc<str>>,
+}
+
+impl Known {
+    pub(crate) fn check_legal(&self, ctx: &mut Ctx<'_>, id: &Spanned<String>) {
+        if !self.legal.iter().any(|l| l.as_ref() == id.value) {
+            ctx.push(
+                Diagnostic::new(
+                    Code::UnknownLegalConcept,
+                    format!("no legal concept `{}`", id.value),
+                )
+                .at(ctx.source, id.span)
+                .label("not defined in any LegalReference file")
+                .help(suggest(
+                    &id.value,
+                    "legal concepts",
+                    self.legal.iter().map(AsRef::as_ref),
+                )),
+            );
+        }
+    }
+
+    pub(crate) fn check_unit(&self, ctx: &mut Ctx<'_>, id: &Spanned<String>) {
+        if !self.units.iter().any(|u| u.as_ref() == id.value) {
+            ctx.push(
+                Diagnostic::new(Code::UnknownUnit, format!("no unit `{}`", id.value))
+                    .at(ctx.source, id.span)
+                    .label("unknown unit")
+                    .help(suggest(
+                        &id.value,
+                        "units",
+                        self.units.iter().map(AsRef::as_ref),
+                    )),
+            );
+        }
+    }
+}
+
+pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
+    let mut diags = Diagnostics::default();
+    let n_files = inputs.len();
+    let mut files: Vec<(SourceFile, Parsed)> = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Text(source) => {
+                if let Some(parsed) = parse(&source, &mut diags) {
+                    files.push((source, parsed));
+                }
+            }
+            Input::TooLarge { name, size } => diags.push(
+                Diagnostic::new(
+                    Code::FileTooLarge,
+                    format!(
+                        "`{name}` is {size} bytes; catalog files may be at most {MAX_FILE_BYTES}"
+                    ),
+                )
+                .help("split the file, or check that it is the file you meant"),
+            ),
+            Input::NotUtf8 { name } => diags.push(
+                Diagnostic::new(Code::NotUtf8, format!("`{name}` is not UTF-8 text"))
+                    .help("save the file as UTF-8"),
+            ),
+        }
+    }
+
+    // Legal concepts and unit ids first: every other kind may cite them.
+    let mut concepts = Vec::new();
+    let mut unit_ids = Vec::new();
+    for (source, parsed) in &files {
+        let mut ctx = Ctx {
+            source,
+            diags: &mut diags,
+        };
+        match parsed {
+            Parsed::Legal(f) => {
+                concepts.extend(legal::lower(&mut ctx, f).into_iter().map(|c| (source, c)))
+            }
+            Parsed::Unit(f) => unit_ids.push(&f.id),
+            _ => {}
+        }
+    }
+    check_unique_across(
+        &mut diags,
+        "legal concept",
+        concepts.iter().map(|(s, c)| (*s, c.id.as_ref())),
+        &files,
+    );
+    let known = Known {
+        legal: concepts.iter().map(|(_, c)| c.id.clone()).collect(),
+        units: unit_ids
+            .iter()
+            .map(|u| Arc::from(u.value.as_str()))
+            .collect(),
+    };
+    let ids_of =
+        |pick: fn(&Parsed) -> Option<&Spanned<String>>| -> Vec<(&SourceFile, &Spanned<String>)> {
+            files
+                .iter()
+                .filter_map(|(s, p)| pick(p).map(|id| (s, id)))
+                .collect()
+        };
+    for (what, ids) in [
+        (
+            "workflow",
+            ids_of(|p| {
+                if let Parsed::Workflow(f) = p {
+                    Some(&f.id)
+                } else {
+                    None
+                }
+            }),
+        ),
+        (
+            "instrument",
+            ids_of(|p| {
+                if let Parsed::Instrument(f) = p {
+                    Some(&f.id)
+                } else {
+                    None
+                }
+            }),
+        ),
+        (
+            "rule set",
+            ids_of(|p| {
+                if let Parsed::Rules(f) = p {
+                    Some(&f.id)
+                } else {
+                    None
+                }
+            }),
+        ),
+        (
+            "indicator",
+            ids_of(|p| {
+                if let Parsed::Indicator(f) = p {
+                    Some(&f.id)
+                } else {
+                    None
+                }
+            }),
+        ),
+        (
+            "unit",
+            ids_of(|p| {
+                if let Parsed::Unit(f) = p {
+                    Some(&f.id)
+                } else {
+                    None
+                }
+            }),
+        ),
+        (
+            "legal reference file",
+            ids_of(|p| {
+                if let Parsed::Legal(f) = p {
+                    Some(&f.id)
+                } else {
+                    None
+                }
+            }),
+        ),
+    ] {
+        check_unique_files(&mut diags, what, &ids);
+    }
+
+    let mut instruments = Vec::new();
+    for (source, parsed) in &files {
+        if let Parsed::Instrument(f) = parsed {
+            instruments.push(instrument::lower(
+                &mut Ctx {
+                    source,
+                    diags: &mut diags,
+                },
+                f,
+            ));
+        }
+    }
+    let mut workflows = Vec::new();
+    for (source, parsed) in &files {
+        if let Parsed::Workflow(f) = parsed {
+            let mut ctx = Ctx {
+                source,
+                diags: &mut diags,
+            };
+            if let Some(wf) = workflow::lower_workflow(&mut ctx, f, &instruments, &known) {
+                workflows.push(wf);
+            }
+        }
+    }
+    check_instrument_writes(&mut diags, &instruments, &workflows);
+    let mut all_rules = Vec::new();
+    for (source, parsed) in &files {
+        if let Parsed::Rules(f) = parsed {
+            let mut ctx = Ctx {
+                source,
+                diags: &mut diags,
+            };
+            all_rules.extend(rules::lower(&mut ctx, f, &workflows, &instruments, &known));
+        }
+    }
+    check_unique_across(
+        &mut diags,
+        "rule",
+        all_rules.iter().map(|r| (&r.source, r.id.as_ref())),
+        &files,
+    );
+    let mut units = Vec::new();
+    let mut indicators = Vec::new();
+    for (source, parsed) in &files {
+        let mut ctx = Ctx {
+            source,
+            diags: &mut diags,
+        };
+        match parsed {
+            Parsed::Unit(f) => units.push(unit::lower(&mut ctx, f, &workflows, &all_rules)),
+            Parsed::Indicator(f) => {
+                indicators.extend(indicator::lower(&mut ctx, f, &workflows, &instruments));
+            }
+            _ => {}
+        }
+    }
+
+    let summary = Summary {
+        files: n_files,
+        workflows: workflows.len(),
+        phases: workflows.iter().map(|w| w.phases.len()).sum(),
+        transitions: workflows.iter().map(|w| w.transitions.len()).sum(),
+        instruments: instruments.len(),
+        rules: all_rules.len(),
+        indicators: indicators.len(),
+        units: units.len(),
+        legal_concepts: concepts.len(),
+    };
+    diags.sort();
+    let catalog = (!diags.has_errors()).then(|| Catalog {
+        workflows: workflows.into_iter().map(Arc::new).collect(),
+        instruments,
+        rules: all_rules,
+        indicators,
+        units,
+        legal: concepts.into_iter().map(|(_, c)| c).collect(),
+        n_files,
+    });
+    Loaded {
+        catalog,
+        diagnostics: diags,
+        summary,
+    }
+}
+
+/// Two files of one kind with the same id: reported at the second, noting the first file.
+fn check_unique_files(
+    diags: &mut Diagnostics,
+    what: &str,
+    ids: &[(&SourceFile, &Spanned<String>)],
+) {
+    for (i, (source, id)) in ids.iter().enumerate() {
+        if let Some((first, _)) = ids.iter().take(i).find(|(_, x)| x.value == id.value) {
+            diags.push(
+                Diagnostic::new(
+                    Code::DuplicateId,
+                    format!("{what} `{}` is defined twice", id.value),
+                )
+                .at(source, id.span)
+                .label("second definition")
+                .help(format!(
+                    "`{}` also defines it; {what} ids must be unique",
+                    first.name()
+                )),
+            );
+        }
+    }
+}
+
+/// Ids that must be unique across files (rules, legal concepts), found after lowering.
+fn check_unique_across<'a>(
+    diags: &mut Diagnostics,
+    what: &str,
+    ids: impl Iterator<Item = (&'a SourceFile, &'a str)>,
+    files: &[(SourceFile, Parsed)],
+) {
+    let _ = files;
+    let mut seen: HashMap<&str, &SourceFile> = HashMap::new();
+    for (source, id) in ids {
+        match seen.get(id) {
+            Some(first) if *first != source => diags.push(
+                Diagnostic::new(
+                    Code::DuplicateId,
+                    format!("{what} `{id}` is defined in two files"),
+                )
+                .at(source, span_of(source, id))
+                .label("second definition")
+                .help(format!(
+                    "`{}` also defines it; {what} ids must be unique",
+                    first.name()
+                )),
+            ),
+            Some(_) => {}
+            None => {
+                seen.insert(id, source);
+            }
+        }
+    }
+}
+
+/// The first `id: <id>` in a file, for cross-file duplicates found after lowering.
+fn span_of(source: &SourceFile, id: &str) -> Span {
+    let needle = format!("id: {id}");
+    source
+        .text()
+        .find(&needle)
+        .map_or_else(Span::default, |i| Span::new(i + 4, id.len()))
+}
+
+/// The facts an instrument writes must exist, with a compatible type, in every workflow that
+/// requires the instrument.
+fn check_instrument_writes(
+    diags: &mut Diagnostics,
+    instruments: &[instrument::Instrument],
+    workflows: &[workflow::Workflow],
+) {
+    for wf in workflows {
+        let used: Vec<&str> = wf
+            .phases
+            .iter()
+            .flat_map(|p| p.required.iter().map(AsRef::as_ref))
+            .collect();
+        for inst in instruments.iter().filter(|i| used.contains(&i.id.as_ref())) {
+            for w in &inst.writes {
+                let mut ctx = Ctx {
+                    source: &w.source,
+                    diags,
+                };
+                let Some((_, fact)) = wf.fact(&w.fact) else {
+                    ctx.push(
+                        Diagnostic::new(
+                            Code::UnknownFact,
+                            format!(
+                                "instrument `{}` writes `{}`, which workflow `{}` does not declare",
+                                inst.id, w.fact, wf.id
+                            ),
+                        )
+                        .at(&w.source, w.span)
+                        .label("unknown fact in that workflow")
+                        .help(suggest(
+                            &w.fact,
+                            "facts",
+                            wf.facts.iter().map(|f| f.id.as_ref()),
+                        )),
+                    );
+                    continue;
+                };
+                let needed: Vec<&str> = match w.from {
+                    WriteSource::Band => inst.band_ids().collect(),
+                    WriteSource::ClientSelfRating => {
+                        inst.client_self_rating.iter().map(AsRef::as_ref).collect()
+                    }
+                    WriteSource::ProfessionalJudgement => inst
+                        .professional_judgement
+                        .iter()
+                        .map(AsRef::as_ref)
+                        .collect(),
+                    WriteSource::Score | WriteSource::Completed => Vec::new(),
+                };
+                let ok = match w.from {
+                    WriteSource::Score => matches!(fact.ty, FactType::Decimal | FactType::Integer),
+                    WriteSource::Completed => fact.ty == FactType::Bool,
+                    _ => {
+                        fact.ty == FactType::Text
+                            || (fact.ty == FactType::Enum
+                                && needed
+                                    .iter()
+                                    .all(|n| fact.values.iter().any(|v| v.as_ref() == *n)))
+                    }
+                };
+                if !ok {
+                    let missing: Vec<String> = needed
+                        .iter()
+                        .filter(|n| !fact.values.iter().any(|v| v.as_ref() == **n))
+                        .map(|n| format!("`{n}`"))
+                        .collect();
+                    ctx.push(
+                        Diagnostic::new(
+                            Code::IncompatibleWrite,
+                            format!(
+                                "instrument `{}` writes into `{}` of workflow `{}`, which is a {} fact",
+                                inst.id,
+                                w.fact,
+                                wf.id,
+                                crate::condition::lower::type_name(fact.ty)
+                            ),
+                        )
+                        .at(&w.source, w.span)
+                        .label("the fact cannot hold what is written")
+                        .help(if missing.is_empty() {
+                            "declare the fact with a matching type".to_owned()
+                        } else {
+                            format!("add {} to the fact's `values`", missing.join(", "))
+                        }),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! Compiled conditions: trees over fact *slots*, with a span and a stable path per node.
+//!
+//! A condition is resolved against one workflow at load: every fact name becomes a slot index,
+//! every phase an index, every enum value its position in the fact's list. Evaluation reads
+//! values through [`Env`] by index; it never looks a name up in a map. Each node keeps its
+//! source span and a stable path (`when/all/1/not`) for explanations and coverage.
+
+pub(crate) mod lower;
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::diagnostics::Span;
+use crate::syntax::{CompareOp, CountKind, DayCount, DeadlineState, SinceEvent};
+use crate::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
+
+/// A value of a fact.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A boolean.
+    Bool(bool),
+    /// A whole number.
+    Integer(i64),
+    /// A decimal number.
+    Decimal(f64),
+    /// A date.
+    Date(jiff::civil::Date),
+    /// An enum value, by its position in the fact's list of values.
+    Enum(u16),
+    /// Free text.
+    Text(Arc<str>),
+}
+
+impl Value {
+    /// Orders two values of the same numeric or date type.
+    pub fn partial_cmp_value(&self, other: &Value) -> Option<std::cmp::Ordering> {
+        match (self, other) {
+            (Value::Integer(a), Value::Integer(b)) => Some(a.cmp(b)),
+            (Value::Decimal(a), Value::Decimal(b)) => a.partial_cmp(b),
+            (Value::Integer(a), Value::Decimal(b)) => (*a as f64).partial_cmp(b),
+            (Value::Decimal(a), Value::Integer(b)) => a.partial_cmp(&(*b as f64)),
+            (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+}
+
+/// A number written in a condition or a range: literal, or a parameter a unit may override.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Amount {
+    /// A literal.
+    Value(u32),
+    /// A workflow parameter, by index and id.
+    Param(ParamIdx, Arc<str>),
+}
+
+/// What a condition reads from a case. The runtime implements it over case state.
+pub trait Env {
+    /// A fact's value, if recorded.
+    fn fact(&self, slot: FactSlot) -> Option<&Value>;
+    /// The current phase.
+    fn phase(&self) -> PhaseIdx;
+    /// Whether the instrument has been completed.
+    fn completed(&self, instrument: &str) -> bool;
+    /// The band of the instrument's latest result.
+    fn band(&self, instrument: &str) -> Option<&str>;
+    /// The instrument's latest total score.
+    fn score(&self, instrument: &str) -> Option<f64>;
+    /// Sessions held, no-shows or cancellations, in one phase or the whole case.
+    fn count(&self, of: CountKind, phase: Option<PhaseIdx>) -> u32;
+    /// Days since an event, counted as asked; `None` if the event has not happened.
+    fn elapsed_days(&self, since: SinceEvent, count: DayCount) -> Option<i64>;
+    /// A deadline's state.
+    fn deadline(&self, deadline: DeadlineIdx) -> DeadlineState;
+    /// A parameter's value in the case's effective configuration.
+    fn parameter(&self, param: ParamIdx) -> u32;
+}
+
+/// A compiled condition.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    /// The root node.
+    pub root: Node,
+}
+
+/// One node of a compiled condition.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Stable path from the condition's owner, e.g. `rules/orosanmalan_barn/when/all/0`.
+    pub path: Arc<str>,
+    /// Where the node was written.
+    pub span: Span,
+    /// What it tests.
+    pub test: Test,
+}
+
+/// What a node tests.
+#[derive(Debug, Clone)]
+pub enum Test {
+    /// Every child holds.
+    All(Vec<Node>),
+    /// At least one child holds.
+    Any(Vec<Node>),
+    /// The child does not hold.
+    Not(Box<Node>),
+    /// The fact equals the value.
+    Equals {
+        /// The fact.
+        fact: FactRef,
+        /// The value.
+        value: Value,
+    },
+    /// The fact has one of the values.
+    In {
+        /// The fact.
+        fact: FactRef,
+        /// The values.
+        values: Vec<Value>,
+    },
+    /// Ordered comparison of the fact with a value.
+    Compare {
+        /// The fact.
+        fact: FactRef,
+        /// The comparison.
+        op: CompareOp,
+        /// The value.
+        value: Value,
+    },
+    /// The fact has a value.
+    IsSet(FactRef),
+    /// The case is in one of these phases.
+    Phase(Vec<PhaseRef>),
+    /// The instrument has been completed.
+    Completed(Arc<str>),
+    /// The instrument's latest band is one of these.
+    Band {
+        /// The instrument.
+        instrument: Arc<str>,
+        /// Band ids.
+        bands: Vec<Arc<str>>,
+    },
+    /// The instrument's latest score compared with a number.
+    Score {
+        /// The instrument.
+        instrument: Arc<str>,
+        /// The comparison.
+        op: CompareOp,
+        /// The number.
+        value: f64,
+    },
+    /// A count compared with a number.
+    Count {
+        /// What is counted.
+        of: CountKind,
+        /// In one phase only.
+        phase: Option<PhaseRef>,
+        /// The comparison.
+        op: CompareOp,
+        /// The number.
+        value: Amount,
+    },
+    /// Days since an event compared with a number.
+    Elapsed {
+        /// The event.
+        since: SinceEvent,
+        /// The comparison.
+        op: CompareOp,
+        /// The number of days.
+        days: Amount,
+        /// How days are counted.
+        count: DayCount,
+    },
+    /// A deadline is in a state.
+    Deadline {
+        /// The deadline.
+        deadline: DeadlineIdx,
+        /// Its id, for display.
+        id: Arc<str>,
+        /// The state.
+        state: DeadlineState,
+    },
+    /// A rhai expression (run by a later version; evaluates to false here).
+    Script(Arc<str>),
+}
+
+/// A resolved fact: its slot and, for display, its name and enum values.
+#[derive(Debug, Clone)]
+pub struct FactRef {
+    /// The slot.
+    pub slot: FactSlot,
+    /// The fact's id.
+    pub name: Arc<str>,
+    /// For enum facts: the values, indexed by `Value::Enum`.
+    pub values: Arc<[Arc<str>]>,
+}
+
+/// A resolved phase.
+#[derive(Debug, Clone)]
+pub struct PhaseRef {
+    /// The phase's index.
+    pub idx: PhaseIdx,
+    /// Its id, for display.
+    pub id: Arc<str>,
+}
+
+impl Condition {
+    /// Evaluates the condition against a case.
+    pub fn evaluate(&self, env: &dyn Env) -> bool {
+        self.root.evaluate(env)
+    }
+}
+
+impl Node {
+    /// Evaluates the node against a case.
+    pub fn evaluate(&self, env: &dyn Env) -> bool {
+        let amount = |a: &Amount| match a {
+            Amount::Value(v) => *v,
+            Amount::Param(p, _) => env.parameter(*p),
+        };
+        match &self.test {
+            Test::All(children) => children.iter().all(|c| c.evaluate(env)),
+            Test::Any(children) => children.iter().any(|c| c.evaluate(env)),
+            Test::Not(child) => !child.evaluate(env),
+            Test::Equals { fact, value } => env.fact(fact.slot) == Some(value),
+            Test::In { fact, values } => env.fact(fact.slot).is_some_and(|v| values.contains(v)),
+            Test::Compare { fact, op, value } => env
+                .fact(fact.slot)
+                .and_then(|v| v.partial_cmp_value(value))
+                .is_some_and(|o| op.holds(o)),
+            Test::IsSet(fact) => env.fact(fact.slot).is_some(),
+            Test::Phase(phases) => {
+                let current = env.phase();
+                phases.iter().any(|p| p.idx == current)
+            }
+            Test::Completed(instrument) => env.completed(instrument),
+            Test::Band { instrument, bands } => env
+                .band(instrument)
+                .is_some_and(|b| bands.iter().any(|x| x.as_ref() == b)),
+            Test::Score {
+                instrument,
+                op,
+                value,
+            } => env
+                .score(instrument)
+                .and_then(|s| s.partial_cmp(value))
+                .is_some_and(|o| op.holds(o)),
+            Test::Count {
+                of,
+                phase,
+                op,
+                value,
+            } => {
+                let n = env.count(*of, phase.as_ref().map(|p| p.idx));
+                op.holds(n.cmp(&amount(value)))
+            }
+            Test::Elapsed {
+                since,
+                op,
+                days,
+                count,
+            } => env
+                .elapsed_days(*since, *count)
+                .is_some_and(|d| op.holds(d.cmp(&i64::from(amount(days))))),
+            Test::Deadline {
+                deadline, state, ..
+            } => env.deadline(*deadline) == *state,
+            Test::Script(_) => false,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Bool(b) => write!(f, "{}", if *b { "yes" } else { "no" }),
+            Value::Integer(i) => write!(f, "{i}"),
+            Value::Decimal(d) => write!(f, "{d}"),
+            Value::Date(d) => write!(f, "{d}"),
+            Value::Enum(i) => write!(f, "#{i}"),
+            Value::Text(t) => write!(f, "{t}"),
+        }
+    }
+}
+
+impl FactRef {
+    fn show(&self, value: &Value) -> String {
+        match value {
+            Value::Enum(i) => self
+                .values
+                .get(usize::from(*i))
+                .map_or_else(|| format!("#{i}"), |v| v.to_string()),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Amount::Value(v) => write!(f, "{v}"),
+            Amount::Param(_, id) => write!(f, "{id}"),
+        }
+    }
+}
+
+/// The condition in words, as shown on graph edges: `all of (a = yes, b in {x, y})`.
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |children: &[Node], sep: &str| {
+            children
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        match &self.test {
+            Test::All(c) => write!(f, "({})", list(c, " and ")),
+            Test::Any(c) => write!(f, "({})", list(c, " or ")),
+            Test::Not(c) => write!(f, "not {c}"),
+            Test::Equals { fact, value } => write!(f, "{} = {}", fact.name, fact.show(value)),
+            Test::In { fact, values } => {
+                let vs: Vec<String> = values.iter().map(|v| fact.show(v)).collect();
+                write!(f, "{} in {{{}}}", fact.name, vs.join(", "))
+            }
+            Test::Compare { fact, op, value } => {
+                write!(f, "{} {} {}", fact.name, op.as_str(), fact.show(value))
+            }
+            Test::IsSet(fact) => write!(f, "{} recorded", fact.name),
+            Test::Phase(ps) => {
+                let ids: Vec<&str> = ps.iter().map(|p| p.id.as_ref()).collect();
+                write!(f, "phase is {}", ids.join(" or "))
+            }
+            Test::Completed(i) => write!(f, "{i} completed"),
+            Test::Band { instrument, bands } => {
+                let bs: Vec<&str> = bands.iter().map(AsRef::as_ref).collect();
+                write!(f, "{instrument} band {}", bs.join(" or "))
+            }
+            Test::Score {
+                instrument,
+                op,
+                value,
+            } => {
+                write!(f, "{instrument} score {} {value}", op.as_str())
+            }
+            Test::Count {
+                of,
+                phase,
+                op,
+                value,
+            } => {
+                let what = match of {
+                    CountKind::SessionsHeld => "sessions held",
+                    CountKind::NoShows => "no-shows",
+                    CountKind::CancelledByClient => "cancellations by client",
+                    CountKind::CancelledByUnit => "cancellations by unit",
+                };
+                match phase {
+                    Some(p) => write!(f, "{what} in {} {} {value}", p.id, op.as_str()),
+                    None => write!(f, "{what} {} {value}", op.as_str()),
+                }
+            }
+            Test::Elapsed {
+                since,
+                op,
+                days,
+                count,
+            } => {
+                let since = match since {
+                    SinceEvent::CaseOpened => "case opened",
+                    SinceEvent::PhaseEntered => "phase entered",
+                    SinceEvent::LastSession => "last session",
+                    SinceEvent::LastEvent => "last event",
+                };
+                let unit = match count {
+                    DayCount::CalendarDays => "days",
+                    DayCount::WorkingDays => "working days",
+                };
+                write!(f, "{unit} since {since} {} {days}", op.as_str())
+            }
+            Test::Deadline { id, state, .. } => {
+                let state = match state {
+                    DeadlineState::Running => "running",
+                    DeadlineState::DueSoon => "due soon",
+                    DeadlineState::Overdue => "overdue",
+                    DeadlineState::Met => "met",
+                    DeadlineState::NotStarted => "not started",
+                };
+                write!(f, "deadline {id} {state}")
+            }
+            Test::Script(s) => write!(f, "script `{s}`"),
+        }
+    }
+}

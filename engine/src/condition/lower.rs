@@ -1,0 +1,461 @@
+//! Syntax conditions to compiled conditions, resolved against one workflow's scope.
+
+use std::sync::Arc;
+
+use super::{Amount, Condition, FactRef, Node, PhaseRef, Test, Value};
+use crate::catalog::lower::Ctx;
+use crate::diagnostics::{Code, Diagnostic, suggest};
+use crate::instrument::Instrument;
+use crate::syntax::{self, FactType, Literal, Spanned};
+use crate::workflow::{Fact, Workflow};
+
+/// What a condition may name: one workflow's facts, phases, deadlines and parameters, and the
+/// catalog's instruments.
+pub(crate) struct Scope<'a> {
+    pub(crate) workflow: &'a Workflow,
+    pub(crate) instruments: &'a [Instrument],
+}
+
+/// Compiles a condition; `None` when any part of it has an error (all errors are reported).
+pub(crate) fn lower(
+    ctx: &mut Ctx<'_>,
+    scope: &Scope<'_>,
+    path: &str,
+    cond: &Spanned<syntax::Condition>,
+) -> Option<Condition> {
+    lower_node(ctx, scope, path, cond).map(|root| Condition { root })
+}
+
+fn lower_node(
+    ctx: &mut Ctx<'_>,
+    scope: &Scope<'_>,
+    path: &str,
+    cond: &Spanned<syntax::Condition>,
+) -> Option<Node> {
+    use syntax::Condition as C;
+    let node = |test| {
+        Some(Node {
+            path: path.into(),
+            span: cond.span,
+            test,
+        })
+    };
+    match &cond.value {
+        C::All(children) | C::Any(children) => {
+            let is_all = matches!(cond.value, C::All(_));
+            let word = if is_all { "all" } else { "any" };
+            if children.is_empty() {
+                ctx.push(
+                    Diagnostic::new(Code::EmptyGroup, format!("`{word}` with no conditions"))
+                        .at(ctx.source, cond.span)
+                        .label("empty")
+                        .help("list at least one condition, or remove the group"),
+                );
+                return None;
+            }
+            let lowered: Vec<Option<Node>> = children
+                .iter()
+                .enumerate()
+                .map(|(i, c)| lower_node(ctx, scope, &format!("{path}/{word}/{i}"), c))
+                .collect();
+            let lowered: Option<Vec<Node>> = lowered.into_iter().collect();
+            let lowered = lowered?;
+            node(if is_all {
+                Test::All(lowered)
+            } else {
+                Test::Any(lowered)
+            })
+        }
+        C::Not(child) => {
+            let child = lower_node(ctx, scope, &format!("{path}/not"), child)?;
+            node(Test::Not(Box::new(child)))
+        }
+        C::Equals(t) => {
+            let (fact, decl) = fact(ctx, scope, &t.fact)?;
+            let value = literal(ctx, decl, &t.value)?;
+            node(Test::Equals { fact, value })
+        }
+        C::In(t) => {
+            let (fact, decl) = fact(ctx, scope, &t.fact)?;
+            if t.values.is_empty() {
+                ctx.push(
+                    Diagnostic::new(Code::EmptyGroup, "`in` with no values")
+                        .at(ctx.source, t.fact.span)
+                        .label("no values listed")
+                        .help("list at least one value under `values`"),
+                );
+                return None;
+            }
+            let values: Option<Vec<Value>> = t
+                .values
+                .iter()
+                .map(|v| literal(ctx, decl, v))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect();
+            node(Test::In {
+                fact,
+                values: values?,
+            })
+        }
+        C::Compare(t) => {
+            let (fact, decl) = fact(ctx, scope, &t.fact)?;
+            let ordered = matches!(
+                decl.ty,
+                FactType::Integer | FactType::Decimal | FactType::Date
+            );
+            let equality = matches!(t.op.value, syntax::CompareOp::Eq | syntax::CompareOp::Ne);
+            if !ordered && !equality {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::OrderedOnUnordered,
+                        format!(
+                            "`{}` cannot be compared with `{}`: it is a {} fact",
+                            t.fact.value,
+                            t.op.value.as_str(),
+                            type_name(decl.ty)
+                        ),
+                    )
+                    .at(ctx.source, t.op.span)
+                    .label("needs a number or a date")
+                    .help("use `equals` or `in` for this fact"),
+                );
+                return None;
+            }
+            let value = literal(ctx, decl, &t.value)?;
+            node(Test::Compare {
+                fact,
+                op: t.op.value,
+                value,
+            })
+        }
+        C::IsSet(name) => {
+            let (fact, _) = fact(ctx, scope, name)?;
+            node(Test::IsSet(fact))
+        }
+        C::Phase(id) => node(Test::Phase(vec![phase(ctx, scope, id)?])),
+        C::PhaseIn(ids) => {
+            let phases: Option<Vec<PhaseRef>> = ids
+                .iter()
+                .map(|id| phase(ctx, scope, id))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect();
+            node(Test::Phase(phases?))
+        }
+        C::Completed(id) => node(Test::Completed(instrument(ctx, scope, id)?.id.clone())),
+        C::Band(t) => {
+            let inst = instrument(ctx, scope, &t.instrument)?;
+            let mut ok = true;
+            for band in &t.bands {
+                if !inst.band_ids().any(|b| b == band.value) {
+                    ok = false;
+                    ctx.push(
+                        Diagnostic::new(
+                            Code::UnknownBand,
+                            format!("instrument `{}` has no band `{}`", inst.id, band.value),
+                        )
+                        .at(ctx.source, band.span)
+                        .label("unknown band")
+                        .help(suggest(
+                            &band.value,
+                            "bands",
+                            inst.band_ids(),
+                        )),
+                    );
+                }
+            }
+            if !ok {
+                return None;
+            }
+            let bands = t
+                .bands
+                .iter()
+                .map(|b| Arc::from(b.value.as_str()))
+                .collect();
+            node(Test::Band {
+                instrument: inst.id.clone(),
+                bands,
+            })
+        }
+        C::Score(t) => {
+            let inst = instrument(ctx, scope, &t.instrument)?;
+            node(Test::Score {
+                instrument: inst.id.clone(),
+                op: t.op.value,
+                value: t.value,
+            })
+        }
+        C::Count(t) => {
+            let phase = match &t.phase {
+                Some(p) => Some(phase(ctx, scope, p)?),
+                None => None,
+            };
+            let value = amount(ctx, scope, &t.value)?;
+            node(Test::Count {
+                of: t.of,
+                phase,
+                op: t.op.value,
+                value,
+            })
+        }
+        C::Elapsed(t) => {
+            let days = amount(ctx, scope, &t.days)?;
+            node(Test::Elapsed {
+                since: t.since,
+                op: t.op.value,
+                days,
+                count: t.count,
+            })
+        }
+        C::Deadline(t) => {
+            let idx = deadline(ctx, scope, &t.id)?;
+            node(Test::Deadline {
+                deadline: idx,
+                id: t.id.value.as_str().into(),
+                state: t.state,
+            })
+        }
+        C::Script(src) => {
+            ctx.push(
+                Diagnostic::new(
+                    Code::ScriptNotYetRun,
+                    "`script` conditions are parsed but not run by this version",
+                )
+                .at(ctx.source, src.span)
+                .label("counts as false")
+                .help("write the condition as a declarative tree until unit scripts are supported"),
+            );
+            node(Test::Script(src.value.as_str().into()))
+        }
+    }
+}
+
+fn fact<'w>(
+    ctx: &mut Ctx<'_>,
+    scope: &Scope<'w>,
+    name: &Spanned<String>,
+) -> Option<(FactRef, &'w Fact)> {
+    let wf = scope.workflow;
+    match wf.fact(&name.value) {
+        Some((slot, decl)) => Some((
+            FactRef {
+                slot,
+                name: decl.id.clone(),
+                values: decl.values.clone(),
+            },
+            decl,
+        )),
+        None => {
+            ctx.push(
+                Diagnostic::new(
+                    Code::UnknownFact,
+                    format!("workflow `{}` has no fact `{}`", wf.id, name.value),
+                )
+                .at(ctx.source, name.span)
+                .label("unknown fact")
+                .help(suggest(
+                    &name.value,
+                    "facts",
+                    wf.facts.iter().map(|f| f.id.as_ref()),
+                )),
+            );
+            None
+        }
+    }
+}
+
+pub(crate) fn phase(
+    ctx: &mut Ctx<'_>,
+    scope: &Scope<'_>,
+    id: &Spanned<String>,
+) -> Option<PhaseRef> {
+    let wf = scope.workflow;
+    match wf.phase_idx(&id.value) {
+        Some(idx) => Some(PhaseRef {
+            idx,
+            id: id.value.as_str().into(),
+        }),
+        None => {
+            ctx.push(
+                Diagnostic::new(
+                    Code::UnknownPhase,
+                    format!("workflow `{}` has no phase `{}`", wf.id, id.value),
+                )
+                .at(ctx.source, id.span)
+                .label("unknown phase: this can never hold")
+                .help(suggest(
+                    &id.value,
+                    "phases",
+                    wf.phases.iter().map(|p| p.id.as_ref()),
+                )),
+            );
+            None
+        }
+    }
+}
+
+fn instrument<'i>(
+    ctx: &mut Ctx<'_>,
+    scope: &Scope<'i>,
+    id: &Spanned<String>,
+) -> Option<&'i Instrument> {
+    let found = scope.instruments.iter().find(|i| i.id.as_ref() == id.value);
+    if found.is_none() {
+        ctx.push(
+            Diagnostic::new(
+                Code::UnknownInstrument,
+                format!("no instrument `{}`", id.value),
+            )
+            .at(ctx.source, id.span)
+            .label("unknown instrument")
+            .help(suggest(
+                &id.value,
+                "instruments",
+                scope.instruments.iter().map(|i| i.id.as_ref()),
+            )),
+        );
+    }
+    found
+}
+
+fn deadline(
+    ctx: &mut Ctx<'_>,
+    scope: &Scope<'_>,
+    id: &Spanned<String>,
+) -> Option<crate::workflow::DeadlineIdx> {
+    let wf = scope.workflow;
+    let found = wf.deadline_idx(&id.value);
+    if found.is_none() {
+        ctx.push(
+            Diagnostic::new(
+                Code::UnknownDeadline,
+                format!("workflow `{}` has no deadline `{}`", wf.id, id.value),
+            )
+            .at(ctx.source, id.span)
+            .label("unknown deadline")
+            .help(suggest(
+                &id.value,
+                "deadlines",
+                wf.deadlines.iter().map(|d| d.id.as_ref()),
+            )),
+        );
+    }
+    found
+}
+
+/// Resolves a number or `{param: name}` against the workflow's parameters.
+pub(crate) fn amount(
+    ctx: &mut Ctx<'_>,
+    scope: &Scope<'_>,
+    value: &Spanned<syntax::Amount>,
+) -> Option<Amount> {
+    match &value.value {
+        syntax::Amount::Value(v) => Some(Amount::Value(*v)),
+        syntax::Amount::Parameter { param } => {
+            let wf = scope.workflow;
+            match wf.param_idx(param) {
+                Some(idx) => Some(Amount::Param(idx, param.as_str().into())),
+                None => {
+                    ctx.push(
+                        Diagnostic::new(
+                            Code::UnknownParameter,
+                            format!("workflow `{}` has no parameter `{param}`", wf.id),
+                        )
+                        .at(ctx.source, value.span)
+                        .label("unknown parameter")
+                        .help(suggest(
+                            param,
+                            "parameters",
+                            wf.parameters.iter().map(|p| p.id.as_ref()),
+                        )),
+                    );
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// Checks a literal against a fact's type and converts it.
+pub(crate) fn literal(ctx: &mut Ctx<'_>, decl: &Fact, lit: &Spanned<Literal>) -> Option<Value> {
+    let res = match (decl.ty, &lit.value) {
+        (FactType::Bool, Literal::Bool(b)) => Ok(Value::Bool(*b)),
+        (FactType::Integer, Literal::Integer(i)) => Ok(Value::Integer(*i)),
+        (FactType::Decimal, Literal::Integer(i)) => Ok(Value::Decimal(*i as f64)),
+        (FactType::Decimal, Literal::Decimal(d)) => Ok(Value::Decimal(*d)),
+        (FactType::Text, Literal::Text(t)) => Ok(Value::Text(t.as_str().into())),
+        (FactType::Date, Literal::Text(t)) => match t.parse::<jiff::civil::Date>() {
+            Ok(d) => Ok(Value::Date(d)),
+            Err(_) => Err(
+                Diagnostic::new(Code::InvalidDate, format!("`{t}` is not a date"))
+                    .label("not a date")
+                    .help("write dates as `YYYY-MM-DD`, e.g. `2025-07-01`"),
+            ),
+        },
+        (FactType::Enum | FactType::ProtectionLevel, Literal::Text(t)) => {
+            match decl.values.iter().position(|v| v.as_ref() == t) {
+                Some(i) => Ok(Value::Enum(u16::try_from(i).unwrap_or(u16::MAX))),
+                None => Err(Diagnostic::new(
+                    Code::UnknownEnumValue,
+                    format!("`{t}` is not a value of `{}`", decl.id),
+                )
+                .label("not in the fact's list of values")
+                .help(suggest(t, "values", decl.values.iter().map(AsRef::as_ref)))),
+            }
+        }
+        (ty, lit) => Err(Diagnostic::new(
+            Code::TypeMismatch,
+            format!(
+                "`{}` is a {} fact, but `{lit}` is {}",
+                decl.id,
+                type_name(ty),
+                literal_kind(lit)
+            ),
+        )
+        .label(format!("expected {}", type_name(ty)))
+        .help(format!("write {} here", example(decl)))),
+    };
+    match res {
+        Ok(v) => Some(v),
+        Err(d) => {
+            ctx.push(d.at(ctx.source, lit.span));
+            None
+        }
+    }
+}
+
+pub(crate) fn type_name(ty: FactType) -> &'static str {
+    match ty {
+        FactType::Bool => "yes/no",
+        FactType::Integer => "whole-number",
+        FactType::Decimal => "decimal",
+        FactType::Date => "date",
+        FactType::Enum => "enum",
+        FactType::Text => "text",
+        FactType::ProtectionLevel => "protection-level",
+    }
+}
+
+fn literal_kind(lit: &Literal) -> &'static str {
+    match lit {
+        Literal::Bool(_) => "a yes/no value",
+        Literal::Integer(_) => "a whole number",
+        Literal::Decimal(_) => "a decimal number",
+        Literal::Text(_) => "text",
+    }
+}
+
+fn example(decl: &Fact) -> String {
+    match decl.ty {
+        FactType::Bool => "`true` or `false`".to_owned(),
+        FactType::Integer => "a whole number".to_owned(),
+        FactType::Decimal => "a number".to_owned(),
+        FactType::Date => "a date `YYYY-MM-DD`".to_owned(),
+        FactType::Text => "text".to_owned(),
+        FactType::Enum | FactType::ProtectionLevel => {
+            let vs: Vec<String> = decl.values.iter().map(|v| format!("`{v}`")).collect();
+            format!("one of {}", vs.join(", "))
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! Diagnostics about authored content: code, severity, message, span, help.
+//!
+//! Diagnostics are collected, never thrown: every check pushes into a [`Diagnostics`] list and
+//! carries on. Each diagnostic implements `miette::Diagnostic`, so the CLI renders it with the
+//! source excerpt; [`Diagnostic::location`] gives file:line:column for plain and JSON output.
+
+mod code;
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{LabeledSpan, SourceCode, SourceSpan};
+
+pub use code::Code;
+
+/// A byte range in a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    /// Byte offset of the start.
+    pub offset: usize,
+    /// Length in bytes.
+    pub len: usize,
+}
+
+impl Span {
+    /// A span from offset and length.
+    pub fn new(offset: usize, len: usize) -> Self {
+        Span { offset, len }
+    }
+}
+
+/// A source file's name and text, shared by every diagnostic that points into it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    name: Arc<str>,
+    text: Arc<str>,
+}
+
+impl SourceFile {
+    /// A source file from its name (a path, as shown to the author) and its text.
+    pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// The file's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file's text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// One-based line and column (in characters) of a byte offset.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = self.text.get(..offset).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+        (line, column)
+    }
+}
+
+impl fmt::Debug for SourceFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceFile")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let contents =
+            self.text
+                .as_ref()
+                .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.to_string(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            contents.column(),
+            contents.line_count(),
+        )))
+    }
+}
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Worth fixing; the catalog still loads.
+    Warning,
+    /// The catalog does not load.
+    Error,
+}
+
+/// A secondary label pointing at another place in the same file.
+#[derive(Debug, Clone)]
+pub struct Note {
+    /// Where.
+    pub span: Span,
+    /// What is there.
+    pub label: String,
+}
+
+/// One problem found in authored content.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// Stable code, e.g. `graph::unreachable_phase`.
+    pub code: Code,
+    /// Error or warning.
+    pub severity: Severity,
+    /// One line, lowercase, no final period; user input in backticks.
+    pub message: String,
+    /// The file it is about, if any.
+    pub source: Option<SourceFile>,
+    /// Where in the file.
+    pub span: Option<Span>,
+    /// The label under the span.
+    pub label: Option<String>,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Other places that explain it.
+    pub notes: Vec<Note>,
+}
+
+impl Diagnostic {
+    /// An error with the code's default severity.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            source: None,
+            span: None,
+            label: None,
+            help: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Points the diagnostic at a place in a file.
+    #[must_use]
+    pub fn at(mut self, source: &SourceFile, span: Span) -> Self {
+        self.source = Some(source.clone());
+        self.span = Some(span);
+        self
+    }
+
+    /// Sets the label under the span.
+    #[must_use]
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Sets the help text.
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the help text when there is one.
+    #[must_use]
+    pub fn maybe_help(mut self, help: Option<String>) -> Self {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
+    /// Adds a secondary label in the same file.
+    #[must_use]
+    pub fn note(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.notes.push(Note {
+            span,
+            label: label.into(),
+        });
+        self
+    }
+
+    /// File name, line and column (one-based), when the diagnostic has a place.
+    pub fn location(&self) -> Option<(&str, usize, usize)> {
+        let source = self.source.as_ref()?;
+        let (line, column) = source.line_column(self.span.map_or(0, |s| s.offset));
+        Some((source.name(), line, column))
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+impl miette::Diagnostic for Diagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code.as_str()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Error => miette::Severity::Error,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.span?;
+        let primary = LabeledSpan::new_primary_with_span(
+            self.label.clone(),
+            SourceSpan::new(span.offset.into(), span.len),
+        );
+        let notes = self.notes.iter().map(|n| {
+            LabeledSpan::new_with_span(
+                Some(n.label.clone()),
+                SourceSpan::new(n.span.offset.into(), n.span.len),
+            )
+        });
+        Some(Box::new(std::iter::once(primary).chain(notes)))
+    }
+}
+
+/// The diagnostics of one load, in the order found.
+#[derive(Debug, Clone, Default)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// Adds a diagnostic.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    /// Every diagnostic.
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+
+    /// How many errors.
+    pub fn n_errors(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    /// How many warnings.
+    pub fn n_warnings(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+
+    /// True when there is at least one error.
+    pub fn has_errors(&self) -> bool {
+        self.n_errors() > 0
+    }
+
+    /// True when there are none at all.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Sorts by file, position and code, so output is stable whatever the check order.
+    pub fn sort(&mut self) {
+        self.items.sort_by(|a, b| {
+            let key = |d: &Diagnostic| {
+                (
+                    d.source.as_ref().map(|s| s.name().to_owned()),
+                    d.span.map(|s| s.offset),
+                    d.code.as_str(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+/// "did you mean `x`?" for the closest of `candidates`, when one is close enough.
+pub fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let mut best: Option<(f64, &str)> = None;
+    for candidate in candidates {
+        let score = strsim::jaro_winkler(wrong, candidate);
+        if score > 0.8 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, candidate));
+        }
+    }
+    best.map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+/// A help text listing what may be written, with a "did you mean" first when one is close.
+pub fn suggest<'a>(
+    wrong: &str,
+    what: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
+    let list: Vec<String> = candidates
+        .clone()
+        .into_iter()
+        .map(|c| format!("`{c}`"))
+        .collect();
+    let known = if list.is_empty() {
+        format!("no {what} is declared")
+    } else {
+        format!("declared {what}: {}", list.join(", "))
+    };
+    match did_you_mean(wrong, candidates) {
+        Some(dym) => format!("{dym} ({known})"),
+        None => known,
+    }
+}

@@ -1,0 +1,87 @@
+//! The stable diagnostic codes. Each has a file in `tests/data/invalid/` named after it.
+
+macro_rules! codes {
+    ($( $variant:ident = $name:literal, $severity:ident, $doc:literal; )*) => {
+        /// A stable diagnostic code, `module::snake_name`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( #[doc = $doc] $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [Code] = &[$( Code::$variant, )*];
+
+            /// The code as written in output, e.g. `graph::unreachable_phase`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $name, )* }
+            }
+
+            /// What the code means, in one line.
+            pub fn description(self) -> &'static str {
+                match self { $( Code::$variant => $doc, )* }
+            }
+
+            /// Its severity.
+            pub fn severity(self) -> super::Severity {
+                match self { $( Code::$variant => super::Severity::$severity, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    FileTooLarge = "syntax::file_too_large", Error, "the file is larger than the loader accepts";
+    NotUtf8 = "syntax::not_utf8", Error, "the file is not UTF-8 text";
+    Yaml = "syntax::yaml", Error, "the file is not well-formed YAML";
+    Budget = "syntax::budget_exceeded", Error, "the YAML exceeds a parser budget (nesting, aliases, size)";
+    MissingModeline = "syntax::missing_modeline", Warning, "the file does not start with the yaml-language-server schema modeline";
+    UnknownKind = "syntax::unknown_kind", Error, "the `kind` field names no file kind";
+    UnknownField = "syntax::unknown_field", Error, "a field that the file kind does not have";
+    MissingField = "syntax::missing_field", Error, "a required field is missing";
+    UnknownVariant = "syntax::unknown_variant", Error, "a value or key that is not one of the allowed ones";
+    InvalidValue = "syntax::invalid_value", Error, "a value of the wrong type or out of range";
+    InvalidDate = "syntax::invalid_date", Error, "a date that is not a valid `YYYY-MM-DD`";
+    DuplicateId = "catalog::duplicate_id", Error, "two items of the same kind share an id";
+    UnknownWorkflow = "reference::unknown_workflow", Error, "a reference to a workflow that does not exist";
+    UnknownPhase = "reference::unknown_phase", Error, "a reference to a phase the workflow lacks";
+    UnknownFact = "reference::unknown_fact", Error, "a reference to a fact the workflow does not declare";
+    UnknownInstrument = "reference::unknown_instrument", Error, "a reference to an instrument that does not exist";
+    UnknownBand = "reference::unknown_band", Error, "a reference to a band the instrument does not define";
+    UnknownItem = "reference::unknown_item", Error, "a reference to an instrument item that does not exist";
+    UnknownRule = "reference::unknown_rule", Error, "a reference to a rule that does not exist";
+    UnknownUnit = "reference::unknown_unit", Error, "a reference to a unit that does not exist";
+    UnknownParameter = "reference::unknown_parameter", Error, "a reference to a parameter no workflow declares";
+    UnknownDeadline = "reference::unknown_deadline", Error, "a reference to a deadline the workflow does not declare";
+    UnknownLegalConcept = "reference::unknown_legal_concept", Error, "a citation of a legal concept no LegalReference file defines";
+    UnknownClosureReason = "reference::unknown_closure_reason", Error, "a closure reason the workflow does not declare";
+    TypeMismatch = "condition::type_mismatch", Error, "a value compared with or written to a fact of another type";
+    UnknownEnumValue = "condition::unknown_enum_value", Error, "an enum fact compared with a value not in its list";
+    OrderedOnUnordered = "condition::not_ordered", Error, "an ordered comparison on a fact that has no order";
+    EmptyGroup = "condition::empty_group", Error, "`all`, `any` or `in` with nothing in it";
+    EnumWithoutValues = "workflow::enum_without_values", Error, "an enum fact without its list of values";
+    ValuesOnNonEnum = "workflow::values_on_non_enum", Error, "a list of values on a fact that is not an enum";
+    InvalidRange = "workflow::invalid_range", Error, "a range whose minimum is above its maximum";
+    TerminalWithExits = "workflow::terminal_with_exits", Error, "a terminal phase with transitions out of it";
+    UnknownStartPhase = "graph::unknown_start_phase", Error, "the start phase is not one of the workflow's phases";
+    UnknownTarget = "graph::unknown_target", Error, "a transition to or from a phase that does not exist";
+    UnreachablePhase = "graph::unreachable_phase", Error, "a phase that cannot be reached from the start phase";
+    DeadEnd = "graph::dead_end", Error, "a non-terminal phase with no way out";
+    NoTerminalPath = "graph::no_terminal_path", Error, "a phase from which no terminal phase can be reached";
+    BandOverlap = "instrument::band_overlap", Error, "two bands of an instrument cover the same score";
+    BandGap = "instrument::band_gap", Error, "scores that no band of an instrument covers";
+    MissingBands = "instrument::missing_bands", Error, "an instrument writes a band but defines none, or defines both bands and norms";
+    IncompatibleWrite = "instrument::incompatible_write", Error, "an instrument writes a value the target fact cannot hold";
+    DisablesMandatoryRule = "unit::disables_mandatory_rule", Error, "a unit switches off a rule that is a duty in law";
+    AddsBaseRule = "unit::adds_base_rule", Warning, "a unit adds a rule that already runs for every unit";
+    ParameterOutOfRange = "unit::parameter_out_of_range", Error, "a parameter override outside the parameter's allowed range";
+    AmbiguousParameter = "unit::ambiguous_parameter", Error, "a parameter declared by several of the unit's workflows, named without `workflow`";
+    WorkflowNotRun = "unit::workflow_not_run", Error, "a rule or override for a workflow the unit does not run";
+    VersionOverlap = "legal::version_overlap", Error, "two statute versions of a concept in force on the same day";
+    VersionGap = "legal::version_gap", Error, "days between two statute versions of a concept when none is in force";
+    InvalidPeriod = "legal::invalid_period", Error, "a statute version that ends before it starts";
+    TargetOutOfRange = "indicator::target_out_of_range", Error, "a share target outside 0 to 1";
+    MinCellTooSmall = "indicator::min_cell_too_small", Error, "a smallest cell size below 3, which could identify a person";
+    NotNumeric = "indicator::not_numeric", Error, "a mean or median of a fact that is not a number";
+    ScriptNotYetRun = "script::not_supported", Warning, "a `script:` condition, which this version parses but does not run";
+}

@@ -1,0 +1,264 @@
+//! Phase-graph checks with petgraph: unreachable phases, dead ends, no way to a terminal phase.
+//!
+//! Works on the checked [`Workflow`] only; reports every problem and never stops early.
+
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::{Bfs, Reversed};
+
+use crate::catalog::lower::Ctx;
+use crate::condition::Amount;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::workflow::Workflow;
+
+/// The phase graph: one node per phase (node index = phase index), one edge per transition.
+pub fn phase_graph(wf: &Workflow) -> DiGraph<(), ()> {
+    let mut g = DiGraph::with_capacity(wf.phases.len(), wf.transitions.len());
+    for _ in &wf.phases {
+        g.add_node(());
+    }
+    for t in &wf.transitions {
+        g.add_edge(node(t.from.0), node(t.to.0), ());
+    }
+    g
+}
+
+fn node(idx: u16) -> NodeIndex {
+    NodeIndex::new(usize::from(idx))
+}
+
+/// Runs every graph check on a workflow.
+pub(crate) fn check(ctx: &mut Ctx<'_>, wf: &Workflow) {
+    let g = phase_graph(wf);
+    let mut reachable = vec![false; wf.phases.len()];
+    let mut bfs = Bfs::new(&g, node(wf.start.0));
+    while let Some(n) = bfs.next(&g) {
+        if let Some(r) = reachable.get_mut(n.index()) {
+            *r = true;
+        }
+    }
+    let mut reaches_terminal = vec![false; wf.phases.len()];
+    let reversed = Reversed(&g);
+    for (i, phase) in wf.phases.iter().enumerate() {
+        if phase.terminal {
+            let mut bfs = Bfs::new(reversed, NodeIndex::new(i));
+            while let Some(n) = bfs.next(reversed) {
+                if let Some(r) = reaches_terminal.get_mut(n.index()) {
+                    *r = true;
+                }
+            }
+        }
+    }
+    let start_id = wf.phase(wf.start).map_or("", |p| p.id.as_ref());
+    for (i, phase) in wf.phases.iter().enumerate() {
+        let n_out = g
+            .neighbors_directed(NodeIndex::new(i), Direction::Outgoing)
+            .count();
+        if !reachable.get(i).copied().unwrap_or(true) {
+            ctx.push(
+                Diagnostic::new(
+                    Code::UnreachablePhase,
+                    format!(
+                        "phase `{}` cannot be reached from the start phase `{start_id}`",
+                        phase.id
+                    ),
+                )
+                .at(ctx.source, phase.span)
+                .label("never entered")
+                .help(format!(
+                    "add a transition into `{}`, or remove the phase",
+                    phase.id
+                )),
+            );
+        }
+        if phase.terminal && n_out > 0 {
+            let t = wf.transitions.iter().find(|t| usize::from(t.from.0) == i);
+            let mut d = Diagnostic::new(
+                Code::TerminalWithExits,
+                format!("terminal phase `{}` has transitions out of it", phase.id),
+            )
+            .at(ctx.source, phase.span)
+            .label("ends the case")
+            .help("a closed case cannot move on: remove the transitions, or make the phase non-terminal");
+            if let Some(t) = t {
+                d = d.note(t.span, "transition out of it");
+            }
+            ctx.push(d);
+        } else if !phase.terminal && n_out == 0 {
+            ctx.push(
+                Diagnostic::new(
+                    Code::DeadEnd,
+                    format!("phase `{}` is not terminal and has no way out", phase.id),
+                )
+                .at(ctx.source, phase.span)
+                .label("cases would be stuck here")
+                .help("add a transition out of it, or mark it `terminal: true`"),
+            );
+        } else if !phase.terminal && !reaches_terminal.get(i).copied().unwrap_or(true) {
+            ctx.push(
+                Diagnostic::new(
+                    Code::NoTerminalPath,
+                    format!("no terminal phase can be reached from phase `{}`", phase.id),
+                )
+                .at(ctx.source, phase.span)
+                .label("cases entering here can never be closed")
+                .help("add a transition from this phase (or one it leads to) to a terminal phase"),
+            );
+        }
+    }
+}
+
+/// Output format of [`render`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphFormat {
+    /// Mermaid flowchart.
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+}
+
+/// The phase graph in words: phases with their required instruments and expected sessions,
+/// transitions labelled with their conditions, the start and terminal phases marked. With a
+/// unit, parameter values are the unit's.
+pub fn render(wf: &Workflow, unit: Option<&crate::unit::Unit>, format: GraphFormat) -> String {
+    let value = |a: &Amount| -> u32 {
+        match a {
+            Amount::Value(v) => *v,
+            Amount::Param(p, id) => unit
+                .and_then(|u| {
+                    u.parameters
+                        .iter()
+                        .find(|(w, pid, _)| *w == wf.id && pid == id)
+                        .map(|(_, _, v)| *v)
+                })
+                .unwrap_or_else(|| wf.param_default(*p)),
+        }
+    };
+    let phase_label = |p: &crate::workflow::Phase| {
+        let mut lines = vec![p.title.clone()];
+        if !p.required.is_empty() {
+            let req: Vec<&str> = p.required.iter().map(AsRef::as_ref).collect();
+            lines.push(format!("required: {}", req.join(", ")));
+        }
+        match (&p.sessions.min, &p.sessions.max) {
+            (Some(a), Some(b)) => lines.push(format!("sessions: {}–{}", value(a), value(b))),
+            (Some(a), None) => lines.push(format!("sessions: at least {}", value(a))),
+            (None, Some(b)) => lines.push(format!("sessions: at most {}", value(b))),
+            (None, None) => {}
+        }
+        if p.terminal {
+            lines.push("(terminal)".to_owned());
+        }
+        lines
+    };
+    let edge_label = |t: &crate::workflow::Transition| {
+        let mut parts = Vec::new();
+        if let Some(title) = &t.title {
+            parts.push(title.clone());
+        }
+        if let Some(w) = &t.when {
+            parts.push(format!("when {}", w.root));
+        }
+        if t.trigger == crate::syntax::TriggerMode::Automatic {
+            parts.push("(automatic)".to_owned());
+        }
+        parts
+    };
+    let mut out = String::new();
+    match format {
+        GraphFormat::Dot => {
+            out.push_str(&format!("digraph \"{}\" {{\n", dot_escape(&wf.id)));
+            out.push_str(&format!(
+                "  label=\"{} (version {})\";\n  labelloc=t;\n  node [shape=box, style=rounded];\n",
+                dot_escape(&wf.title),
+                wf.version
+            ));
+            out.push_str("  __start [shape=point, label=\"\"];\n");
+            for p in &wf.phases {
+                let label: Vec<String> = phase_label(p).iter().map(|l| dot_escape(l)).collect();
+                let shape = if p.terminal { ", peripheries=2" } else { "" };
+                out.push_str(&format!(
+                    "  \"{}\" [label=\"{}\"{shape}];\n",
+                    dot_escape(&p.id),
+                    label.join("\\n")
+                ));
+            }
+            if let Some(start) = wf.phase(wf.start) {
+                out.push_str(&format!("  __start -> \"{}\";\n", dot_escape(&start.id)));
+            }
+            for t in &wf.transitions {
+                let (Some(from), Some(to)) = (wf.phase(t.from), wf.phase(t.to)) else {
+                    continue;
+                };
+                let label: Vec<String> = edge_label(t).iter().map(|l| dot_escape(l)).collect();
+                let style = if t.trigger == crate::syntax::TriggerMode::Automatic {
+                    ", style=dashed"
+                } else {
+                    ""
+                };
+                out.push_str(&format!(
+                    "  \"{}\" -> \"{}\" [label=\"{}\"{style}];\n",
+                    dot_escape(&from.id),
+                    dot_escape(&to.id),
+                    label.join("\\n")
+                ));
+            }
+            out.push_str("}\n");
+        }
+        GraphFormat::Mermaid => {
+            out.push_str(&format!(
+                "---\ntitle: {} (version {})\n---\nflowchart TD\n",
+                mermaid_escape(&wf.title),
+                wf.version
+            ));
+            out.push_str("  __start(( ))\n");
+            for p in &wf.phases {
+                let label: Vec<String> = phase_label(p).iter().map(|l| mermaid_escape(l)).collect();
+                let (open, close) = if p.terminal { ("([", "])") } else { ("[", "]") };
+                out.push_str(&format!(
+                    "  {}{open}\"{}\"{close}\n",
+                    p.id,
+                    label.join("<br/>")
+                ));
+            }
+            if let Some(start) = wf.phase(wf.start) {
+                out.push_str(&format!("  __start --> {}\n", start.id));
+            }
+            for t in &wf.transitions {
+                let (Some(from), Some(to)) = (wf.phase(t.from), wf.phase(t.to)) else {
+                    continue;
+                };
+                let label: Vec<String> = edge_label(t).iter().map(|l| mermaid_escape(l)).collect();
+                let arrow = if t.trigger == crate::syntax::TriggerMode::Automatic {
+                    "-.->"
+                } else {
+                    "-->"
+                };
+                if label.is_empty() {
+                    out.push_str(&format!("  {} {arrow} {}\n", from.id, to.id));
+                } else {
+                    out.push_str(&format!(
+                        "  {} {arrow}|\"{}\"| {}\n",
+                        from.id,
+                        label.join("<br/>"),
+                        to.id
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn dot_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn mermaid_escape(s: &str) -> String {
+    s.replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
+        .replace('\n', " ")
+}

@@ -1,0 +1,442 @@
+//! Assessment instruments: items, scoring, interpretation bands, the facts they write.
+//!
+//! Bands are local configuration (there is no validated Swedish FREDA cut-off); the loader
+//! checks that each band set tiles the instrument's score range with no gaps or overlaps.
+
+use std::sync::Arc;
+
+use crate::catalog::lower::Ctx;
+use crate::diagnostics::{Code, Diagnostic, Span, suggest};
+use crate::syntax::{self, AnswerDecl, InstrumentFile, ScoringDecl, Spanned, WriteSource};
+
+/// A checked instrument.
+#[derive(Debug, Clone)]
+pub struct Instrument {
+    /// Id.
+    pub id: Arc<str>,
+    /// Version.
+    pub version: u32,
+    /// Title.
+    pub title: String,
+    /// Items.
+    pub items: Vec<Item>,
+    /// Scoring.
+    pub scoring: Scoring,
+    /// Lowest possible score.
+    pub score_min: f64,
+    /// Highest possible score.
+    pub score_max: f64,
+    /// Band sets: one without an age group, or one per age group.
+    pub norms: Vec<Norm>,
+    /// A reliable change in score.
+    pub reliable_change: Option<f64>,
+    /// Values of the client's own rating.
+    pub client_self_rating: Vec<Arc<str>>,
+    /// Values of the professional judgement.
+    pub professional_judgement: Vec<Arc<str>>,
+    /// Facts written when completed.
+    pub writes: Vec<Write>,
+}
+
+/// An item.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Id.
+    pub id: Arc<str>,
+    /// Topic, in our own words.
+    pub topic: String,
+    /// Category.
+    pub category: Option<String>,
+    /// Answer type.
+    pub answer: Answer,
+}
+
+/// An item's answer type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// Yes (1) / no (0).
+    YesNo,
+    /// A number in a range.
+    Scale {
+        /// Lowest.
+        min: f64,
+        /// Highest.
+        max: f64,
+    },
+    /// One of the options, each with its score.
+    Choice(Vec<(Arc<str>, f64)>),
+}
+
+/// How a score is computed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scoring {
+    /// No score.
+    None,
+    /// Sum of answers.
+    Sum,
+    /// Weighted sum; items without a weight count 1.
+    Weighted(Vec<(Arc<str>, f64)>),
+}
+
+/// A band set for an age group (or everyone).
+#[derive(Debug, Clone)]
+pub struct Norm {
+    /// Id (`default` when there are no age groups).
+    pub id: Arc<str>,
+    /// Youngest age.
+    pub age_min: Option<u32>,
+    /// Oldest age.
+    pub age_max: Option<u32>,
+    /// Bands in score order.
+    pub bands: Vec<Band>,
+}
+
+/// An interpretation band.
+#[derive(Debug, Clone)]
+pub struct Band {
+    /// Id.
+    pub id: Arc<str>,
+    /// Title.
+    pub title: Option<String>,
+    /// Lowest score, included.
+    pub min: f64,
+    /// Highest score, included.
+    pub max: f64,
+}
+
+/// A fact an instrument writes.
+#[derive(Debug, Clone)]
+pub struct Write {
+    /// The fact's id.
+    pub fact: Arc<str>,
+    /// What is written.
+    pub from: WriteSource,
+    /// Where the write was declared.
+    pub span: Span,
+    /// The instrument's file, for diagnostics.
+    pub source: crate::diagnostics::SourceFile,
+}
+
+impl Instrument {
+    /// Every band id over all norms, each once.
+    pub fn band_ids(&self) -> impl Iterator<Item = &str> + Clone {
+        let mut seen: Vec<&str> = Vec::new();
+        for b in self.norms.iter().flat_map(|n| n.bands.iter()) {
+            if !seen.contains(&b.id.as_ref()) {
+                seen.push(b.id.as_ref());
+            }
+        }
+        seen.into_iter()
+    }
+}
+
+/// Lowers an instrument file and checks its items, weights and bands.
+pub(crate) fn lower(ctx: &mut Ctx<'_>, file: &InstrumentFile) -> Instrument {
+    ctx.check_unique("item", file.items.iter().map(|i| &i.id));
+    let items: Vec<Item> = file
+        .items
+        .iter()
+        .map(|i| Item {
+            id: i.id.value.as_str().into(),
+            topic: i.topic.clone(),
+            category: i.category.clone(),
+            answer: match &i.answer.value {
+                AnswerDecl::YesNo => Answer::YesNo,
+                AnswerDecl::Scale { min, max } => Answer::Scale {
+                    min: *min,
+                    max: *max,
+                },
+                AnswerDecl::Choice(cs) => Answer::Choice(
+                    cs.iter()
+                        .map(|c| (c.id.value.as_str().into(), c.score))
+                        .collect(),
+                ),
+            },
+        })
+        .collect();
+    let scoring = match &file.scoring.value {
+        ScoringDecl::None => Scoring::None,
+        ScoringDecl::Sum => Scoring::Sum,
+        ScoringDecl::Weighted(ws) => {
+            for w in ws {
+                if !items.iter().any(|i| i.id.as_ref() == w.item.value) {
+                    ctx.push(
+                        Diagnostic::new(
+                            Code::UnknownItem,
+                            format!("weight for unknown item `{}`", w.item.value),
+                        )
+                        .at(ctx.source, w.item.span)
+                        .label("no such item")
+                        .help(suggest(
+                            &w.item.value,
+                            "items",
+                            items.iter().map(|i| i.id.as_ref()),
+                        )),
+                    );
+                }
+            }
+            Scoring::Weighted(
+                ws.iter()
+                    .map(|w| (w.item.value.as_str().into(), w.weight))
+                    .collect(),
+            )
+        }
+    };
+    let (score_min, score_max) = score_range(&items, &scoring);
+    let step = file.score_step.unwrap_or(1.0);
+
+    let mut norms = Vec::new();
+    if let Some(bands) = &file.bands {
+        if !file.norms.is_empty() {
+            ctx.push(
+                Diagnostic::new(
+                    Code::MissingBands,
+                    format!(
+                        "instrument `{}` has both `bands` and `norms`",
+                        file.id.value
+                    ),
+                )
+                .at(ctx.source, bands.span)
+                .label("bands for everyone")
+                .help("use `bands` for one set, or `norms` for one set per age group, not both"),
+            );
+        }
+        let bands = check_bands(ctx, bands, score_min, score_max, step);
+        norms.push(Norm {
+            id: "default".into(),
+            age_min: None,
+            age_max: None,
+            bands,
+        });
+    }
+    ctx.check_unique("norm", file.norms.iter().map(|n| &n.id));
+    for n in &file.norms {
+        let bands = check_bands(ctx, &n.bands, score_min, score_max, step);
+        norms.push(Norm {
+            id: n.id.value.as_str().into(),
+            age_min: n.age_min,
+            age_max: n.age_max,
+            bands,
+        });
+    }
+    let ratings = |r: &Option<syntax::RatingDecl>| -> Vec<Arc<str>> {
+        r.iter()
+            .flat_map(|r| r.values.iter().map(|v| Arc::from(v.value.as_str())))
+            .collect()
+    };
+    let instrument = Instrument {
+        id: file.id.value.as_str().into(),
+        version: file.version.value,
+        title: file.title.clone(),
+        items,
+        scoring,
+        score_min,
+        score_max,
+        norms,
+        reliable_change: file.reliable_change,
+        client_self_rating: ratings(&file.client_self_rating),
+        professional_judgement: ratings(&file.professional_judgement),
+        writes: file
+            .writes
+            .iter()
+            .map(|w| Write {
+                fact: w.fact.value.as_str().into(),
+                from: w.from,
+                span: w.fact.span,
+                source: ctx.source.clone(),
+            })
+            .collect(),
+    };
+    for w in &file.writes {
+        let missing = match w.from {
+            WriteSource::Band => instrument.norms.is_empty().then_some("bands"),
+            WriteSource::Score => (instrument.scoring == Scoring::None).then_some("a score"),
+            WriteSource::ClientSelfRating => instrument
+                .client_self_rating
+                .is_empty()
+                .then_some("`client_self_rating`"),
+            WriteSource::ProfessionalJudgement => instrument
+                .professional_judgement
+                .is_empty()
+                .then_some("`professional_judgement`"),
+            WriteSource::Completed => None,
+        };
+        if let Some(missing) = missing {
+            ctx.push(
+                Diagnostic::new(
+                    Code::MissingBands,
+                    format!(
+                        "instrument `{}` writes `{}` from {missing} it does not define",
+                        file.id.value, w.fact.value
+                    ),
+                )
+                .at(ctx.source, w.fact.span)
+                .label("nothing to write")
+                .help(format!(
+                    "define {missing} in the instrument, or remove this write"
+                )),
+            );
+        }
+    }
+    instrument
+}
+
+fn score_range(items: &[Item], scoring: &Scoring) -> (f64, f64) {
+    let weight = |id: &str| match scoring {
+        Scoring::Weighted(ws) => ws
+            .iter()
+            .find(|(i, _)| i.as_ref() == id)
+            .map_or(1.0, |(_, w)| *w),
+        _ => 1.0,
+    };
+    let mut lo = 0.0;
+    let mut hi = 0.0;
+    for item in items {
+        let (a, b) = match &item.answer {
+            Answer::YesNo => (0.0, 1.0),
+            Answer::Scale { min, max } => (*min, *max),
+            Answer::Choice(cs) => (
+                cs.iter().map(|c| c.1).fold(f64::INFINITY, f64::min),
+                cs.iter().map(|c| c.1).fold(f64::NEG_INFINITY, f64::max),
+            ),
+        };
+        let w = weight(&item.id);
+        let (a, b) = if w >= 0.0 {
+            (a * w, b * w)
+        } else {
+            (b * w, a * w)
+        };
+        if a.is_finite() && b.is_finite() {
+            lo += a;
+            hi += b;
+        }
+    }
+    (lo, hi)
+}
+
+fn check_bands(
+    ctx: &mut Ctx<'_>,
+    bands: &Spanned<Vec<syntax::BandDecl>>,
+    score_min: f64,
+    score_max: f64,
+    step: f64,
+) -> Vec<Band> {
+    ctx.check_unique("band", bands.value.iter().map(|b| &b.id));
+    let mut sorted: Vec<&syntax::BandDecl> = bands.value.iter().collect();
+    sorted.sort_by(|a, b| a.min.value.total_cmp(&b.min.value));
+    let eps = step / 1000.0;
+    let near = |a: f64, b: f64| (a - b).abs() < eps;
+    let fmt = |x: f64| format!("{}", (x * 1000.0).round() / 1000.0);
+    for b in &sorted {
+        if b.min.value > b.max.value {
+            ctx.push(
+                Diagnostic::new(
+                    Code::BandOverlap,
+                    format!(
+                        "band `{}` starts at {} above its end {}",
+                        b.id.value,
+                        fmt(b.min.value),
+                        fmt(b.max.value)
+                    ),
+                )
+                .at(ctx.source, b.min.span)
+                .label("min above max")
+                .help("make `min <= max`"),
+            );
+        }
+    }
+    if let Some(first) = sorted.first() {
+        if first.min.value > score_min + eps {
+            ctx.push(
+                Diagnostic::new(
+                    Code::BandGap,
+                    format!(
+                        "scores {} to {} fall in no band",
+                        fmt(score_min),
+                        fmt(first.min.value - step)
+                    ),
+                )
+                .at(ctx.source, first.min.span)
+                .label(format!(
+                    "lowest band starts here; scores start at {}",
+                    fmt(score_min)
+                ))
+                .help(format!("start the lowest band at {}", fmt(score_min))),
+            );
+        }
+    }
+    if let Some(last) = sorted.last() {
+        if last.max.value + eps < score_max {
+            ctx.push(
+                Diagnostic::new(
+                    Code::BandGap,
+                    format!(
+                        "scores {} to {} fall in no band",
+                        fmt(last.max.value + step),
+                        fmt(score_max)
+                    ),
+                )
+                .at(ctx.source, last.max.span)
+                .label(format!(
+                    "highest band ends here; scores go to {}",
+                    fmt(score_max)
+                ))
+                .help(format!("end the highest band at {}", fmt(score_max))),
+            );
+        }
+    }
+    for pair in sorted.windows(2) {
+        let [a, b] = pair else { continue };
+        if b.min.value <= a.max.value + eps && !near(b.min.value, a.max.value + step) {
+            ctx.push(
+                Diagnostic::new(
+                    Code::BandOverlap,
+                    format!(
+                        "bands `{}` and `{}` both cover scores {} to {}",
+                        a.id.value,
+                        b.id.value,
+                        fmt(b.min.value),
+                        fmt(a.max.value.min(b.max.value))
+                    ),
+                )
+                .at(ctx.source, b.min.span)
+                .label("starts inside the previous band")
+                .note(a.max.span, "previous band ends here")
+                .help(format!(
+                    "start `{}` at {}",
+                    b.id.value,
+                    fmt(a.max.value + step)
+                )),
+            );
+        } else if !near(b.min.value, a.max.value + step) {
+            ctx.push(
+                Diagnostic::new(
+                    Code::BandGap,
+                    format!(
+                        "scores between {} and {} fall in no band",
+                        fmt(a.max.value),
+                        fmt(b.min.value)
+                    ),
+                )
+                .at(ctx.source, b.min.span)
+                .label("gap before this band")
+                .note(a.max.span, "previous band ends here")
+                .help(format!(
+                    "start `{}` at {} (one score step of {} after the previous band)",
+                    b.id.value,
+                    fmt(a.max.value + step),
+                    fmt(step)
+                )),
+            );
+        }
+    }
+    sorted
+        .into_iter()
+        .map(|b| Band {
+            id: b.id.value.as_str().into(),
+            title: b.title.clone(),
+            min: b.min.value,
+            max: b.max.value,
+        })
+        .collect()
+}

@@ -1,0 +1,23 @@
+//! Lots: a configuration-driven case workflow engine for social services teams that work with
+//! violence in close relationships.
+//!
+//! Process owners describe case processes in YAML (workflows, instruments, routing rules,
+//! indicators, units, legal references). [`Catalog::load`] reads them from a [`Source`], checks
+//! them and compiles them into one immutable catalog, collecting every problem as a
+//! [`Diagnostic`] with a span and a fix suggestion.
+
+pub mod catalog;
+pub mod condition;
+pub mod diagnostics;
+pub mod graph;
+pub mod indicator;
+pub mod instrument;
+pub mod legal;
+pub mod rules;
+pub mod schema;
+pub mod syntax;
+pub mod unit;
+pub mod workflow;
+
+pub use catalog::{Catalog, FsSource, Loaded, MemorySource, Source, SourceError, Summary};
+pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity, SourceFile, Span};

@@ -1,0 +1,247 @@
+//! Routing rules: conditions compiled per workflow, and the actions they take.
+
+use std::sync::Arc;
+
+use crate::catalog::lower::{Ctx, Known};
+use crate::condition::lower::{self as cond, Scope};
+use crate::condition::{Condition, Value};
+use crate::diagnostics::{Code, Diagnostic, SourceFile, Span, suggest};
+use crate::instrument::Instrument;
+use crate::syntax::{
+    ActionDecl, DayCount, FireMode, FlagLevel, RouteKind, RuleScope, RulesFile, Urgency,
+};
+use crate::workflow::{DeadlineIdx, Workflow};
+
+/// A checked routing rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Id.
+    pub id: Arc<str>,
+    /// Title.
+    pub title: String,
+    /// The rule set it belongs to.
+    pub rule_set: Arc<str>,
+    /// Legal concept id.
+    pub legal: Option<Arc<str>>,
+    /// A duty in law.
+    pub mandatory: bool,
+    /// Base or local.
+    pub scope: RuleScope,
+    /// When it fires.
+    pub fires: FireMode,
+    /// The compiled condition and actions, per workflow the rule runs in.
+    pub per_workflow: Vec<RuleIn>,
+    /// Where the rule's id was written.
+    pub span: Span,
+    /// The file it was read from.
+    pub source: SourceFile,
+}
+
+/// A rule compiled for one workflow.
+#[derive(Debug, Clone)]
+pub struct RuleIn {
+    /// The workflow's id.
+    pub workflow: Arc<str>,
+    /// The condition.
+    pub when: Condition,
+    /// The actions.
+    pub actions: Vec<Action>,
+}
+
+/// An action, resolved against a workflow.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// A report or referral to a unit.
+    Route {
+        /// The receiving unit.
+        to: Arc<str>,
+        /// What is sent.
+        kind: RouteKind,
+        /// How soon.
+        urgency: Urgency,
+    },
+    /// A task.
+    Task {
+        /// What to do.
+        title: String,
+        /// Due after this many days, counted so.
+        due: Option<(crate::condition::Amount, DayCount)>,
+    },
+    /// An offered intervention.
+    Offer {
+        /// The intervention.
+        intervention: Arc<str>,
+        /// Title.
+        title: Option<String>,
+    },
+    /// Set a fact.
+    Set {
+        /// The fact's slot.
+        slot: crate::workflow::FactSlot,
+        /// The value.
+        value: Value,
+    },
+    /// Start a deadline.
+    Start(DeadlineIdx),
+    /// Stop a deadline.
+    Stop(DeadlineIdx),
+    /// A warning.
+    Flag {
+        /// The message.
+        message: String,
+        /// How serious.
+        level: FlagLevel,
+    },
+}
+
+/// Lowers a rules file against the workflows it names.
+pub(crate) fn lower(
+    ctx: &mut Ctx<'_>,
+    file: &RulesFile,
+    workflows: &[Workflow],
+    instruments: &[Instrument],
+    known: &Known,
+) -> Vec<Rule> {
+    ctx.check_unique("rule", file.rules.iter().map(|r| &r.id));
+    let mut targets = Vec::new();
+    for w in &file.workflows {
+        match workflows.iter().find(|x| x.id.as_ref() == w.value) {
+            Some(wf) => targets.push(wf),
+            None => ctx.push(
+                Diagnostic::new(Code::UnknownWorkflow, format!("no workflow `{}`", w.value))
+                    .at(ctx.source, w.span)
+                    .label("unknown workflow")
+                    .help(suggest(
+                        &w.value,
+                        "workflows",
+                        workflows.iter().map(|x| x.id.as_ref()),
+                    )),
+            ),
+        }
+    }
+    file.rules
+        .iter()
+        .map(|r| {
+            if let Some(legal) = &r.legal {
+                known.check_legal(ctx, legal);
+            }
+            let mut per_workflow = Vec::new();
+            for wf in &targets {
+                let scope = Scope {
+                    workflow: wf,
+                    instruments,
+                };
+                let path = format!("rules/{}/when", r.id.value);
+                let when = cond::lower(ctx, &scope, &path, &r.when);
+                let actions: Vec<Option<Action>> = r
+                    .actions
+                    .iter()
+                    .map(|a| action(ctx, &scope, known, &a.value, a.span))
+                    .collect();
+                if let (Some(when), Some(actions)) =
+                    (when, actions.into_iter().collect::<Option<Vec<_>>>())
+                {
+                    per_workflow.push(RuleIn {
+                        workflow: wf.id.clone(),
+                        when,
+                        actions,
+                    });
+                }
+            }
+            Rule {
+                id: r.id.value.as_str().into(),
+                title: r.title.clone(),
+                rule_set: file.id.value.as_str().into(),
+                legal: r.legal.as_ref().map(|l| l.value.as_str().into()),
+                mandatory: r.mandatory,
+                scope: r.scope,
+                fires: r.fires,
+                per_workflow,
+                span: r.id.span,
+                source: ctx.source.clone(),
+            }
+        })
+        .collect()
+}
+
+fn action(
+    ctx: &mut Ctx<'_>,
+    scope: &Scope<'_>,
+    known: &Known,
+    a: &ActionDecl,
+    span: Span,
+) -> Option<Action> {
+    let wf = scope.workflow;
+    let deadline = |ctx: &mut Ctx<'_>, id: &crate::syntax::Spanned<String>| {
+        let found = wf.deadline_idx(&id.value);
+        if found.is_none() {
+            ctx.push(
+                Diagnostic::new(
+                    Code::UnknownDeadline,
+                    format!("workflow `{}` has no deadline `{}`", wf.id, id.value),
+                )
+                .at(ctx.source, id.span)
+                .label("unknown deadline")
+                .help(suggest(
+                    &id.value,
+                    "deadlines",
+                    wf.deadlines.iter().map(|d| d.id.as_ref()),
+                )),
+            );
+        }
+        found
+    };
+    let _ = span;
+    Some(match a {
+        ActionDecl::Route(r) => {
+            known.check_unit(ctx, &r.to);
+            Action::Route {
+                to: r.to.value.as_str().into(),
+                kind: r.kind,
+                urgency: r.urgency,
+            }
+        }
+        ActionDecl::Task(t) => {
+            let due = match &t.due {
+                Some(l) => Some((cond::amount(ctx, scope, &l.days)?, l.count)),
+                None => None,
+            };
+            Action::Task {
+                title: t.title.clone(),
+                due,
+            }
+        }
+        ActionDecl::Offer(o) => Action::Offer {
+            intervention: o.intervention.value.as_str().into(),
+            title: o.title.clone(),
+        },
+        ActionDecl::Set(s) => {
+            let Some((slot, decl)) = wf.fact(&s.fact.value) else {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::UnknownFact,
+                        format!("workflow `{}` has no fact `{}`", wf.id, s.fact.value),
+                    )
+                    .at(ctx.source, s.fact.span)
+                    .label("unknown fact")
+                    .help(suggest(
+                        &s.fact.value,
+                        "facts",
+                        wf.facts.iter().map(|f| f.id.as_ref()),
+                    )),
+                );
+                return None;
+            };
+            Action::Set {
+                slot,
+                value: cond::literal(ctx, decl, &s.value)?,
+            }
+        }
+        ActionDecl::Start(id) => Action::Start(deadline(ctx, id)?),
+        ActionDecl::Stop(id) => Action::Stop(deadline(ctx, id)?),
+        ActionDecl::Flag(f) => Action::Flag {
+            message: f.message.clone(),
+            level: f.level,
+        },
+    })
+}

@@ -1,0 +1,279 @@
+//! A `Workflow` file: facts, parameters, phases, transitions, deadlines, closure reasons.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{Amount, Condition, Length, Spanned};
+
+/// A case process.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowFile {
+    /// Always `Workflow`.
+    pub kind: Spanned<String>,
+    /// Stable id, e.g. `vuxna_utsatta`.
+    pub id: Spanned<String>,
+    /// Version of this workflow; running cases stay on the version they started with.
+    pub version: Spanned<u32>,
+    /// Title shown to caseworkers.
+    pub title: String,
+    /// What the process is for and who it serves.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The typed case variables.
+    #[serde(default)]
+    pub facts: Vec<FactDecl>,
+    /// Named numbers a unit may override.
+    #[serde(default)]
+    pub parameters: Vec<ParameterDecl>,
+    /// The phase a new case starts in.
+    pub start: Spanned<String>,
+    /// The phases of the process.
+    pub phases: Vec<PhaseDecl>,
+    /// The ways from one phase to another.
+    #[serde(default)]
+    pub transitions: Vec<TransitionDecl>,
+    /// Legal and local deadlines.
+    #[serde(default)]
+    pub deadlines: Vec<DeadlineDecl>,
+    /// Reasons a case may be closed for.
+    #[serde(default)]
+    pub closure_reasons: Vec<ClosureReasonDecl>,
+}
+
+/// A typed case variable.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FactDecl {
+    /// The fact's id, used in conditions.
+    pub id: Spanned<String>,
+    /// The value type.
+    #[serde(rename = "type")]
+    pub ty: Spanned<FactType>,
+    /// What the fact means.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// For `enum` facts: the allowed values.
+    #[serde(default)]
+    pub values: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Personal data: never logged, redacted in traces and snapshots.
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+/// A fact's value type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FactType {
+    /// `true` or `false`.
+    Bool,
+    /// A whole number.
+    Integer,
+    /// A decimal number.
+    Decimal,
+    /// A date, `YYYY-MM-DD`.
+    Date,
+    /// One of the listed `values`.
+    Enum,
+    /// Free text.
+    Text,
+    /// A person's protection level: `none`, `sekretessmarkering`, `skyddad_folkbokforing`,
+    /// `fingerade_personuppgifter`.
+    ProtectionLevel,
+}
+
+/// A named number a unit may override.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterDecl {
+    /// The parameter's id.
+    pub id: Spanned<String>,
+    /// What the number means.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// A count, or a number of days.
+    #[serde(rename = "type", default)]
+    pub ty: ParameterType,
+    /// The value unless a unit overrides it.
+    pub default: Spanned<u32>,
+    /// The smallest value a unit may set.
+    #[serde(default)]
+    pub min: Option<u32>,
+    /// The largest value a unit may set.
+    #[serde(default)]
+    pub max: Option<u32>,
+}
+
+/// What a parameter counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ParameterType {
+    /// A count (sessions, people).
+    #[default]
+    Count,
+    /// A number of days.
+    Days,
+}
+
+/// A phase of the process.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseDecl {
+    /// The phase's id, e.g. `utredning`.
+    pub id: Spanned<String>,
+    /// Title shown to caseworkers, e.g. `Fas 2 Utredning`.
+    pub title: String,
+    /// What happens in the phase.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// A terminal phase ends the case.
+    #[serde(default)]
+    pub terminal: bool,
+    /// Instruments that must be completed before leaving the phase (except into a terminal
+    /// phase that ends the case early).
+    #[serde(default)]
+    pub required: Vec<Spanned<String>>,
+    /// Expected number of sessions.
+    #[serde(default)]
+    pub sessions: Option<Range>,
+    /// Expected duration in days.
+    #[serde(default)]
+    pub duration_days: Option<Range>,
+    /// Legal grounds, as concept ids of LegalReference files.
+    #[serde(default)]
+    pub legal: Vec<Spanned<String>>,
+    /// For terminal phases: the closure reason recorded when a case ends here.
+    #[serde(default)]
+    pub closure_reason: Option<Spanned<String>>,
+}
+
+/// An expected range: `{min, max}`, each a number or `{param: name}`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    /// Lower bound.
+    #[serde(default)]
+    pub min: Option<Spanned<Amount>>,
+    /// Upper bound.
+    #[serde(default)]
+    pub max: Option<Spanned<Amount>>,
+}
+
+/// One phase id or a list of them.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PhaseList {
+    /// A single phase.
+    One(String),
+    /// Several phases.
+    Many(Vec<String>),
+}
+
+impl PhaseList {
+    /// The phase ids.
+    pub fn ids(&self) -> Vec<&str> {
+        match self {
+            PhaseList::One(id) => vec![id.as_str()],
+            PhaseList::Many(ids) => ids.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// A way from one phase to another.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionDecl {
+    /// The phase (or list of phases) the transition leaves.
+    pub from: Spanned<PhaseList>,
+    /// The phase it enters.
+    pub to: Spanned<String>,
+    /// Requested by a caseworker (default) or taken automatically when `when` holds.
+    #[serde(default)]
+    pub trigger: TriggerMode,
+    /// The condition that must hold.
+    #[serde(default)]
+    pub when: Option<Spanned<Condition>>,
+    /// Label shown to caseworkers.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Legal ground for the transition.
+    #[serde(default)]
+    pub legal: Option<Spanned<String>>,
+}
+
+/// How a transition is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerMode {
+    /// A caseworker requests it.
+    #[default]
+    Manual,
+    /// Taken as soon as its condition holds.
+    Automatic,
+}
+
+/// What starts or stops a deadline.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Trigger {
+    /// The case enters this phase.
+    PhaseEntered(Spanned<String>),
+    /// The case leaves this phase.
+    PhaseLeft(Spanned<String>),
+    /// The case is opened.
+    CaseOpened,
+    /// The case is closed.
+    CaseClosed,
+    /// The instrument is completed.
+    InstrumentCompleted(Spanned<String>),
+    /// A decision on bistånd is made.
+    DecisionMade,
+}
+
+/// A deadline: how long, from what, until what, and on what ground it may be extended.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineDecl {
+    /// The deadline's id.
+    pub id: Spanned<String>,
+    /// Title shown to caseworkers.
+    pub title: String,
+    /// What starts it. Without `starts`, only a rule's `start` action does.
+    #[serde(default)]
+    pub starts: Option<Spanned<Trigger>>,
+    /// What stops it (met).
+    #[serde(default)]
+    pub stops: Vec<Spanned<Trigger>>,
+    /// How long.
+    pub length: Length,
+    /// Days before the due date when a due-soon reminder is given.
+    #[serde(default)]
+    pub warn_days_before: Option<u32>,
+    /// The legal ground, as a concept id.
+    #[serde(default)]
+    pub legal: Option<Spanned<String>>,
+    /// Whether and on what grounds it may be extended.
+    #[serde(default)]
+    pub extension: Option<ExtensionDecl>,
+}
+
+/// How a deadline may be extended.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionDecl {
+    /// The grounds that allow an extension, e.g. `sarskilda_skal`, `synnerliga_skal`.
+    pub grounds: Vec<Spanned<String>>,
+    /// The longest extension in days, if limited.
+    #[serde(default)]
+    pub max_days: Option<u32>,
+}
+
+/// A reason a case may be closed for.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClosureReasonDecl {
+    /// The reason's id.
+    pub id: Spanned<String>,
+    /// Title shown to caseworkers.
+    pub title: String,
+}

@@ -1,0 +1,468 @@
+//! `syntax::WorkflowFile` to [`Workflow`]: resolve names, check types, report every problem.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{
+    Bounds, Deadline, Fact, FactSlot, Parameter, Phase, PhaseIdx, Transition, Trigger, Workflow,
+};
+use crate::catalog::lower::{Ctx, Known};
+use crate::condition::Amount;
+use crate::condition::lower::{self as cond, Scope};
+use crate::diagnostics::{Code, Diagnostic, Span, suggest};
+use crate::graph;
+use crate::instrument::Instrument;
+use crate::syntax::{self, FactType, Spanned, WorkflowFile};
+
+/// The values of a `protection_level` fact (domain.md §B6).
+pub(crate) const PROTECTION_LEVELS: [&str; 4] = [
+    "none",
+    "sekretessmarkering",
+    "skyddad_folkbokforing",
+    "fingerade_personuppgifter",
+];
+
+/// Lowers a workflow file. `None` when it has errors that leave no usable model.
+pub(crate) fn lower_workflow(
+    ctx: &mut Ctx<'_>,
+    file: &WorkflowFile,
+    instruments: &[Instrument],
+    known: &Known,
+) -> Option<Workflow> {
+    let facts = lower_facts(ctx, &file.facts);
+    let parameters = lower_parameters(ctx, &file.parameters);
+    ctx.check_unique("phase", file.phases.iter().map(|p| &p.id));
+    ctx.check_unique("deadline", file.deadlines.iter().map(|d| &d.id));
+    ctx.check_unique("closure reason", file.closure_reasons.iter().map(|c| &c.id));
+
+    let fact_index: HashMap<Arc<str>, FactSlot> = facts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| Some((f.id.clone(), FactSlot(u16::try_from(i).ok()?))))
+        .collect();
+    let phase_index: HashMap<Arc<str>, PhaseIdx> = file
+        .phases
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            Some((
+                Arc::from(p.id.value.as_str()),
+                PhaseIdx(u16::try_from(i).ok()?),
+            ))
+        })
+        .collect();
+
+    let mut wf = Workflow {
+        id: file.id.value.as_str().into(),
+        version: file.version.value,
+        title: file.title.clone(),
+        description: file.description.clone(),
+        source: ctx.source.clone(),
+        facts,
+        parameters,
+        phases: Vec::new(),
+        transitions: Vec::new(),
+        start: PhaseIdx(0),
+        deadlines: file
+            .deadlines
+            .iter()
+            .map(|d| Deadline {
+                id: d.id.value.as_str().into(),
+                title: d.title.clone(),
+                starts: None,
+                stops: Vec::new(),
+                days: Amount::Value(0),
+                count: d.length.count,
+                warn_days_before: d.warn_days_before,
+                legal: d.legal.as_ref().map(|l| l.value.as_str().into()),
+                extension_grounds: d
+                    .extension
+                    .iter()
+                    .flat_map(|e| e.grounds.iter().map(|g| g.value.as_str().into()))
+                    .collect(),
+                extension_max_days: d.extension.as_ref().and_then(|e| e.max_days),
+            })
+            .collect(),
+        closure_reasons: file
+            .closure_reasons
+            .iter()
+            .map(|c| (Arc::from(c.id.value.as_str()), c.title.clone()))
+            .collect(),
+        fact_index,
+        phase_index,
+    };
+
+    // Phases need parameters (for session ranges) and the workflow's own closure reasons.
+    let phases: Vec<Phase> = file
+        .phases
+        .iter()
+        .map(|p| lower_phase(ctx, &wf, p, instruments, known))
+        .collect();
+    wf.phases = phases;
+
+    match wf.phase_idx(&file.start.value) {
+        Some(idx) => wf.start = idx,
+        None => {
+            ctx.push(
+                Diagnostic::new(
+                    Code::UnknownStartPhase,
+                    format!(
+                        "start phase `{}` is not a phase of this workflow",
+                        file.start.value
+                    ),
+                )
+                .at(ctx.source, file.start.span)
+                .label("no such phase")
+                .help(suggest(
+                    &file.start.value,
+                    "phases",
+                    wf.phases.iter().map(|p| p.id.as_ref()),
+                )),
+            );
+            return None;
+        }
+    }
+
+    let scope = Scope {
+        workflow: &wf,
+        instruments,
+    };
+    let mut deadlines = Vec::new();
+    for (i, d) in file.deadlines.iter().enumerate() {
+        let starts = d.starts.as_ref().and_then(|t| trigger(ctx, &scope, t));
+        let stops: Vec<Trigger> = d
+            .stops
+            .iter()
+            .filter_map(|t| trigger(ctx, &scope, t))
+            .collect();
+        let days = cond::amount(ctx, &scope, &d.length.days);
+        if let Some(legal) = &d.legal {
+            known.check_legal(ctx, legal);
+        }
+        deadlines.push((i, starts, stops, days));
+    }
+    let mut transitions = Vec::new();
+    for (i, t) in file.transitions.iter().enumerate() {
+        if let Some(lowered) = lower_transition(ctx, &scope, i, t, known) {
+            transitions.extend(lowered);
+        }
+    }
+    for (i, starts, stops, days) in deadlines {
+        if let Some(d) = wf.deadlines.get_mut(i) {
+            d.starts = starts;
+            d.stops = stops;
+            d.days = days.unwrap_or(Amount::Value(0));
+        }
+    }
+    wf.transitions = transitions;
+    graph::check(ctx, &wf);
+    Some(wf)
+}
+
+fn lower_facts(ctx: &mut Ctx<'_>, decls: &[syntax::FactDecl]) -> Vec<Fact> {
+    ctx.check_unique("fact", decls.iter().map(|f| &f.id));
+    decls
+        .iter()
+        .map(|f| {
+            let values: Vec<Arc<str>> = match (f.ty.value, &f.values) {
+                (FactType::Enum, Some(vs)) => {
+                    ctx.check_unique("enum value", vs.value.iter());
+                    vs.value
+                        .iter()
+                        .map(|v| Arc::from(v.value.as_str()))
+                        .collect()
+                }
+                (FactType::Enum, None) => {
+                    ctx.push(
+                        Diagnostic::new(
+                            Code::EnumWithoutValues,
+                            format!("enum fact `{}` lists no values", f.id.value),
+                        )
+                        .at(ctx.source, f.ty.span)
+                        .label("enum without values")
+                        .help("add `values: [...]` with the allowed values"),
+                    );
+                    Vec::new()
+                }
+                (FactType::ProtectionLevel, None) => {
+                    PROTECTION_LEVELS.iter().map(|v| Arc::from(*v)).collect()
+                }
+                (ty, Some(vs)) => {
+                    ctx.push(
+                        Diagnostic::new(
+                            Code::ValuesOnNonEnum,
+                            format!(
+                                "fact `{}` is a {} fact and cannot list values",
+                                f.id.value,
+                                cond::type_name(ty)
+                            ),
+                        )
+                        .at(ctx.source, vs.span)
+                        .label("only enum facts list values")
+                        .help("write `type: enum`, or remove `values`"),
+                    );
+                    Vec::new()
+                }
+                (_, None) => Vec::new(),
+            };
+            Fact {
+                id: f.id.value.as_str().into(),
+                ty: f.ty.value,
+                title: f.title.clone(),
+                values: values.into(),
+                sensitive: f.sensitive,
+            }
+        })
+        .collect()
+}
+
+fn lower_parameters(ctx: &mut Ctx<'_>, decls: &[syntax::ParameterDecl]) -> Vec<Parameter> {
+    ctx.check_unique("parameter", decls.iter().map(|p| &p.id));
+    decls
+        .iter()
+        .map(|p| {
+            let low = p.min.unwrap_or(0);
+            let high = p.max.unwrap_or(u32::MAX);
+            if low > high || p.default.value < low || p.default.value > high {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::InvalidRange,
+                        format!(
+                            "parameter `{}` has default {} outside its range {}..={}",
+                            p.id.value, p.default.value, low, high
+                        ),
+                    )
+                    .at(ctx.source, p.default.span)
+                    .label("outside min..max")
+                    .help("make `min <= default <= max`"),
+                );
+            }
+            Parameter {
+                id: p.id.value.as_str().into(),
+                title: p.title.clone(),
+                default: p.default.value,
+                min: p.min,
+                max: p.max,
+                span: p.id.span,
+            }
+        })
+        .collect()
+}
+
+fn lower_phase(
+    ctx: &mut Ctx<'_>,
+    wf: &Workflow,
+    p: &syntax::PhaseDecl,
+    instruments: &[Instrument],
+    known: &Known,
+) -> Phase {
+    for req in &p.required {
+        if !instruments.iter().any(|i| i.id.as_ref() == req.value) {
+            ctx.push(
+                Diagnostic::new(
+                    Code::UnknownInstrument,
+                    format!(
+                        "phase `{}` requires unknown instrument `{}`",
+                        p.id.value, req.value
+                    ),
+                )
+                .at(ctx.source, req.span)
+                .label("no such instrument")
+                .help(suggest(
+                    &req.value,
+                    "instruments",
+                    instruments.iter().map(|i| i.id.as_ref()),
+                )),
+            );
+        }
+    }
+    for legal in &p.legal {
+        known.check_legal(ctx, legal);
+    }
+    if let Some(reason) = &p.closure_reason {
+        if !wf
+            .closure_reasons
+            .iter()
+            .any(|(id, _)| id.as_ref() == reason.value)
+        {
+            ctx.push(
+                Diagnostic::new(
+                    Code::UnknownClosureReason,
+                    format!(
+                        "workflow `{}` has no closure reason `{}`",
+                        wf.id, reason.value
+                    ),
+                )
+                .at(ctx.source, reason.span)
+                .label("not in `closure_reasons`")
+                .help(suggest(
+                    &reason.value,
+                    "closure reasons",
+                    wf.closure_reasons.iter().map(|(id, _)| id.as_ref()),
+                )),
+            );
+        }
+    }
+    let scope = Scope {
+        workflow: wf,
+        instruments,
+    };
+    let sessions = bounds(ctx, &scope, p.sessions.as_ref(), "sessions");
+    let duration_days = bounds(ctx, &scope, p.duration_days.as_ref(), "duration_days");
+    Phase {
+        id: p.id.value.as_str().into(),
+        title: p.title.clone(),
+        terminal: p.terminal,
+        required: p
+            .required
+            .iter()
+            .map(|r| Arc::from(r.value.as_str()))
+            .collect(),
+        sessions,
+        duration_days,
+        legal: p
+            .legal
+            .iter()
+            .map(|l| Arc::from(l.value.as_str()))
+            .collect(),
+        closure_reason: p
+            .closure_reason
+            .as_ref()
+            .map(|r| Arc::from(r.value.as_str())),
+        span: p.id.span,
+    }
+}
+
+fn bounds(
+    ctx: &mut Ctx<'_>,
+    scope: &Scope<'_>,
+    range: Option<&syntax::Range>,
+    what: &str,
+) -> Bounds {
+    let Some(range) = range else {
+        return Bounds::default();
+    };
+    let min = range.min.as_ref().and_then(|a| cond::amount(ctx, scope, a));
+    let max = range.max.as_ref().and_then(|a| cond::amount(ctx, scope, a));
+    if let (Some(lo), Some(hi), Some(lo_span)) = (&min, &max, range.min.as_ref().map(|m| m.span)) {
+        let (lo_v, hi_v) = (
+            scope.workflow.base_amount(lo),
+            scope.workflow.base_amount(hi),
+        );
+        if lo_v > hi_v {
+            ctx.push(
+                Diagnostic::new(
+                    Code::InvalidRange,
+                    format!("`{what}` has minimum {lo_v} above maximum {hi_v}"),
+                )
+                .at(ctx.source, lo_span)
+                .label("minimum above maximum")
+                .help("swap the bounds, or correct one of them"),
+            );
+        }
+    }
+    Bounds { min, max }
+}
+
+fn lower_transition(
+    ctx: &mut Ctx<'_>,
+    scope: &Scope<'_>,
+    i: usize,
+    t: &syntax::TransitionDecl,
+    known: &Known,
+) -> Option<Vec<Transition>> {
+    let wf = scope.workflow;
+    let mut ok = true;
+    let target = |ctx: &mut Ctx<'_>, id: &str, span: Span, side: &str| {
+        let found = wf.phase_idx(id);
+        if found.is_none() {
+            ctx.push(
+                Diagnostic::new(
+                    Code::UnknownTarget,
+                    format!("transition {side} unknown phase `{id}`"),
+                )
+                .at(ctx.source, span)
+                .label("no such phase")
+                .help(suggest(
+                    id,
+                    "phases",
+                    wf.phases.iter().map(|p| p.id.as_ref()),
+                )),
+            );
+        }
+        found
+    };
+    let to = target(ctx, &t.to.value, t.to.span, "to");
+    let from: Vec<Option<PhaseIdx>> = t
+        .from
+        .value
+        .ids()
+        .into_iter()
+        .map(|id| target(ctx, id, t.from.span, "from"))
+        .collect();
+    if let Some(legal) = &t.legal {
+        known.check_legal(ctx, legal);
+    }
+    let path = format!("transitions/{i}/when");
+    let when = match &t.when {
+        Some(w) => {
+            let c = cond::lower(ctx, scope, &path, w);
+            ok &= c.is_some();
+            c
+        }
+        None => None,
+    };
+    let to = to?;
+    let from: Option<Vec<PhaseIdx>> = from.into_iter().collect();
+    if !ok {
+        return None;
+    }
+    Some(
+        from?
+            .into_iter()
+            .map(|from| Transition {
+                from,
+                to,
+                trigger: t.trigger,
+                when: when.clone(),
+                title: t.title.clone(),
+                legal: t.legal.as_ref().map(|l| l.value.as_str().into()),
+                span: t.to.span,
+            })
+            .collect(),
+    )
+}
+
+pub(crate) fn trigger(
+    ctx: &mut Ctx<'_>,
+    scope: &Scope<'_>,
+    t: &Spanned<syntax::Trigger>,
+) -> Option<Trigger> {
+    use syntax::Trigger as T;
+    Some(match &t.value {
+        T::PhaseEntered(p) => Trigger::PhaseEntered(cond::phase(ctx, scope, p)?.idx),
+        T::PhaseLeft(p) => Trigger::PhaseLeft(cond::phase(ctx, scope, p)?.idx),
+        T::CaseOpened => Trigger::CaseOpened,
+        T::CaseClosed => Trigger::CaseClosed,
+        T::DecisionMade => Trigger::DecisionMade,
+        T::InstrumentCompleted(i) => {
+            if !scope.instruments.iter().any(|x| x.id.as_ref() == i.value) {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::UnknownInstrument,
+                        format!("no instrument `{}`", i.value),
+                    )
+                    .at(ctx.source, i.span)
+                    .label("unknown instrument")
+                    .help(suggest(
+                        &i.value,
+                        "instruments",
+                        scope.instruments.iter().map(|x| x.id.as_ref()),
+                    )),
+                );
+                return None;
+            }
+            Trigger::InstrumentCompleted(i.value.as_str().into())
+        }
+    })
+}
