@@ -55,6 +55,23 @@ impl SourceFile {
         &self.text
     }
 
+    /// The byte offset of a one-based line and column (in characters), clamped to the text.
+    pub fn offset_of(&self, line: usize, column: usize) -> usize {
+        let mut offset = 0;
+        for (i, l) in self.text.split_inclusive('\n').enumerate() {
+            if i + 1 == line {
+                let in_line: usize = l
+                    .chars()
+                    .take(column.saturating_sub(1))
+                    .map(char::len_utf8)
+                    .sum();
+                return offset + in_line;
+            }
+            offset += l.len();
+        }
+        self.text.len()
+    }
+
     /// One-based line and column (in characters) of a byte offset.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
@@ -332,18 +349,20 @@ pub fn suggest<'a>(
     what: &str,
     candidates: impl IntoIterator<Item = &'a str> + Clone,
 ) -> String {
-    let list: Vec<String> = candidates
-        .clone()
-        .into_iter()
-        .map(|c| format!("`{c}`"))
-        .collect();
-    let known = if list.is_empty() {
-        format!("no {what} is declared")
-    } else {
-        format!("declared {what}: {}", list.join(", "))
-    };
-    match did_you_mean(wrong, candidates) {
-        Some(dym) => format!("{dym} ({known})"),
-        None => known,
+    if let Some(dym) = did_you_mean(wrong, candidates.clone()) {
+        return dym;
     }
+    const SHOWN: usize = 12;
+    let all: Vec<&str> = candidates.into_iter().collect();
+    if all.is_empty() {
+        return format!("no {what} are declared");
+    }
+    let list: Vec<String> = all.iter().take(SHOWN).map(|c| format!("`{c}`")).collect();
+    let more = all.len().saturating_sub(SHOWN);
+    let tail = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!("declared {what}: {}{tail}", list.join(", "))
 }

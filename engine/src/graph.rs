@@ -81,7 +81,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, wf: &Workflow) {
             .label("ends the case")
             .help("a closed case cannot move on: remove the transitions, or make the phase non-terminal");
             if let Some(t) = t {
-                d = d.note(t.span, "transition out of it");
+                d = d.note(t.from_span, "transition out of it");
             }
             ctx.push(d);
         } else if !phase.terminal && n_out == 0 {

@@ -119,7 +119,7 @@ pub(crate) fn lower(
                 Diagnostic::new(
                     Code::NotNumeric,
                     format!(
-                        "`{}` is a {} fact; a mean or median needs a number",
+                        "`{}` is {} fact; a mean or median needs a number",
                         name.value,
                         cond::type_name(decl.ty)
                     ),
@@ -142,18 +142,18 @@ pub(crate) fn lower(
             workflow::trigger(ctx, &scope, &t.to)?,
         ),
     };
-    if let (Some(t), Measure::Share(_)) = (&file.target, &measure) {
-        if !(0.0..=1.0).contains(&t.value.value) {
-            ctx.push(
-                Diagnostic::new(
-                    Code::TargetOutOfRange,
-                    format!("a share target must be from 0 to 1, not {}", t.value.value),
-                )
-                .at(ctx.source, t.value.span)
-                .label("outside 0..1")
-                .help("write shares as fractions: 80 % is `0.8`"),
-            );
-        }
+    if let (Some(t), Measure::Share(_)) = (&file.target, &measure)
+        && !(0.0..=1.0).contains(&t.value.value)
+    {
+        ctx.push(
+            Diagnostic::new(
+                Code::TargetOutOfRange,
+                format!("a share target must be from 0 to 1, not {}", t.value.value),
+            )
+            .at(ctx.source, t.value.span)
+            .label("outside 0..1")
+            .help("write shares as fractions: 80 % is `0.8`"),
+        );
     }
     let mut breakdown = Vec::new();
     for b in &file.breakdown {

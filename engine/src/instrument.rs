@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::catalog::lower::Ctx;
-use crate::diagnostics::{Code, Diagnostic, Span, suggest};
+use crate::diagnostics::{Code, Diagnostic, suggest};
 use crate::syntax::{self, AnswerDecl, InstrumentFile, ScoringDecl, Spanned, WriteSource};
 
 /// A checked instrument.
@@ -111,10 +111,6 @@ pub struct Write {
     pub fact: Arc<str>,
     /// What is written.
     pub from: WriteSource,
-    /// Where the write was declared.
-    pub span: Span,
-    /// The instrument's file, for diagnostics.
-    pub source: crate::diagnostics::SourceFile,
 }
 
 impl Instrument {
@@ -242,8 +238,6 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, file: &InstrumentFile) -> Instrument {
             .map(|w| Write {
                 fact: w.fact.value.as_str().into(),
                 from: w.from,
-                span: w.fact.span,
-                source: ctx.source.clone(),
             })
             .collect(),
     };
@@ -327,6 +321,17 @@ fn check_bands(
     let eps = step / 1000.0;
     let near = |a: f64, b: f64| (a - b).abs() < eps;
     let fmt = |x: f64| format!("{}", (x * 1000.0).round() / 1000.0);
+    let scores = |lo: f64, hi: f64| {
+        if near(lo, hi) {
+            format!("score {}", fmt(lo))
+        } else {
+            format!("scores {} to {}", fmt(lo), fmt(hi))
+        }
+    };
+    let no_band = |lo: f64, hi: f64| {
+        let verb = if near(lo, hi) { "falls" } else { "fall" };
+        format!("{} {verb} in no band", scores(lo, hi))
+    };
     for b in &sorted {
         if b.min.value > b.max.value {
             ctx.push(
@@ -345,45 +350,31 @@ fn check_bands(
             );
         }
     }
-    if let Some(first) = sorted.first() {
-        if first.min.value > score_min + eps {
-            ctx.push(
-                Diagnostic::new(
-                    Code::BandGap,
-                    format!(
-                        "scores {} to {} fall in no band",
-                        fmt(score_min),
-                        fmt(first.min.value - step)
-                    ),
-                )
+    if let Some(first) = sorted.first()
+        && first.min.value > score_min + eps
+    {
+        ctx.push(
+            Diagnostic::new(Code::BandGap, no_band(score_min, first.min.value - step))
                 .at(ctx.source, first.min.span)
                 .label(format!(
                     "lowest band starts here; scores start at {}",
                     fmt(score_min)
                 ))
                 .help(format!("start the lowest band at {}", fmt(score_min))),
-            );
-        }
+        );
     }
-    if let Some(last) = sorted.last() {
-        if last.max.value + eps < score_max {
-            ctx.push(
-                Diagnostic::new(
-                    Code::BandGap,
-                    format!(
-                        "scores {} to {} fall in no band",
-                        fmt(last.max.value + step),
-                        fmt(score_max)
-                    ),
-                )
+    if let Some(last) = sorted.last()
+        && last.max.value + eps < score_max
+    {
+        ctx.push(
+            Diagnostic::new(Code::BandGap, no_band(last.max.value + step, score_max))
                 .at(ctx.source, last.max.span)
                 .label(format!(
                     "highest band ends here; scores go to {}",
                     fmt(score_max)
                 ))
                 .help(format!("end the highest band at {}", fmt(score_max))),
-            );
-        }
+        );
     }
     for pair in sorted.windows(2) {
         let [a, b] = pair else { continue };
@@ -392,11 +383,10 @@ fn check_bands(
                 Diagnostic::new(
                     Code::BandOverlap,
                     format!(
-                        "bands `{}` and `{}` both cover scores {} to {}",
+                        "bands `{}` and `{}` both cover {}",
                         a.id.value,
                         b.id.value,
-                        fmt(b.min.value),
-                        fmt(a.max.value.min(b.max.value))
+                        scores(b.min.value, a.max.value.min(b.max.value))
                     ),
                 )
                 .at(ctx.source, b.min.span)
@@ -412,11 +402,7 @@ fn check_bands(
             ctx.push(
                 Diagnostic::new(
                     Code::BandGap,
-                    format!(
-                        "scores between {} and {} fall in no band",
-                        fmt(a.max.value),
-                        fmt(b.min.value)
-                    ),
+                    no_band(a.max.value + step, b.min.value - step),
                 )
                 .at(ctx.source, b.min.span)
                 .label("gap before this band")

@@ -102,22 +102,22 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, file: &LegalFile) -> Vec<Concept> {
             let (Some(valid_from), Some(valid_to)) = (from, to) else {
                 continue;
             };
-            if let (Some(to), Some(span)) = (valid_to, v.valid_to.as_ref().map(|t| t.span)) {
-                if to < valid_from {
-                    ctx.push(
-                        Diagnostic::new(
-                            Code::InvalidPeriod,
-                            format!(
-                                "`{}` version {} ends before it starts",
-                                c.id.value, v.number
-                            ),
-                        )
-                        .at(ctx.source, span)
-                        .label(format!("ends {to}, starts {valid_from}"))
-                        .help("`valid_to` must be on or after `valid_from`"),
-                    );
-                    continue;
-                }
+            if let (Some(to), Some(span)) = (valid_to, v.valid_to.as_ref().map(|t| t.span))
+                && to < valid_from
+            {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::InvalidPeriod,
+                        format!(
+                            "`{}` version {} ends before it starts",
+                            c.id.value, v.number
+                        ),
+                    )
+                    .at(ctx.source, span)
+                    .label(format!("ends {to}, starts {valid_from}"))
+                    .help("`valid_to` must be on or after `valid_from`"),
+                );
+                continue;
             }
             versions.push((
                 StatuteVersion {

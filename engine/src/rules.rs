@@ -125,6 +125,11 @@ pub(crate) fn lower(
             if let Some(legal) = &r.legal {
                 known.check_legal(ctx, legal);
             }
+            for a in &r.actions {
+                if let ActionDecl::Route(route) = &a.value {
+                    known.check_unit(ctx, &route.to);
+                }
+            }
             let mut per_workflow = Vec::new();
             for wf in &targets {
                 let scope = Scope {
@@ -136,7 +141,7 @@ pub(crate) fn lower(
                 let actions: Vec<Option<Action>> = r
                     .actions
                     .iter()
-                    .map(|a| action(ctx, &scope, known, &a.value, a.span))
+                    .map(|a| action(ctx, &scope, &a.value))
                     .collect();
                 if let (Some(when), Some(actions)) =
                     (when, actions.into_iter().collect::<Option<Vec<_>>>())
@@ -164,13 +169,7 @@ pub(crate) fn lower(
         .collect()
 }
 
-fn action(
-    ctx: &mut Ctx<'_>,
-    scope: &Scope<'_>,
-    known: &Known,
-    a: &ActionDecl,
-    span: Span,
-) -> Option<Action> {
+fn action(ctx: &mut Ctx<'_>, scope: &Scope<'_>, a: &ActionDecl) -> Option<Action> {
     let wf = scope.workflow;
     let deadline = |ctx: &mut Ctx<'_>, id: &crate::syntax::Spanned<String>| {
         let found = wf.deadline_idx(&id.value);
@@ -191,16 +190,12 @@ fn action(
         }
         found
     };
-    let _ = span;
     Some(match a {
-        ActionDecl::Route(r) => {
-            known.check_unit(ctx, &r.to);
-            Action::Route {
-                to: r.to.value.as_str().into(),
-                kind: r.kind,
-                urgency: r.urgency,
-            }
-        }
+        ActionDecl::Route(r) => Action::Route {
+            to: r.to.value.as_str().into(),
+            kind: r.kind,
+            urgency: r.urgency,
+        },
         ActionDecl::Task(t) => {
             let due = match &t.due {
                 Some(l) => Some((cond::amount(ctx, scope, &l.days)?, l.count)),

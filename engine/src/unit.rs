@@ -129,7 +129,7 @@ pub(crate) fn lower(
                         .at(ctx.source, o.value.span)
                         .label("outside the allowed range")
                         .help(format!(
-                            "workflow `{}` allows {lo}..={hi} for `{}`",
+                            "workflow `{}` allows {lo} to {hi} for `{}`",
                             wf.id, p.id
                         )),
                     );
@@ -187,26 +187,26 @@ pub(crate) fn lower(
         }
     }
     for d in &file.rules.disable {
-        if let Some(rule) = find_rule(ctx, &d.rule) {
-            if rule.mandatory {
-                let ground = rule.legal.as_deref().unwrap_or("a duty in law");
-                ctx.push(
-                    Diagnostic::new(
-                        Code::DisablesMandatoryRule,
-                        format!(
-                            "unit `{}` switches off mandatory rule `{}` (legal ground `{ground}`)",
-                            file.id.value, rule.id
-                        ),
-                    )
-                    .at(ctx.source, d.rule.span)
-                    .label("a mandatory rule cannot be switched off")
-                    .help(format!(
-                        "`{}` ({}) is a duty in law; remove it from `disable`. A unit may add \
-                         rules or run hooks, never weaken a duty",
-                        rule.id, rule.title
-                    )),
-                );
-            }
+        if let Some(rule) = find_rule(ctx, &d.rule)
+            && rule.mandatory
+        {
+            let ground = rule.legal.as_deref().unwrap_or("a duty in law");
+            ctx.push(
+                Diagnostic::new(
+                    Code::DisablesMandatoryRule,
+                    format!(
+                        "unit `{}` switches off mandatory rule `{}` (legal ground `{ground}`)",
+                        file.id.value, rule.id
+                    ),
+                )
+                .at(ctx.source, d.rule.span)
+                .label("a mandatory rule cannot be switched off")
+                .help(format!(
+                    "`{}` ({}) is a duty in law; remove it from `disable`. A unit may add \
+                         rules, never weaken a duty",
+                    rule.id, rule.title
+                )),
+            );
         }
     }
     Unit {

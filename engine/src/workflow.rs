@@ -104,6 +104,8 @@ pub struct Phase {
     pub terminal: bool,
     /// Instruments required before leaving.
     pub required: Vec<Arc<str>>,
+    /// Where each required instrument was named.
+    pub required_spans: Vec<Span>,
     /// Expected sessions.
     pub sessions: Bounds,
     /// Expected duration in days.
@@ -140,8 +142,10 @@ pub struct Transition {
     pub title: Option<String>,
     /// Legal concept id.
     pub legal: Option<Arc<str>>,
-    /// Where the transition was written.
+    /// Where its `to` was written.
     pub span: Span,
+    /// Where its `from` was written.
+    pub from_span: Span,
 }
 
 /// What starts or stops a deadline, resolved.

@@ -366,93 +366,121 @@ fn span_of(source: &SourceFile, id: &str) -> Span {
 }
 
 /// The facts an instrument writes must exist, with a compatible type, in every workflow that
-/// requires the instrument.
+/// requires the instrument. Reported in the workflow, at the `required` entry: that is where
+/// the author chose the instrument and can fix the facts.
 fn check_instrument_writes(
     diags: &mut Diagnostics,
     instruments: &[instrument::Instrument],
     workflows: &[workflow::Workflow],
 ) {
     for wf in workflows {
-        let used: Vec<&str> = wf
+        let mut seen: Vec<&str> = Vec::new();
+        let required = wf
             .phases
             .iter()
-            .flat_map(|p| p.required.iter().map(AsRef::as_ref))
-            .collect();
-        for inst in instruments.iter().filter(|i| used.contains(&i.id.as_ref())) {
+            .flat_map(|p| p.required.iter().zip(&p.required_spans));
+        for (id, span) in required {
+            if seen.contains(&id.as_ref()) {
+                continue;
+            }
+            seen.push(id);
+            let Some(inst) = instruments.iter().find(|i| i.id == *id) else {
+                continue;
+            };
             for w in &inst.writes {
-                let mut ctx = Ctx {
-                    source: &w.source,
-                    diags,
-                };
-                let Some((_, fact)) = wf.fact(&w.fact) else {
-                    ctx.push(
-                        Diagnostic::new(
-                            Code::UnknownFact,
-                            format!(
-                                "instrument `{}` writes `{}`, which workflow `{}` does not declare",
-                                inst.id, w.fact, wf.id
-                            ),
-                        )
-                        .at(&w.source, w.span)
-                        .label("unknown fact in that workflow")
-                        .help(suggest(
-                            &w.fact,
-                            "facts",
-                            wf.facts.iter().map(|f| f.id.as_ref()),
-                        )),
-                    );
-                    continue;
-                };
-                let needed: Vec<&str> = match w.from {
-                    WriteSource::Band => inst.band_ids().collect(),
-                    WriteSource::ClientSelfRating => {
-                        inst.client_self_rating.iter().map(AsRef::as_ref).collect()
-                    }
-                    WriteSource::ProfessionalJudgement => inst
-                        .professional_judgement
-                        .iter()
-                        .map(AsRef::as_ref)
-                        .collect(),
-                    WriteSource::Score | WriteSource::Completed => Vec::new(),
-                };
-                let ok = match w.from {
-                    WriteSource::Score => matches!(fact.ty, FactType::Decimal | FactType::Integer),
-                    WriteSource::Completed => fact.ty == FactType::Bool,
-                    _ => {
-                        fact.ty == FactType::Text
-                            || (fact.ty == FactType::Enum
-                                && needed
-                                    .iter()
-                                    .all(|n| fact.values.iter().any(|v| v.as_ref() == *n)))
-                    }
-                };
-                if !ok {
-                    let missing: Vec<String> = needed
-                        .iter()
-                        .filter(|n| !fact.values.iter().any(|v| v.as_ref() == **n))
-                        .map(|n| format!("`{n}`"))
-                        .collect();
-                    ctx.push(
-                        Diagnostic::new(
-                            Code::IncompatibleWrite,
-                            format!(
-                                "instrument `{}` writes into `{}` of workflow `{}`, which is a {} fact",
-                                inst.id,
-                                w.fact,
-                                wf.id,
-                                crate::condition::lower::type_name(fact.ty)
-                            ),
-                        )
-                        .at(&w.source, w.span)
-                        .label("the fact cannot hold what is written")
-                        .help(if missing.is_empty() {
-                            "declare the fact with a matching type".to_owned()
-                        } else {
-                            format!("add {} to the fact's `values`", missing.join(", "))
-                        }),
-                    );
+                if let Some(d) = write_problem(wf, inst, w) {
+                    diags.push(d.at(&wf.source, *span));
                 }
             }
         }
+    }
+}
+
+fn write_problem(
+    wf: &workflow::Workflow,
+    inst: &instrument::Instrument,
+    w: &instrument::Write,
+) -> Option<Diagnostic> {
+    let Some((_, fact)) = wf.fact(&w.fact) else {
+        return Some(
+            Diagnostic::new(
+                Code::UnknownFact,
+                format!(
+                    "instrument `{}` writes fact `{}`, which workflow `{}` does not declare",
+                    inst.id, w.fact, wf.id
+                ),
+            )
+            .label("required here")
+            .help(format!(
+                "declare `{}` in the workflow's `facts` ({})",
+                w.fact,
+                needed_type(inst, w.from)
+            )),
+        );
+    };
+    let needed: Vec<&str> = match w.from {
+        WriteSource::Band => inst.band_ids().collect(),
+        WriteSource::ClientSelfRating => {
+            inst.client_self_rating.iter().map(AsRef::as_ref).collect()
+        }
+        WriteSource::ProfessionalJudgement => inst
+            .professional_judgement
+            .iter()
+            .map(AsRef::as_ref)
+            .collect(),
+        WriteSource::Score | WriteSource::Completed => Vec::new(),
+    };
+    let missing: Vec<String> = needed
+        .iter()
+        .filter(|n| !fact.values.iter().any(|v| v.as_ref() == **n))
+        .map(|n| format!("`{n}`"))
+        .collect();
+    let ok = match w.from {
+        WriteSource::Score => matches!(fact.ty, FactType::Decimal | FactType::Integer),
+        WriteSource::Completed => fact.ty == FactType::Bool,
+        _ => fact.ty == FactType::Text || (fact.ty == FactType::Enum && missing.is_empty()),
+    };
+    if ok {
+        return None;
+    }
+    let help = if fact.ty == FactType::Enum && !missing.is_empty() {
+        format!("add {} to the values of `{}`", missing.join(", "), fact.id)
+    } else {
+        format!("declare `{}` as {}", fact.id, needed_type(inst, w.from))
+    };
+    Some(
+        Diagnostic::new(
+            Code::IncompatibleWrite,
+            format!(
+                "instrument `{}` writes into `{}`, which is {} fact in workflow `{}`",
+                inst.id,
+                w.fact,
+                crate::condition::lower::type_name(fact.ty),
+                wf.id
+            ),
+        )
+        .label("required here")
+        .help(help),
+    )
+}
+
+fn needed_type(inst: &instrument::Instrument, from: WriteSource) -> String {
+    let values = |vs: Vec<&str>| {
+        let vs: Vec<String> = vs.iter().map(|v| format!("`{v}`")).collect();
+        format!("an enum fact with values {}", vs.join(", "))
+    };
+    match from {
+        WriteSource::Score => "an integer or decimal fact".to_owned(),
+        WriteSource::Completed => "a bool fact".to_owned(),
+        WriteSource::Band => values(inst.band_ids().collect()),
+        WriteSource::ClientSelfRating => {
+            values(inst.client_self_rating.iter().map(AsRef::as_ref).collect())
+        }
+        WriteSource::ProfessionalJudgement => values(
+            inst.professional_judgement
+                .iter()
+                .map(AsRef::as_ref)
+                .collect(),
+        ),
     }
 }

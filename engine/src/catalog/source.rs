@@ -51,7 +51,7 @@ pub trait Source {
 /// Files in memory, for tests and hosts that keep definitions elsewhere.
 #[derive(Debug, Clone, Default)]
 pub struct MemorySource {
-    files: Vec<(String, String)>,
+    files: Vec<(String, Vec<u8>)>,
 }
 
 impl MemorySource {
@@ -60,10 +60,16 @@ impl MemorySource {
         Self::default()
     }
 
-    /// Adds a file.
+    /// Adds a text file.
     #[must_use]
-    pub fn with(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
-        self.files.push((name.into(), text.into()));
+    pub fn with(self, name: impl Into<String>, text: impl Into<String>) -> Self {
+        self.with_bytes(name, text.into().into_bytes())
+    }
+
+    /// Adds a file as bytes (checked for UTF-8 like a file on disk).
+    #[must_use]
+    pub fn with_bytes(mut self, name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        self.files.push((name.into(), bytes.into()));
         self
     }
 }
@@ -74,16 +80,7 @@ impl Source for MemorySource {
         files.sort();
         Ok(files
             .into_iter()
-            .map(|(name, text)| {
-                if text.len() as u64 > MAX_FILE_BYTES {
-                    Input::TooLarge {
-                        name,
-                        size: text.len() as u64,
-                    }
-                } else {
-                    Input::Text(SourceFile::new(name, text))
-                }
-            })
+            .map(|(name, bytes)| classify(name, bytes))
             .collect())
     }
 }
@@ -152,8 +149,17 @@ fn read(path: &Path) -> Result<Input, SourceError> {
         return Ok(Input::TooLarge { name, size });
     }
     let bytes = std::fs::read(path).map_err(err)?;
-    Ok(match String::from_utf8(bytes) {
+    Ok(classify(name, bytes))
+}
+
+/// Too large, not UTF-8, or text.
+fn classify(name: String, bytes: Vec<u8>) -> Input {
+    let size = bytes.len() as u64;
+    if size > MAX_FILE_BYTES {
+        return Input::TooLarge { name, size };
+    }
+    match String::from_utf8(bytes) {
         Ok(text) => Input::Text(SourceFile::new(name, text)),
         Err(_) => Input::NotUtf8 { name },
-    })
+    }
 }

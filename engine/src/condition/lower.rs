@@ -110,7 +110,7 @@ fn lower_node(
                     Diagnostic::new(
                         Code::OrderedOnUnordered,
                         format!(
-                            "`{}` cannot be compared with `{}`: it is a {} fact",
+                            "`{}` cannot be compared with `{}`: it is {} fact",
                             t.fact.value,
                             t.op.value.as_str(),
                             type_name(decl.ty)
@@ -283,7 +283,7 @@ pub(crate) fn phase(
                     format!("workflow `{}` has no phase `{}`", wf.id, id.value),
                 )
                 .at(ctx.source, id.span)
-                .label("unknown phase: this can never hold")
+                .label("no such phase")
                 .help(suggest(
                     &id.value,
                     "phases",
@@ -407,13 +407,13 @@ pub(crate) fn literal(ctx: &mut Ctx<'_>, decl: &Fact, lit: &Spanned<Literal>) ->
         (ty, lit) => Err(Diagnostic::new(
             Code::TypeMismatch,
             format!(
-                "`{}` is a {} fact, but `{lit}` is {}",
+                "`{}` is {} fact, but `{lit}` is {}",
                 decl.id,
                 type_name(ty),
                 literal_kind(lit)
             ),
         )
-        .label(format!("expected {}", type_name(ty)))
+        .label(format!("expected {} value", type_name(ty)))
         .help(format!("write {} here", example(decl)))),
     };
     match res {
@@ -425,15 +425,16 @@ pub(crate) fn literal(ctx: &mut Ctx<'_>, decl: &Fact, lit: &Spanned<Literal>) ->
     }
 }
 
+/// A fact type's name with its article, for messages: `an enum`.
 pub(crate) fn type_name(ty: FactType) -> &'static str {
     match ty {
-        FactType::Bool => "yes/no",
-        FactType::Integer => "whole-number",
-        FactType::Decimal => "decimal",
-        FactType::Date => "date",
-        FactType::Enum => "enum",
-        FactType::Text => "text",
-        FactType::ProtectionLevel => "protection-level",
+        FactType::Bool => "a yes/no",
+        FactType::Integer => "a whole-number",
+        FactType::Decimal => "a decimal",
+        FactType::Date => "a date",
+        FactType::Enum => "an enum",
+        FactType::Text => "a text",
+        FactType::ProtectionLevel => "a protection-level",
     }
 }
 

@@ -192,7 +192,7 @@ fn lower_facts(ctx: &mut Ctx<'_>, decls: &[syntax::FactDecl]) -> Vec<Fact> {
                         Diagnostic::new(
                             Code::ValuesOnNonEnum,
                             format!(
-                                "fact `{}` is a {} fact and cannot list values",
+                                "fact `{}` is {} fact and cannot list values",
                                 f.id.value,
                                 cond::type_name(ty)
                             ),
@@ -228,7 +228,7 @@ fn lower_parameters(ctx: &mut Ctx<'_>, decls: &[syntax::ParameterDecl]) -> Vec<P
                     Diagnostic::new(
                         Code::InvalidRange,
                         format!(
-                            "parameter `{}` has default {} outside its range {}..={}",
+                            "parameter `{}` has default {} outside its range {} to {}",
                             p.id.value, p.default.value, low, high
                         ),
                     )
@@ -279,29 +279,28 @@ fn lower_phase(
     for legal in &p.legal {
         known.check_legal(ctx, legal);
     }
-    if let Some(reason) = &p.closure_reason {
-        if !wf
+    if let Some(reason) = &p.closure_reason
+        && !wf
             .closure_reasons
             .iter()
             .any(|(id, _)| id.as_ref() == reason.value)
-        {
-            ctx.push(
-                Diagnostic::new(
-                    Code::UnknownClosureReason,
-                    format!(
-                        "workflow `{}` has no closure reason `{}`",
-                        wf.id, reason.value
-                    ),
-                )
-                .at(ctx.source, reason.span)
-                .label("not in `closure_reasons`")
-                .help(suggest(
-                    &reason.value,
-                    "closure reasons",
-                    wf.closure_reasons.iter().map(|(id, _)| id.as_ref()),
-                )),
-            );
-        }
+    {
+        ctx.push(
+            Diagnostic::new(
+                Code::UnknownClosureReason,
+                format!(
+                    "workflow `{}` has no closure reason `{}`",
+                    wf.id, reason.value
+                ),
+            )
+            .at(ctx.source, reason.span)
+            .label("not in `closure_reasons`")
+            .help(suggest(
+                &reason.value,
+                "closure reasons",
+                wf.closure_reasons.iter().map(|(id, _)| id.as_ref()),
+            )),
+        );
     }
     let scope = Scope {
         workflow: wf,
@@ -318,6 +317,7 @@ fn lower_phase(
             .iter()
             .map(|r| Arc::from(r.value.as_str()))
             .collect(),
+        required_spans: p.required.iter().map(|r| r.span).collect(),
         sessions,
         duration_days,
         legal: p
@@ -372,7 +372,6 @@ fn lower_transition(
     known: &Known,
 ) -> Option<Vec<Transition>> {
     let wf = scope.workflow;
-    let mut ok = true;
     let target = |ctx: &mut Ctx<'_>, id: &str, span: Span, side: &str| {
         let found = wf.phase_idx(id);
         if found.is_none() {
@@ -404,19 +403,14 @@ fn lower_transition(
         known.check_legal(ctx, legal);
     }
     let path = format!("transitions/{i}/when");
-    let when = match &t.when {
-        Some(w) => {
-            let c = cond::lower(ctx, scope, &path, w);
-            ok &= c.is_some();
-            c
-        }
-        None => None,
-    };
+    // A guard with errors is reported and dropped, but the edge stays: the graph checks then
+    // report only real structural problems, not ones caused by the broken guard.
+    let when = t
+        .when
+        .as_ref()
+        .and_then(|w| cond::lower(ctx, scope, &path, w));
     let to = to?;
     let from: Option<Vec<PhaseIdx>> = from.into_iter().collect();
-    if !ok {
-        return None;
-    }
     Some(
         from?
             .into_iter()
@@ -428,6 +422,7 @@ fn lower_transition(
                 title: t.title.clone(),
                 legal: t.legal.as_ref().map(|l| l.value.as_str().into()),
                 span: t.to.span,
+                from_span: t.from.span,
             })
             .collect(),
     )

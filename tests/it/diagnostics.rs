@@ -1,0 +1,94 @@
+//! The invalid-input corpus: `tests/data/invalid/<module>/<name>.yaml` is loaded together with
+//! the shipped catalog and must produce diagnostic `<module>::<name>`; every diagnostic it
+//! produces is rendered (miette, no colour, width 80) and snapshotted.
+//!
+//! A first line `# lots-test: pad-to-bytes N` pads the file with comment lines to N bytes
+//! before loading (for the size limit, without committing a huge file).
+
+use std::path::Path;
+
+use lots::{Code, MemorySource};
+use miette::{GraphicalReportHandler, GraphicalTheme};
+
+use crate::{root, shipped_inputs};
+
+const DIRECTIVE: &str = "# lots-test: pad-to-bytes ";
+
+#[test]
+fn invalid_inputs() {
+    insta::glob!("../data", "invalid/**/*.yaml", |path| check_invalid(path));
+}
+
+#[test]
+fn every_code_has_an_invalid_file() {
+    let dir = root().join("tests/data/invalid");
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| {
+            let (module, name) = c.split_once("::").unwrap();
+            !dir.join(module).join(format!("{name}.yaml")).exists()
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without a file in tests/data/invalid/: {missing:?}"
+    );
+}
+
+#[track_caller]
+fn check_invalid(path: &Path) {
+    let rel = path
+        .strip_prefix(root().join("tests/data"))
+        .unwrap()
+        .to_string_lossy()
+        .replace('\\', "/");
+    let module = path
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+    let expected = format!("{module}::{name}");
+    let mut bytes = std::fs::read(path).unwrap();
+    if let Some(n) = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|t| t.lines().next())
+        .and_then(|l| l.strip_prefix(DIRECTIVE))
+    {
+        let n: usize = n.trim().parse().unwrap();
+        while bytes.len() < n {
+            bytes.extend_from_slice(b"# padding padding padding padding padding padding padding\n");
+        }
+    }
+    let mut source = MemorySource::new();
+    for (file, text) in shipped_inputs() {
+        source = source.with(file, text);
+    }
+    let loaded = lots::Catalog::load(&source.with_bytes(rel.clone(), bytes)).unwrap();
+    let codes: Vec<&str> = loaded.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert!(
+        codes.contains(&expected.as_str()),
+        "{rel} should produce `{expected}`, produced {codes:?}"
+    );
+    let strays: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.location().map(|l| l.0.to_owned()))
+        .filter(|f| *f != rel)
+        .collect();
+    assert!(
+        strays.is_empty(),
+        "{rel} caused diagnostics in shipped files: {strays:?}"
+    );
+    let handler =
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(80);
+    let mut rendered = String::new();
+    for d in loaded.diagnostics.iter() {
+        handler.render_report(&mut rendered, d).unwrap();
+        rendered.push('\n');
+    }
+    insta::assert_snapshot!(rendered);
+}
