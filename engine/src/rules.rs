@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::catalog::lower::{Ctx, Known};
 use crate::condition::lower::{self as cond, Scope};
 use crate::condition::{Condition, Value};
-use crate::diagnostics::{Code, Diagnostic, SourceFile, Span, suggest};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile, Span, suggest};
 use crate::instrument::Instrument;
 use crate::syntax::{
     ActionDecl, DayCount, FireMode, FlagLevel, RouteKind, RuleScope, RulesFile, Urgency,
@@ -131,18 +131,32 @@ pub(crate) fn lower(
                 }
             }
             let mut per_workflow = Vec::new();
+            // One mistake in a rule shared by several workflows is one diagnostic: the same
+            // code at the same place is reported once, for the first workflow it fails in.
+            let mut reported: Vec<(Code, Option<Span>)> = Vec::new();
             for wf in &targets {
                 let scope = Scope {
                     workflow: wf,
                     instruments,
                 };
+                let mut found = Diagnostics::default();
+                let mut wctx = Ctx {
+                    source: ctx.source,
+                    diags: &mut found,
+                };
                 let path = format!("rules/{}/when", r.id.value);
-                let when = cond::lower(ctx, &scope, &path, &r.when);
+                let when = cond::lower(&mut wctx, &scope, &path, &r.when);
                 let actions: Vec<Option<Action>> = r
                     .actions
                     .iter()
-                    .map(|a| action(ctx, &scope, &a.value))
+                    .map(|a| action(&mut wctx, &scope, &a.value))
                     .collect();
+                for d in found {
+                    if !reported.contains(&(d.code, d.span)) {
+                        reported.push((d.code, d.span));
+                        ctx.push(d);
+                    }
+                }
                 if let (Some(when), Some(actions)) =
                     (when, actions.into_iter().collect::<Option<Vec<_>>>())
                 {

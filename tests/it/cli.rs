@@ -54,3 +54,54 @@ fn schema_check_agrees_with_the_files() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The acceptance case: a copy of the shipped catalog with a typo in a fact name, a
+/// transition to a missing phase, an unreachable phase and a unit switching off the
+/// orosanmälan rule gives exactly those four diagnostics, each at its file:line:column, and
+/// exit code 1.
+#[test]
+fn four_planted_mistakes_give_four_diagnostics() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("four_mistakes");
+    let _ = std::fs::remove_dir_all(&dir);
+    for (name, text) in crate::shipped_inputs() {
+        let path = dir.join(&name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file} no longer contains {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    edit(
+        "rules/routing/vinr.yaml",
+        "fact: children_witnessed",
+        "fact: children_witnesed",
+    );
+    edit(
+        "workflows/vuxna_utsatta.yaml",
+        "transitions:\n",
+        "transitions:\n  - from: stodsamtal\n    to: avslutad_klar\n",
+    );
+    edit(
+        "workflows/vuxna_utsatta.yaml",
+        "phases:\n",
+        "phases:\n  - id: uppfoljning\n    title: Uppföljning\n    terminal: true\n",
+    );
+    edit(
+        "rules/units/skarholmen.yaml",
+        "rules:\n",
+        "rules:\n  disable:\n    - rule: orosanmalan_barn\n      reason: handled by phone\n",
+    );
+    let out = lots()
+        .current_dir(&dir)
+        .args(["check", "--error-format", "plain"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().filter(|l| l.contains(": error[")).collect();
+    assert_eq!(lines.len(), 4, "expected four diagnostics:\n{stdout}");
+    insta::assert_snapshot!(stdout);
+}

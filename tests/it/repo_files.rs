@@ -51,3 +51,9 @@ fn every_shipped_file_starts_with_its_modeline() {
         );
     }
 }
+
+#[test]
+fn catalog_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync + 'static>() {}
+    shared::<lots::Catalog>();
+}
