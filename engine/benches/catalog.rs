@@ -4,12 +4,7 @@
 //! baseline (parsing the same YAML into untyped values, the floor of any loader) as a ratio,
 //! and the target.
 
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "benchmark setup"
-)]
+#![expect(clippy::unwrap_used, clippy::panic, reason = "benchmark setup")]
 
 use std::hint::black_box;
 use std::path::Path;

@@ -6,6 +6,7 @@
 
 pub(crate) mod lower;
 mod parse;
+pub(crate) mod resolve;
 pub mod source;
 
 use std::sync::Arc;

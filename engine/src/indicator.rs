@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use crate::catalog::lower::Ctx;
+use crate::catalog::resolve;
 use crate::condition::Condition;
 use crate::condition::lower::{self as cond, Scope};
-use crate::diagnostics::{Code, Diagnostic, suggest};
+use crate::diagnostics::{Code, Diagnostic};
 use crate::instrument::Instrument;
 use crate::syntax::{self, CompareOp, FactType, IndicatorFile, Period, PopulationCases};
 use crate::workflow::{self, FactSlot, Workflow};
@@ -84,25 +85,7 @@ pub(crate) fn lower(
             )),
         );
     }
-    let Some(wf) = workflows
-        .iter()
-        .find(|w| w.id.as_ref() == file.workflow.value)
-    else {
-        ctx.push(
-            Diagnostic::new(
-                Code::UnknownWorkflow,
-                format!("no workflow `{}`", file.workflow.value),
-            )
-            .at(ctx.source, file.workflow.span)
-            .label("unknown workflow")
-            .help(suggest(
-                &file.workflow.value,
-                "workflows",
-                workflows.iter().map(|x| x.id.as_ref()),
-            )),
-        );
-        return None;
-    };
+    let wf = resolve::workflow(ctx, workflows, &file.workflow)?;
     let scope = Scope {
         workflow: wf,
         instruments,
@@ -113,7 +96,7 @@ pub(crate) fn lower(
         .as_ref()
         .and_then(|w| cond::lower(ctx, &scope, "population/when", w));
     let numeric_fact = |ctx: &mut Ctx<'_>, name: &syntax::Spanned<String>| -> Option<FactSlot> {
-        let (slot, decl) = fact(ctx, wf, name)?;
+        let (slot, decl) = resolve::fact(ctx, wf, name)?;
         if !matches!(decl.ty, FactType::Integer | FactType::Decimal) {
             ctx.push(
                 Diagnostic::new(
@@ -159,7 +142,7 @@ pub(crate) fn lower(
     for b in &file.breakdown {
         if b.value == "unit" {
             breakdown.push(Breakdown::Unit);
-        } else if let Some((slot, decl)) = fact(ctx, wf, b) {
+        } else if let Some((slot, decl)) = resolve::fact(ctx, wf, b) {
             breakdown.push(Breakdown::Fact(slot, decl.id.clone()));
         }
     }
@@ -176,28 +159,4 @@ pub(crate) fn lower(
         period: file.period,
         min_cell: file.min_cell.value,
     })
-}
-
-fn fact<'w>(
-    ctx: &mut Ctx<'_>,
-    wf: &'w Workflow,
-    name: &syntax::Spanned<String>,
-) -> Option<(FactSlot, &'w workflow::Fact)> {
-    let found = wf.fact(&name.value);
-    if found.is_none() {
-        ctx.push(
-            Diagnostic::new(
-                Code::UnknownFact,
-                format!("workflow `{}` has no fact `{}`", wf.id, name.value),
-            )
-            .at(ctx.source, name.span)
-            .label("unknown fact")
-            .help(suggest(
-                &name.value,
-                "facts",
-                wf.facts.iter().map(|f| f.id.as_ref()),
-            )),
-        );
-    }
-    found
 }

@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use crate::catalog::lower::{Ctx, Known};
+use crate::catalog::resolve;
 use crate::condition::lower::{self as cond, Scope};
 use crate::condition::{Condition, Value};
-use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile, Span, suggest};
+use crate::diagnostics::{Code, Diagnostics, SourceFile, Span};
 use crate::instrument::Instrument;
 use crate::syntax::{
     ActionDecl, DayCount, FireMode, FlagLevel, RouteKind, RuleScope, RulesFile, Urgency,
@@ -103,22 +104,11 @@ pub(crate) fn lower(
     known: &Known,
 ) -> Vec<Rule> {
     ctx.check_unique("rule", file.rules.iter().map(|r| &r.id));
-    let mut targets = Vec::new();
-    for w in &file.workflows {
-        match workflows.iter().find(|x| x.id.as_ref() == w.value) {
-            Some(wf) => targets.push(wf),
-            None => ctx.push(
-                Diagnostic::new(Code::UnknownWorkflow, format!("no workflow `{}`", w.value))
-                    .at(ctx.source, w.span)
-                    .label("unknown workflow")
-                    .help(suggest(
-                        &w.value,
-                        "workflows",
-                        workflows.iter().map(|x| x.id.as_ref()),
-                    )),
-            ),
-        }
-    }
+    let targets: Vec<&Workflow> = file
+        .workflows
+        .iter()
+        .filter_map(|w| resolve::workflow(ctx, workflows, w))
+        .collect();
     file.rules
         .iter()
         .map(|r| {
@@ -185,25 +175,6 @@ pub(crate) fn lower(
 
 fn action(ctx: &mut Ctx<'_>, scope: &Scope<'_>, a: &ActionDecl) -> Option<Action> {
     let wf = scope.workflow;
-    let deadline = |ctx: &mut Ctx<'_>, id: &crate::syntax::Spanned<String>| {
-        let found = wf.deadline_idx(&id.value);
-        if found.is_none() {
-            ctx.push(
-                Diagnostic::new(
-                    Code::UnknownDeadline,
-                    format!("workflow `{}` has no deadline `{}`", wf.id, id.value),
-                )
-                .at(ctx.source, id.span)
-                .label("unknown deadline")
-                .help(suggest(
-                    &id.value,
-                    "deadlines",
-                    wf.deadlines.iter().map(|d| d.id.as_ref()),
-                )),
-            );
-        }
-        found
-    };
     Some(match a {
         ActionDecl::Route(r) => Action::Route {
             to: r.to.value.as_str().into(),
@@ -225,29 +196,14 @@ fn action(ctx: &mut Ctx<'_>, scope: &Scope<'_>, a: &ActionDecl) -> Option<Action
             title: o.title.clone(),
         },
         ActionDecl::Set(s) => {
-            let Some((slot, decl)) = wf.fact(&s.fact.value) else {
-                ctx.push(
-                    Diagnostic::new(
-                        Code::UnknownFact,
-                        format!("workflow `{}` has no fact `{}`", wf.id, s.fact.value),
-                    )
-                    .at(ctx.source, s.fact.span)
-                    .label("unknown fact")
-                    .help(suggest(
-                        &s.fact.value,
-                        "facts",
-                        wf.facts.iter().map(|f| f.id.as_ref()),
-                    )),
-                );
-                return None;
-            };
+            let (slot, decl) = resolve::fact(ctx, wf, &s.fact)?;
             Action::Set {
                 slot,
                 value: cond::literal(ctx, decl, &s.value)?,
             }
         }
-        ActionDecl::Start(id) => Action::Start(deadline(ctx, id)?),
-        ActionDecl::Stop(id) => Action::Stop(deadline(ctx, id)?),
+        ActionDecl::Start(id) => Action::Start(resolve::deadline(ctx, wf, id)?),
+        ActionDecl::Stop(id) => Action::Stop(resolve::deadline(ctx, wf, id)?),
         ActionDecl::Flag(f) => Action::Flag {
             message: f.message.clone(),
             level: f.level,

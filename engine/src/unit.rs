@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::catalog::lower::Ctx;
+use crate::catalog::resolve;
 use crate::diagnostics::{Code, Diagnostic, suggest};
 use crate::rules::Rule;
 use crate::syntax::{RuleScope, UnitFile};
@@ -35,22 +36,11 @@ pub(crate) fn lower(
     workflows: &[Workflow],
     rules: &[Rule],
 ) -> Unit {
-    let mut runs: Vec<&Workflow> = Vec::new();
-    for w in &file.workflows {
-        match workflows.iter().find(|x| x.id.as_ref() == w.value) {
-            Some(wf) => runs.push(wf),
-            None => ctx.push(
-                Diagnostic::new(Code::UnknownWorkflow, format!("no workflow `{}`", w.value))
-                    .at(ctx.source, w.span)
-                    .label("unknown workflow")
-                    .help(suggest(
-                        &w.value,
-                        "workflows",
-                        workflows.iter().map(|x| x.id.as_ref()),
-                    )),
-            ),
-        }
-    }
+    let runs: Vec<&Workflow> = file
+        .workflows
+        .iter()
+        .filter_map(|w| resolve::workflow(ctx, workflows, w))
+        .collect();
     let mut parameters = Vec::new();
     for o in &file.parameters {
         let candidates: Vec<&Workflow> = match &o.workflow {
@@ -157,16 +147,8 @@ pub(crate) fn lower(
     let find_rule = |ctx: &mut Ctx<'_>, id: &crate::syntax::Spanned<String>| {
         let found = rules.iter().find(|r| r.id.as_ref() == id.value);
         if found.is_none() {
-            ctx.push(
-                Diagnostic::new(Code::UnknownRule, format!("no rule `{}`", id.value))
-                    .at(ctx.source, id.span)
-                    .label("unknown rule")
-                    .help(suggest(
-                        &id.value,
-                        "rules",
-                        rules.iter().map(|r| r.id.as_ref()),
-                    )),
-            );
+            let names = rules.iter().map(|r| r.id.as_ref());
+            ctx.unknown(Code::UnknownRule, None, "rule", id, names);
         }
         found
     };

@@ -74,16 +74,8 @@ impl Known {
 
     pub(crate) fn check_unit(&self, ctx: &mut Ctx<'_>, id: &Spanned<String>) {
         if !self.units.iter().any(|u| u.as_ref() == id.value) {
-            ctx.push(
-                Diagnostic::new(Code::UnknownUnit, format!("no unit `{}`", id.value))
-                    .at(ctx.source, id.span)
-                    .label("unknown unit")
-                    .help(suggest(
-                        &id.value,
-                        "units",
-                        self.units.iter().map(AsRef::as_ref),
-                    )),
-            );
+            let names = self.units.iter().map(AsRef::as_ref);
+            ctx.unknown(Code::UnknownUnit, None, "unit", id, names);
         }
     }
 }

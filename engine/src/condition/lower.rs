@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::{Amount, Condition, FactRef, Node, PhaseRef, Test, Value};
 use crate::catalog::lower::Ctx;
+use crate::catalog::resolve;
 use crate::diagnostics::{Code, Diagnostic, suggest};
 use crate::instrument::Instrument;
 use crate::syntax::{self, FactType, Literal, Spanned};
@@ -236,33 +237,13 @@ fn fact<'w>(
     scope: &Scope<'w>,
     name: &Spanned<String>,
 ) -> Option<(FactRef, &'w Fact)> {
-    let wf = scope.workflow;
-    match wf.fact(&name.value) {
-        Some((slot, decl)) => Some((
-            FactRef {
-                slot,
-                name: decl.id.clone(),
-                values: decl.values.clone(),
-            },
-            decl,
-        )),
-        None => {
-            ctx.push(
-                Diagnostic::new(
-                    Code::UnknownFact,
-                    format!("workflow `{}` has no fact `{}`", wf.id, name.value),
-                )
-                .at(ctx.source, name.span)
-                .label("unknown fact")
-                .help(suggest(
-                    &name.value,
-                    "facts",
-                    wf.facts.iter().map(|f| f.id.as_ref()),
-                )),
-            );
-            None
-        }
-    }
+    let (slot, decl) = resolve::fact(ctx, scope.workflow, name)?;
+    let fact = FactRef {
+        slot,
+        name: decl.id.clone(),
+        values: decl.values.clone(),
+    };
+    Some((fact, decl))
 }
 
 pub(crate) fn phase(
@@ -271,28 +252,16 @@ pub(crate) fn phase(
     id: &Spanned<String>,
 ) -> Option<PhaseRef> {
     let wf = scope.workflow;
-    match wf.phase_idx(&id.value) {
-        Some(idx) => Some(PhaseRef {
-            idx,
-            id: id.value.as_str().into(),
-        }),
-        None => {
-            ctx.push(
-                Diagnostic::new(
-                    Code::UnknownPhase,
-                    format!("workflow `{}` has no phase `{}`", wf.id, id.value),
-                )
-                .at(ctx.source, id.span)
-                .label("no such phase")
-                .help(suggest(
-                    &id.value,
-                    "phases",
-                    wf.phases.iter().map(|p| p.id.as_ref()),
-                )),
-            );
-            None
-        }
-    }
+    let Some(idx) = wf.phase_idx(&id.value) else {
+        let owner = format!("workflow `{}`", wf.id);
+        let names = wf.phases.iter().map(|p| p.id.as_ref());
+        ctx.unknown(Code::UnknownPhase, Some(&owner), "phase", id, names);
+        return None;
+    };
+    Some(PhaseRef {
+        idx,
+        id: id.value.as_str().into(),
+    })
 }
 
 fn instrument<'i>(
@@ -300,23 +269,7 @@ fn instrument<'i>(
     scope: &Scope<'i>,
     id: &Spanned<String>,
 ) -> Option<&'i Instrument> {
-    let found = scope.instruments.iter().find(|i| i.id.as_ref() == id.value);
-    if found.is_none() {
-        ctx.push(
-            Diagnostic::new(
-                Code::UnknownInstrument,
-                format!("no instrument `{}`", id.value),
-            )
-            .at(ctx.source, id.span)
-            .label("unknown instrument")
-            .help(suggest(
-                &id.value,
-                "instruments",
-                scope.instruments.iter().map(|i| i.id.as_ref()),
-            )),
-        );
-    }
-    found
+    resolve::instrument(ctx, scope.instruments, id)
 }
 
 fn deadline(
@@ -324,24 +277,7 @@ fn deadline(
     scope: &Scope<'_>,
     id: &Spanned<String>,
 ) -> Option<crate::workflow::DeadlineIdx> {
-    let wf = scope.workflow;
-    let found = wf.deadline_idx(&id.value);
-    if found.is_none() {
-        ctx.push(
-            Diagnostic::new(
-                Code::UnknownDeadline,
-                format!("workflow `{}` has no deadline `{}`", wf.id, id.value),
-            )
-            .at(ctx.source, id.span)
-            .label("unknown deadline")
-            .help(suggest(
-                &id.value,
-                "deadlines",
-                wf.deadlines.iter().map(|d| d.id.as_ref()),
-            )),
-        );
-    }
-    found
+    resolve::deadline(ctx, scope.workflow, id)
 }
 
 /// Resolves a number or `{param: name}` against the workflow's parameters.

@@ -7,6 +7,7 @@ use super::{
     Bounds, Deadline, Fact, FactSlot, Parameter, Phase, PhaseIdx, Transition, Trigger, Workflow,
 };
 use crate::catalog::lower::{Ctx, Known};
+use crate::catalog::resolve;
 use crate::condition::Amount;
 use crate::condition::lower::{self as cond, Scope};
 use crate::diagnostics::{Code, Diagnostic, Span, suggest};
@@ -257,24 +258,7 @@ fn lower_phase(
     known: &Known,
 ) -> Phase {
     for req in &p.required {
-        if !instruments.iter().any(|i| i.id.as_ref() == req.value) {
-            ctx.push(
-                Diagnostic::new(
-                    Code::UnknownInstrument,
-                    format!(
-                        "phase `{}` requires unknown instrument `{}`",
-                        p.id.value, req.value
-                    ),
-                )
-                .at(ctx.source, req.span)
-                .label("no such instrument")
-                .help(suggest(
-                    &req.value,
-                    "instruments",
-                    instruments.iter().map(|i| i.id.as_ref()),
-                )),
-            );
-        }
+        resolve::instrument(ctx, instruments, req);
     }
     for legal in &p.legal {
         known.check_legal(ctx, legal);
@@ -441,23 +425,7 @@ pub(crate) fn trigger(
         T::CaseClosed => Trigger::CaseClosed,
         T::DecisionMade => Trigger::DecisionMade,
         T::InstrumentCompleted(i) => {
-            if !scope.instruments.iter().any(|x| x.id.as_ref() == i.value) {
-                ctx.push(
-                    Diagnostic::new(
-                        Code::UnknownInstrument,
-                        format!("no instrument `{}`", i.value),
-                    )
-                    .at(ctx.source, i.span)
-                    .label("unknown instrument")
-                    .help(suggest(
-                        &i.value,
-                        "instruments",
-                        scope.instruments.iter().map(|x| x.id.as_ref()),
-                    )),
-                );
-                return None;
-            }
-            Trigger::InstrumentCompleted(i.value.as_str().into())
+            Trigger::InstrumentCompleted(resolve::instrument(ctx, scope.instruments, i)?.id.clone())
         }
     })
 }
