@@ -5,7 +5,19 @@ use std::process::Command;
 
 use crate::root;
 
+/// The `lots` binary. `cargo test` builds binaries only for their own package's integration
+/// tests, so the first call builds it with the cargo that runs the tests (same target dir).
 fn lots() -> Command {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--package", "lots-cli", "--bin", "lots"])
+            .current_dir(root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the lots binary failed");
+    });
     let mut cmd = Command::new(get_cargo_bin("lots"));
     cmd.current_dir(root());
     cmd

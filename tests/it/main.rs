@@ -8,6 +8,7 @@
 )]
 
 mod cli;
+mod conditions;
 mod diagnostics;
 mod repo_files;
 mod schemas;
