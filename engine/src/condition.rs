@@ -203,24 +203,47 @@ pub struct PhaseRef {
     pub id: Arc<str>,
 }
 
+/// Receives every node's value as a condition is evaluated (for traces and coverage).
+pub trait Recorder {
+    /// Called once per node evaluated, after its value is known.
+    fn record(&mut self, node: &Node, value: bool);
+}
+
+/// Records nothing; evaluation without a trace.
+impl Recorder for () {
+    #[inline]
+    fn record(&mut self, _: &Node, _: bool) {}
+}
+
 impl Condition {
     /// Evaluates the condition against a case.
     pub fn evaluate(&self, env: &dyn Env) -> bool {
-        self.root.evaluate(env)
+        self.root.evaluate_with(env, &mut ())
+    }
+
+    /// Evaluates the condition, telling `recorder` every node's value. `all` and `any` stop
+    /// at the first child that decides them; nodes not reached are not recorded.
+    pub fn evaluate_with<R: Recorder>(&self, env: &dyn Env, recorder: &mut R) -> bool {
+        self.root.evaluate_with(env, recorder)
     }
 }
 
 impl Node {
     /// Evaluates the node against a case.
     pub fn evaluate(&self, env: &dyn Env) -> bool {
+        self.evaluate_with(env, &mut ())
+    }
+
+    /// Evaluates the node, telling `recorder` every node's value.
+    pub fn evaluate_with<R: Recorder>(&self, env: &dyn Env, recorder: &mut R) -> bool {
         let amount = |a: &Amount| match a {
             Amount::Value(v) => *v,
             Amount::Param(p, _) => env.parameter(*p),
         };
-        match &self.test {
-            Test::All(children) => children.iter().all(|c| c.evaluate(env)),
-            Test::Any(children) => children.iter().any(|c| c.evaluate(env)),
-            Test::Not(child) => !child.evaluate(env),
+        let value = match &self.test {
+            Test::All(children) => children.iter().all(|c| c.evaluate_with(env, recorder)),
+            Test::Any(children) => children.iter().any(|c| c.evaluate_with(env, recorder)),
+            Test::Not(child) => !child.evaluate_with(env, recorder),
             Test::Equals { fact, value } => env.fact(fact.slot) == Some(value),
             Test::In { fact, values } => env.fact(fact.slot).is_some_and(|v| values.contains(v)),
             Test::Compare { fact, op, value } => env
@@ -233,38 +256,35 @@ impl Node {
                 phases.iter().any(|p| p.idx == current)
             }
             Test::Completed(instrument) => env.completed(instrument),
-            Test::Band { instrument, bands } => env
-                .band(instrument)
-                .is_some_and(|b| bands.iter().any(|x| x.as_ref() == b)),
-            Test::Score {
-                instrument,
-                op,
-                value,
-            } => env
+            Test::Band { instrument, bands } => {
+                env.band(instrument).is_some_and(|b| bands.iter().any(|x| x.as_ref() == b))
+            }
+            Test::Score { instrument, op, value } => env
                 .score(instrument)
                 .and_then(|s| s.partial_cmp(value))
                 .is_some_and(|o| op.holds(o)),
-            Test::Count {
-                of,
-                phase,
-                op,
-                value,
-            } => {
+            Test::Count { of, phase, op, value } => {
                 let n = env.count(*of, phase.as_ref().map(|p| p.idx));
                 op.holds(n.cmp(&amount(value)))
             }
-            Test::Elapsed {
-                since,
-                op,
-                days,
-                count,
-            } => env
+            Test::Elapsed { since, op, days, count } => env
                 .elapsed_days(*since, *count)
                 .is_some_and(|d| op.holds(d.cmp(&i64::from(amount(days))))),
-            Test::Deadline {
-                deadline, state, ..
-            } => env.deadline(*deadline) == *state,
+            Test::Deadline { deadline, state, .. } => env.deadline(*deadline) == *state,
             Test::Script(_) => false,
+        };
+        recorder.record(self, value);
+        value
+    }
+
+    /// The fact a leaf reads, if it reads one.
+    pub fn fact(&self) -> Option<&FactRef> {
+        match &self.test {
+            Test::Equals { fact, .. }
+            | Test::In { fact, .. }
+            | Test::Compare { fact, .. }
+            | Test::IsSet(fact) => Some(fact),
+            _ => None,
         }
     }
 }
@@ -283,7 +303,8 @@ impl fmt::Display for Value {
 }
 
 impl FactRef {
-    fn show(&self, value: &Value) -> String {
+    /// A value of this fact as text (enum values by name).
+    pub fn show(&self, value: &Value) -> String {
         match value {
             Value::Enum(i) => self
                 .values

@@ -6,6 +6,7 @@
 //! them and compiles them into one immutable catalog, collecting every problem as a
 //! [`Diagnostic`] with a span and a fix suggestion.
 
+pub mod calendar;
 pub mod catalog;
 pub mod condition;
 pub mod diagnostics;
@@ -14,6 +15,7 @@ pub mod indicator;
 pub mod instrument;
 pub mod legal;
 pub mod rules;
+pub mod runtime;
 pub mod schema;
 pub mod syntax;
 pub mod unit;

@@ -43,6 +43,8 @@ pub struct Workflow {
     pub description: Option<String>,
     /// The file it was read from.
     pub source: SourceFile,
+    /// A hash of the file's text: a case is pinned to version and content.
+    pub content_hash: String,
     /// Facts; a fact's position is its slot.
     pub facts: Vec<Fact>,
     /// Parameters; a parameter's position is its index.
@@ -188,6 +190,16 @@ pub struct Deadline {
     pub extension_grounds: Vec<Arc<str>>,
     /// Longest extension in days.
     pub extension_max_days: Option<u32>,
+}
+
+/// FNV-1a over the text, as 16 hex digits: stable across runs, platforms and Rust versions.
+pub(crate) fn content_hash(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 impl Workflow {

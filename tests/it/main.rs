@@ -4,9 +4,11 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "test code: a failed expectation is a test failure"
 )]
 
+mod calendar;
 mod cli;
 mod conditions;
 mod diagnostics;

@@ -217,7 +217,7 @@ pub struct DeadlineTest {
 }
 
 /// A deadline's state, as a condition names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineState {
     /// Started, not stopped, not yet due.

@@ -59,6 +59,7 @@ pub(crate) fn lower_workflow(
         title: file.title.clone(),
         description: file.description.clone(),
         source: ctx.source.clone(),
+        content_hash: super::content_hash(ctx.source.text()),
         facts,
         parameters,
         phases: Vec::new(),

@@ -1,0 +1,243 @@
+//! The Swedish working-day calendar: which days are public holidays, which days are working
+//! days, and how deadlines counted in calendar days or working days move across them.
+//!
+//! The holidays are computed here, not read from anywhere: the allmänna helgdagar of lag
+//! (1989:253) om allmänna helgdagar (with första maj, which that law puts on the same footing),
+//! and the three days that lag (1930:173) om beräkning av lagstadgad tid treats like a holiday
+//! although no law makes them one: midsommarafton, julafton and nyårsafton. Easter is found with
+//! the anonymous Gregorian computus (Meeus/Jones/Butcher).
+//!
+//! The rules are the ones in force since 2005 (when Sveriges nationaldag became a holiday and
+//! annandag pingst stopped being one) and they are applied to every year in
+//! [`FIRST_YEAR`]`..=`[`LAST_YEAR`]; earlier years are therefore not historically exact. Outside
+//! that range the calendar knows no holidays: only Saturdays and Sundays are non-working days.
+//!
+//! This module knows nothing of what a deadline is for, of time zones or of the current date:
+//! no IO, no clock, no global state. Every function is total: date arithmetic that would leave
+//! the range of [`Date`] saturates at [`Date::MIN`] or [`Date::MAX`] instead of failing.
+
+use jiff::Span;
+use jiff::civil::{Date, Weekday};
+
+use crate::syntax::DayCount;
+
+/// The first year for which holidays are computed.
+pub const FIRST_YEAR: i16 = 1900;
+
+/// The last year for which holidays are computed.
+pub const LAST_YEAR: i16 = 2200;
+
+/// One holiday: a public holiday or a day that is not a working day in practice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holiday {
+    /// The day.
+    pub date: Date,
+    /// The Swedish name, as written in running text (`"juldagen"`, `"Kristi himmelsfärdsdag"`).
+    pub name: &'static str,
+    /// Whether the law makes it a holiday or only practice does.
+    pub kind: HolidayKind,
+}
+
+/// Why a holiday is not a working day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HolidayKind {
+    /// An allmän helgdag under lag (1989:253), or första maj, which that law treats as one.
+    PublicHoliday,
+    /// Not a holiday in law, but not a working day for authorities and banks: midsommarafton,
+    /// julafton and nyårsafton (lag (1930:173) om beräkning av lagstadgad tid, 2 §).
+    DeFactoHoliday,
+}
+
+/// The holidays of `year`, sorted by date.
+///
+/// Two holidays can fall on the same day (Kristi himmelsfärdsdag on första maj in 2008,
+/// pingstdagen on Sveriges nationaldag in 2049); both are listed, the one that moves with Easter
+/// first. Sundays are not listed although the law counts every Sunday as a holiday.
+/// Empty for a year outside [`FIRST_YEAR`]`..=`[`LAST_YEAR`].
+pub fn holidays(year: i16) -> Vec<Holiday> {
+    let mut list = year_holidays(year).map_or_else(Vec::new, |table| table.to_vec());
+    list.sort_by_key(|holiday| holiday.date);
+    list
+}
+
+/// Whether `date` is a working day: not a Saturday or Sunday, and not a public or de-facto
+/// holiday. Outside [`FIRST_YEAR`]`..=`[`LAST_YEAR`] only weekends are non-working days.
+pub fn is_working_day(date: Date) -> bool {
+    YearCache::default().is_working_day(date)
+}
+
+/// The `n`-th working day after `date`. With `n = 0`: `date` itself if it is a working day,
+/// else the next working day.
+///
+/// Saturates at [`Date::MAX`] if the count would run past it.
+pub fn add_working_days(date: Date, n: u32) -> Date {
+    let mut cache = YearCache::default();
+    let mut current = date;
+    if n == 0 {
+        while !cache.is_working_day(current) {
+            match current.tomorrow() {
+                Ok(next) => current = next,
+                Err(_) => return current,
+            }
+        }
+        return current;
+    }
+    let mut remaining = n;
+    loop {
+        match current.tomorrow() {
+            Ok(next) => current = next,
+            Err(_) => return current,
+        }
+        if cache.is_working_day(current) {
+            remaining = remaining.saturating_sub(1);
+            if remaining == 0 {
+                return current;
+            }
+        }
+    }
+}
+
+/// The date `n` calendar days after `date`, saturating at [`Date::MAX`].
+pub fn add_calendar_days(date: Date, n: u32) -> Date {
+    match Span::new().try_days(i64::from(n)) {
+        Ok(span) => date.saturating_add(span),
+        Err(_) => Date::MAX,
+    }
+}
+
+/// The number of working days `d` with `from < d <= to`; when `to` is before `from`, the same
+/// count from `to` to `from`, negated. Zero when they are equal.
+///
+/// For every `n > 0`, `working_days_between(from, add_working_days(from, n)) == n` (unless
+/// [`add_working_days`] saturated).
+pub fn working_days_between(from: Date, to: Date) -> i64 {
+    if to < from {
+        return -count_working_days(to, from);
+    }
+    count_working_days(from, to)
+}
+
+/// [`add_calendar_days`] or [`add_working_days`], as `count` says.
+pub fn add_days(date: Date, n: u32, count: DayCount) -> Date {
+    match count {
+        DayCount::CalendarDays => add_calendar_days(date, n),
+        DayCount::WorkingDays => add_working_days(date, n),
+    }
+}
+
+/// The number of days from `from` to `to` counted as `count` says: for calendar days the plain
+/// difference, for working days [`working_days_between`]. Negative when `to` is before `from`.
+pub fn days_between(from: Date, to: Date, count: DayCount) -> i64 {
+    match count {
+        DayCount::CalendarDays => from.duration_until(to).as_hours() / 24,
+        DayCount::WorkingDays => working_days_between(from, to),
+    }
+}
+
+/// How many holidays a year has (13 public, 3 de facto).
+const HOLIDAYS_PER_YEAR: usize = 16;
+
+/// The holidays of one year, remembered while a loop walks through it, so that the year's
+/// holidays are computed once per year instead of once per day.
+#[derive(Default)]
+struct YearCache {
+    /// The year held, with its holidays (`None` outside the supported range).
+    held: Option<(i16, Option<[Holiday; HOLIDAYS_PER_YEAR]>)>,
+}
+
+impl YearCache {
+    /// Whether `date` is a working day, computing its year's holidays if they are not held.
+    fn is_working_day(&mut self, date: Date) -> bool {
+        if matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
+            return false;
+        }
+        let year = date.year();
+        let table = match self.held {
+            Some((held_year, table)) if held_year == year => table,
+            _ => {
+                let table = year_holidays(year);
+                self.held = Some((year, table));
+                table
+            }
+        };
+        !table.is_some_and(|table| table.iter().any(|holiday| holiday.date == date))
+    }
+}
+
+/// Counts the working days `d` with `from < d <= to` (zero when `to <= from`).
+fn count_working_days(from: Date, to: Date) -> i64 {
+    let mut cache = YearCache::default();
+    let mut count = 0;
+    let mut current = from;
+    while current < to {
+        match current.tomorrow() {
+            Ok(next) => current = next,
+            Err(_) => break,
+        }
+        if cache.is_working_day(current) {
+            count += 1;
+        }
+    }
+    count
+}
+
+/// The holidays of `year`, unsorted (but the one that moves with Easter before a fixed one that
+/// can fall on the same day, which [`holidays`] relies on); `None` outside [`FIRST_YEAR`]`..=`[`LAST_YEAR`].
+fn year_holidays(year: i16) -> Option<[Holiday; HOLIDAYS_PER_YEAR]> {
+    use HolidayKind::{DeFactoHoliday, PublicHoliday};
+
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+        return None;
+    }
+    let day = |month: i8, day: i8| Date::new(year, month, day).ok();
+    let easter = easter_sunday(year)?;
+    let after_easter = |days: i64| easter.checked_add(Span::new().days(days)).ok();
+    // The Saturday in 20–26 June and in 31 October–6 November.
+    let midsummer_day = day(6, 19)?.nth_weekday(1, Weekday::Saturday).ok()?;
+    let all_saints_day = day(10, 30)?.nth_weekday(1, Weekday::Saturday).ok()?;
+    let holiday = |date: Date, name: &'static str, kind: HolidayKind| Holiday { date, name, kind };
+    Some([
+        holiday(day(1, 1)?, "nyårsdagen", PublicHoliday),
+        holiday(day(1, 6)?, "trettondedag jul", PublicHoliday),
+        holiday(after_easter(-2)?, "långfredagen", PublicHoliday),
+        holiday(easter, "påskdagen", PublicHoliday),
+        holiday(after_easter(1)?, "annandag påsk", PublicHoliday),
+        holiday(after_easter(39)?, "Kristi himmelsfärdsdag", PublicHoliday),
+        holiday(day(5, 1)?, "första maj", PublicHoliday),
+        holiday(after_easter(49)?, "pingstdagen", PublicHoliday),
+        holiday(day(6, 6)?, "Sveriges nationaldag", PublicHoliday),
+        holiday(
+            midsummer_day.yesterday().ok()?,
+            "midsommarafton",
+            DeFactoHoliday,
+        ),
+        holiday(midsummer_day, "midsommardagen", PublicHoliday),
+        holiday(all_saints_day, "alla helgons dag", PublicHoliday),
+        holiday(day(12, 24)?, "julafton", DeFactoHoliday),
+        holiday(day(12, 25)?, "juldagen", PublicHoliday),
+        holiday(day(12, 26)?, "annandag jul", PublicHoliday),
+        holiday(day(12, 31)?, "nyårsafton", DeFactoHoliday),
+    ])
+}
+
+/// Easter Sunday of a Gregorian `year`, by the anonymous Gregorian computus
+/// (Meeus/Jones/Butcher). Meant for positive years; `None` only if the result is not a date.
+fn easter_sunday(year: i16) -> Option<Date> {
+    let y = i32::from(year);
+    let a = y.rem_euclid(19);
+    let b = y.div_euclid(100);
+    let c = y.rem_euclid(100);
+    let d = b.div_euclid(4);
+    let e = b.rem_euclid(4);
+    let f = (b + 8).div_euclid(25);
+    let g = (b - f + 1).div_euclid(3);
+    let h = (19 * a + b - d - g + 15).rem_euclid(30);
+    let i = c.div_euclid(4);
+    let k = c.rem_euclid(4);
+    let l = (32 + 2 * e + 2 * i - h - k).rem_euclid(7);
+    let m = (a + 11 * h + 22 * l).div_euclid(451);
+    let n = h + l - 7 * m + 114;
+    let month = i8::try_from(n.div_euclid(31)).ok()?;
+    let day = i8::try_from(n.rem_euclid(31) + 1).ok()?;
+    Date::new(year, month, day).ok()
+}

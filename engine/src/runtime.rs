@@ -1,0 +1,787 @@
+//! The runtime: every case a deterministic, explainable state machine.
+//!
+//! [`apply`] takes the catalog, a case, an event and the time the host says it is, and returns
+//! the new case, the actions that fall due and a trace, or a [`Rejection`] that changes nothing.
+//! It is pure: no IO, no clock, no randomness. A case is the fold of its accepted events, so
+//! replaying them from an empty case gives the same case (see [`Case::replay`]).
+//!
+//! Order of work for an accepted event:
+//! 1. the event's own effect (facts, instrument result, session, transition, …);
+//! 2. automatic transitions, repeatedly, while one's condition holds (at most one per phase);
+//! 3. deadlines started or stopped by what happened (phases entered/left, case opened/closed,
+//!    instrument completed, decision made);
+//! 4. routing rules, in catalog order (file order, then order in the file); a `set` action is
+//!    seen by the rules after it in the same pass; rules are not re-run in a pass;
+//! 5. deadline clocks: due-soon and overdue actions, each emitted once.
+
+mod action;
+mod case;
+mod deadlines;
+mod env;
+mod event;
+mod explain;
+mod reason;
+mod trace;
+
+use jiff::civil::DateTime;
+
+pub use action::{Action, ActionKind, Citation};
+pub use case::{
+    Case, Closure, DeadlineRecord, Extension, FORMAT_VERSION, InstrumentResult, Override,
+    Recorded, RuleRecord, Session, SessionOutcome,
+};
+pub use event::{CancelledBy, Event, FactValue, Requirement};
+pub use explain::{Explanation, NextPhase, OpenDeadline, explain};
+pub use reason::{Lang, Reason, Rejection};
+pub use trace::{FactRead, NodeValue, REDACTED, Trace, TraceEntry, Warning};
+
+use crate::Catalog;
+use crate::condition::{Amount, Condition, Node, Recorder};
+use crate::instrument::{Answer, Instrument, Scoring};
+use crate::rules::{Action as RuleAction, Rule};
+use crate::syntax::{FactType, FireMode, RuleScope, TriggerMode};
+use crate::unit::Unit;
+use crate::workflow::{PhaseIdx, Transition, Trigger, Workflow};
+use env::{CaseEnv, to_value};
+
+/// The result of an accepted event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The case after the event.
+    pub case: Case,
+    /// Actions emitted by this event (also appended to `case.actions`).
+    pub actions: Vec<Action>,
+    /// What was evaluated, fired, blocked.
+    pub trace: Trace,
+    /// Accepted, but worth attention.
+    pub warnings: Vec<Warning>,
+}
+
+/// Applies one event to a case at a time the host gives (Swedish local civil time).
+pub fn apply(catalog: &Catalog, case: &Case, event: Event, at: DateTime) -> Result<Step, Rejection> {
+    let reject = |reasons: Vec<Reason>| Rejection { event: event.kind().to_owned(), reasons };
+    if let Some(last) = case.events.last() {
+        if at < last.at {
+            return Err(reject(vec![Reason::TimeWentBack { last: last.at.to_string() }]));
+        }
+    }
+    let opening = matches!(event, Event::CaseOpened { .. });
+    if opening && case.opened.is_some() {
+        return Err(reject(vec![Reason::AlreadyOpened]));
+    }
+    if !opening && case.opened.is_none() {
+        return Err(reject(vec![Reason::NotOpened]));
+    }
+    if case.closed.is_some() && !matches!(event, Event::ActionAcknowledged { .. }) {
+        return Err(reject(vec![Reason::Closed]));
+    }
+    let (wf, unit) = match &event {
+        Event::CaseOpened { workflow, unit, .. } => resolve_new(catalog, workflow, unit),
+        _ => resolve_pinned(catalog, case),
+    }
+    .map_err(|r| reject(vec![r]))?;
+    let mut run = Run::new(catalog, wf, unit, case, at);
+    run.effect(&event).map_err(reject)?;
+    run.after_event();
+    let seq = run.seq;
+    run.case.events.push(Recorded { seq, at, event });
+    Ok(Step { case: run.case, actions: run.emitted, trace: run.trace, warnings: run.warnings })
+}
+
+fn resolve_new<'c>(
+    catalog: &'c Catalog,
+    workflow: &str,
+    unit: &str,
+) -> Result<(&'c Workflow, &'c Unit), Reason> {
+    let wf = catalog
+        .workflow(workflow)
+        .ok_or_else(|| Reason::UnknownWorkflow { workflow: workflow.to_owned() })?;
+    let u = catalog.unit(unit).ok_or_else(|| Reason::UnknownUnit { unit: unit.to_owned() })?;
+    if !u.workflows.contains(&wf.id) {
+        return Err(Reason::UnitDoesNotRun { unit: unit.to_owned(), workflow: workflow.to_owned() });
+    }
+    Ok((wf, u))
+}
+
+fn resolve_pinned<'c>(catalog: &'c Catalog, case: &Case) -> Result<(&'c Workflow, &'c Unit), Reason> {
+    let wf = catalog
+        .workflow(&case.workflow)
+        .filter(|w| w.version == case.version && w.content_hash == case.content_hash)
+        .ok_or_else(|| Reason::VersionMissing { workflow: case.workflow.clone(), version: case.version })?;
+    let u = catalog.unit(&case.unit).ok_or_else(|| Reason::UnknownUnit { unit: case.unit.clone() })?;
+    Ok((wf, u))
+}
+
+/// Something that happened in this step that may start or stop deadlines.
+#[derive(Debug, Clone, PartialEq)]
+enum Happening {
+    PhaseEntered(PhaseIdx),
+    PhaseLeft(PhaseIdx),
+    CaseOpened,
+    CaseClosed,
+    InstrumentCompleted(String),
+    DecisionMade,
+}
+
+/// The rules that run for a workflow in a unit: base rules it does not switch off, and local
+/// rules it adds. Mandatory rules cannot be switched off (the loader rejects such a unit).
+pub fn active_rules<'c>(
+    catalog: &'c Catalog,
+    wf: &'c Workflow,
+    unit: &'c Unit,
+) -> impl Iterator<Item = (&'c Rule, &'c crate::rules::RuleIn)> {
+    catalog.rules.iter().filter_map(move |r| {
+        let runs = match r.scope {
+            RuleScope::Base => r.mandatory || !unit.disabled_rules.iter().any(|(id, _)| *id == r.id),
+            RuleScope::Local => unit.added_rules.contains(&r.id),
+        };
+        let compiled = r.per_workflow.iter().find(|p| p.workflow == wf.id)?;
+        runs.then_some((r, compiled))
+    })
+}
+
+/// The parameter values of a workflow in a unit: the unit's overrides, else the defaults.
+pub fn effective_parameters(wf: &Workflow, unit: &Unit) -> Vec<u32> {
+    wf.parameters
+        .iter()
+        .map(|p| {
+            unit.parameters
+                .iter()
+                .find(|(w, id, _)| *w == wf.id && *id == p.id)
+                .map_or(p.default, |(_, _, v)| *v)
+        })
+        .collect()
+}
+
+/// One step in progress.
+struct Run<'c> {
+    catalog: &'c Catalog,
+    wf: &'c Workflow,
+    unit: &'c Unit,
+    params: Vec<u32>,
+    case: Case,
+    at: DateTime,
+    seq: u64,
+    trace: Trace,
+    emitted: Vec<Action>,
+    warnings: Vec<Warning>,
+    happened: Vec<Happening>,
+}
+
+impl<'c> Run<'c> {
+    fn new(catalog: &'c Catalog, wf: &'c Workflow, unit: &'c Unit, case: &Case, at: DateTime) -> Self {
+        let seq = case.next_seq();
+        let mut trace = Trace::default();
+        Run {
+            catalog,
+            wf,
+            unit,
+            params: effective_parameters(wf, unit),
+            case: case.clone(),
+            at,
+            seq,
+            trace: {
+                trace.entries.push(TraceEntry::Event { seq, kind: String::new() });
+                trace
+            },
+            emitted: Vec::new(),
+            warnings: Vec::new(),
+            happened: Vec::new(),
+        }
+    }
+
+    fn env(&self) -> CaseEnv<'_> {
+        CaseEnv::new(self.wf, &self.case, self.at, &self.params)
+    }
+
+    fn amount(&self, a: &Amount) -> u32 {
+        match a {
+            Amount::Value(v) => *v,
+            Amount::Param(p, _) => self.params.get(usize::from(p.0)).copied().unwrap_or(0),
+        }
+    }
+
+    fn phase_idx(&self) -> PhaseIdx {
+        self.wf.phase_idx(&self.case.phase).unwrap_or(self.wf.start)
+    }
+
+    fn citation(&self, concept: &str) -> Citation {
+        let text = self
+            .catalog
+            .concept(concept)
+            .and_then(|c| c.in_force(self.at.date()))
+            .map(ToString::to_string);
+        Citation { concept: concept.to_owned(), text }
+    }
+
+    /// The event's own effect. Errors are every reason the event cannot be accepted.
+    fn effect(&mut self, event: &Event) -> Result<(), Vec<Reason>> {
+        if let Some(TraceEntry::Event { kind, .. }) = self.trace.entries.first_mut() {
+            event.kind().clone_into(kind);
+        }
+        match event {
+            Event::CaseOpened { case_id, referral_source, facts, .. } => {
+                let wf = self.wf;
+                self.case.id.clone_from(case_id);
+                self.case.workflow = wf.id.to_string();
+                self.case.version = wf.version;
+                self.case.content_hash.clone_from(&wf.content_hash);
+                self.case.unit = self.unit.id.to_string();
+                self.case.phase = wf.phase(wf.start).map(|p| p.id.to_string()).unwrap_or_default();
+                self.case.phase_entered = Some(self.at);
+                self.case.opened = Some(self.at);
+                let mut facts = facts.clone();
+                if let (Some(source), Some(_)) = (referral_source, wf.fact("referral_source")) {
+                    facts.insert("referral_source".to_owned(), FactValue::Text(source.clone()));
+                }
+                self.record_facts(&facts, None)?;
+                self.happened.push(Happening::CaseOpened);
+                self.happened.push(Happening::PhaseEntered(wf.start));
+            }
+            Event::FactsRecorded { facts } => self.record_facts(facts, None)?,
+            Event::InstrumentCompleted { instrument, answers, client_self_rating, professional_judgement } => {
+                self.complete_instrument(instrument, answers, client_self_rating.as_deref(), professional_judgement.as_deref())?;
+            }
+            Event::SessionHeld { .. } => self.session(SessionOutcome::Held),
+            Event::NoShow => self.session(SessionOutcome::NoShow),
+            Event::SessionCancelled { by, .. } => self.session(SessionOutcome::Cancelled(*by)),
+            Event::TransitionRequested { to } => {
+                let Some(target) = self.wf.phase_idx(to) else {
+                    return Err(vec![self.no_transition(to)]);
+                };
+                let candidates: Vec<&Transition> = self
+                    .wf
+                    .transitions
+                    .iter()
+                    .filter(|t| t.from == self.phase_idx() && t.to == target)
+                    .collect();
+                if candidates.is_empty() {
+                    return Err(vec![self.no_transition(to)]);
+                }
+                // Several transitions may lead to the same phase: take the first that allows it.
+                let mut reasons = Vec::new();
+                for t in candidates {
+                    let blockers = self.blockers(t, true);
+                    if blockers.is_empty() {
+                        self.take(t, false);
+                        return Ok(());
+                    }
+                    reasons = blockers;
+                }
+                return Err(reasons);
+            }
+            Event::DecisionMade { granted } => {
+                if self.wf.fact("decision").is_some() {
+                    let value = if *granted { "granted" } else { "denied" };
+                    let facts = [("decision".to_owned(), FactValue::Text(value.to_owned()))].into();
+                    self.record_facts(&facts, None)?;
+                }
+                self.happened.push(Happening::DecisionMade);
+            }
+            Event::OverrideRecorded { requirement, reason } => {
+                let mut reasons = Vec::new();
+                if reason.trim().is_empty() {
+                    reasons.push(Reason::EmptyReason);
+                }
+                if let Requirement::Guard { to } = requirement {
+                    let exists = self.wf.phase_idx(to).is_some_and(|target| {
+                        self.wf.transitions.iter().any(|t| t.from == self.phase_idx() && t.to == target && t.when.is_some())
+                    });
+                    if !exists {
+                        reasons.push(Reason::NothingToOverride { requirement: format!("guard to `{to}`") });
+                    }
+                }
+                if !reasons.is_empty() {
+                    return Err(reasons);
+                }
+                self.case.overrides.push(Override { requirement: requirement.clone(), reason: reason.clone(), at: self.at });
+            }
+            Event::ActionAcknowledged { action_id } => {
+                match self.case.actions.iter_mut().find(|a| a.id == *action_id && !a.acknowledged) {
+                    Some(a) => a.acknowledged = true,
+                    None => return Err(vec![Reason::UnknownAction { action_id: action_id.clone() }]),
+                }
+            }
+            Event::DeadlineExtended { deadline, ground, days } => self.extend(deadline, ground, *days)?,
+            Event::TimePassed => {}
+            Event::CaseClosed { reason } => {
+                if !self.wf.closure_reasons.iter().any(|(id, _)| id.as_ref() == reason) {
+                    return Err(vec![Reason::UnknownClosureReason {
+                        reason: reason.clone(),
+                        allowed: self.wf.closure_reasons.iter().map(|(id, _)| id.to_string()).collect(),
+                    }]);
+                }
+                // Into the terminal phase for this reason when there is a way there.
+                let from = self.phase_idx();
+                let way = self.wf.transitions.iter().find(|t| {
+                    t.from == from
+                        && self.wf.phase(t.to).is_some_and(|p| p.terminal && p.closure_reason.as_deref() == Some(reason))
+                });
+                match way {
+                    Some(t) => self.take(t, false),
+                    None => self.close(reason),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn no_transition(&self, to: &str) -> Reason {
+        let from = self.phase_idx();
+        let possible = self
+            .wf
+            .transitions
+            .iter()
+            .filter(|t| t.from == from)
+            .filter_map(|t| self.wf.phase(t.to).map(|p| p.id.to_string()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        Reason::NoTransition { from: self.case.phase.clone(), to: to.to_owned(), possible }
+    }
+
+    /// Validates and records facts; every problem is a reason and nothing is recorded.
+    fn record_facts(
+        &mut self,
+        facts: &std::collections::BTreeMap<String, FactValue>,
+        rule: Option<&str>,
+    ) -> Result<(), Vec<Reason>> {
+        let mut reasons = Vec::new();
+        for (name, value) in facts {
+            match self.wf.fact(name) {
+                None => reasons.push(Reason::UnknownFact { fact: name.clone() }),
+                Some((_, fact)) => {
+                    if to_value(fact, value).is_none() {
+                        reasons.push(Reason::WrongType { fact: name.clone(), expected: expected(fact) });
+                    }
+                }
+            }
+        }
+        if !reasons.is_empty() {
+            return Err(reasons);
+        }
+        for (name, value) in facts {
+            let shown = match self.wf.fact(name) {
+                Some((_, f)) if f.sensitive => REDACTED.to_owned(),
+                _ => show(value),
+            };
+            self.case.facts.insert(name.clone(), value.clone());
+            self.trace.entries.push(TraceEntry::FactSet { fact: name.clone(), value: shown, rule: rule.map(str::to_owned) });
+        }
+        Ok(())
+    }
+
+    fn complete_instrument(
+        &mut self,
+        id: &str,
+        answers: &std::collections::BTreeMap<String, FactValue>,
+        self_rating: Option<&str>,
+        judgement: Option<&str>,
+    ) -> Result<(), Vec<Reason>> {
+        let Some(inst) = self.catalog.instrument(id) else {
+            return Err(vec![Reason::UnknownInstrument { instrument: id.to_owned() }]);
+        };
+        let mut reasons = Vec::new();
+        let mut total = 0.0;
+        for (item_id, answer) in answers {
+            let Some(item) = inst.items.iter().find(|i| i.id.as_ref() == item_id) else {
+                reasons.push(Reason::BadAnswer { instrument: id.to_owned(), item: item_id.clone(), expected: "an item of the instrument".to_owned() });
+                continue;
+            };
+            match score_answer(&item.answer, answer) {
+                Some(points) => total += points * weight(inst, item_id),
+                None => reasons.push(Reason::BadAnswer { instrument: id.to_owned(), item: item_id.clone(), expected: describe_answer(&item.answer) }),
+            }
+        }
+        for (value, allowed) in [(self_rating, &inst.client_self_rating), (judgement, &inst.professional_judgement)] {
+            if let Some(v) = value {
+                if !allowed.iter().any(|a| a.as_ref() == v) {
+                    reasons.push(Reason::BadRating { instrument: id.to_owned(), value: v.to_owned(), allowed: allowed.iter().map(ToString::to_string).collect() });
+                }
+            }
+        }
+        if !reasons.is_empty() {
+            return Err(reasons);
+        }
+        let unanswered: Vec<String> = inst
+            .items
+            .iter()
+            .filter(|i| !answers.contains_key(i.id.as_ref()))
+            .map(|i| i.id.to_string())
+            .collect();
+        if !unanswered.is_empty() && inst.scoring != Scoring::None {
+            self.warnings.push(Warning::UnansweredItems { instrument: id.to_owned(), items: unanswered });
+        }
+        let score = (inst.scoring != Scoring::None).then_some(total);
+        let band = score.and_then(|s| band_for(inst, s, self.age()));
+        let previous = self.case.instruments.get(id);
+        let result = InstrumentResult {
+            at: self.at,
+            score,
+            band: band.clone(),
+            previous_score: previous.and_then(|p| p.score),
+            client_self_rating: self_rating.map(str::to_owned),
+            professional_judgement: judgement.map(str::to_owned),
+            times: previous.map_or(1, |p| p.times + 1),
+        };
+        self.case.instruments.insert(id.to_owned(), result);
+        self.trace.entries.push(TraceEntry::InstrumentScored { instrument: id.to_owned(), score, band: band.clone() });
+        let mut facts = std::collections::BTreeMap::new();
+        for w in &inst.writes {
+            let Some((_, fact)) = self.wf.fact(&w.fact) else { continue };
+            let value = match w.from {
+                crate::syntax::WriteSource::Score => score.map(|s| match fact.ty {
+                    FactType::Integer => FactValue::Integer(s.round() as i64),
+                    _ => FactValue::Decimal(s),
+                }),
+                crate::syntax::WriteSource::Band => band.clone().map(FactValue::Text),
+                crate::syntax::WriteSource::ClientSelfRating => self_rating.map(|s| FactValue::Text(s.to_owned())),
+                crate::syntax::WriteSource::ProfessionalJudgement => judgement.map(|s| FactValue::Text(s.to_owned())),
+                crate::syntax::WriteSource::Completed => Some(FactValue::Bool(true)),
+            };
+            if let Some(v) = value {
+                facts.insert(w.fact.to_string(), v);
+            }
+        }
+        self.record_facts(&facts, None)?;
+        self.happened.push(Happening::InstrumentCompleted(id.to_owned()));
+        Ok(())
+    }
+
+    fn age(&self) -> Option<i64> {
+        match self.case.facts.get("age") {
+            Some(FactValue::Integer(a)) => Some(*a),
+            _ => None,
+        }
+    }
+
+    fn session(&mut self, outcome: SessionOutcome) {
+        let phase = self.case.phase.clone();
+        self.case.sessions.push(Session { at: self.at, phase: phase.clone(), outcome });
+        let label = match outcome {
+            SessionOutcome::Held => "held",
+            SessionOutcome::NoShow => "no_show",
+            SessionOutcome::Cancelled(CancelledBy::Client) => "cancelled_by_client",
+            SessionOutcome::Cancelled(CancelledBy::Unit) => "cancelled_by_unit",
+        };
+        self.trace.entries.push(TraceEntry::Session { phase: phase.clone(), outcome: label.to_owned() });
+        if outcome == SessionOutcome::Held {
+            let held = self.held_in_phase();
+            let max = self.wf.phase(self.phase_idx()).and_then(|p| p.sessions.max.clone());
+            if let Some(max) = max.map(|m| self.amount(&m)) {
+                if held > max {
+                    self.warnings.push(Warning::SessionsAboveMax { phase, held, max });
+                }
+            }
+        }
+    }
+
+    fn held_in_phase(&self) -> u32 {
+        let n = self
+            .case
+            .sessions
+            .iter()
+            .filter(|s| s.phase == self.case.phase && s.outcome == SessionOutcome::Held)
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// Why a transition from the current phase cannot be taken now (empty: it can).
+    /// `requested` transitions may use overrides; automatic ones never do.
+    fn blockers(&mut self, t: &Transition, requested: bool) -> Vec<Reason> {
+        let mut reasons = Vec::new();
+        let Some(from) = self.wf.phase(t.from) else { return reasons };
+        let to = self.wf.phase(t.to);
+        let to_id = to.map(|p| p.id.to_string()).unwrap_or_default();
+        let ends_case = to.is_some_and(|p| p.terminal);
+        if let Some(when) = &t.when {
+            let owner = format!("transition {} -> {}", from.id, to_id);
+            if !self.evaluate(&owner, when) {
+                let overridden = requested && self.overridden(&Requirement::Guard { to: to_id.clone() });
+                if !overridden {
+                    reasons.push(Reason::ConditionNotMet { to: to_id.clone(), condition: when.root.to_string() });
+                }
+            }
+        }
+        if !ends_case {
+            for inst in &from.required {
+                if !self.case.instruments.contains_key(inst.as_ref()) {
+                    let title = self.catalog.instrument(inst).map_or_else(|| inst.to_string(), |i| i.title.clone());
+                    let legal = from.legal.iter().map(|c| self.citation(c)).collect();
+                    reasons.push(Reason::InstrumentMissing { phase: from.id.to_string(), instrument: inst.to_string(), title, legal });
+                }
+            }
+            if let Some(min) = from.sessions.min.as_ref().map(|m| self.amount(m)) {
+                let held = self.held_in_phase();
+                if held < min && !(requested && self.overridden(&Requirement::SessionsMin)) {
+                    reasons.push(Reason::TooFewSessions { phase: from.id.to_string(), held, min });
+                }
+            }
+        }
+        reasons
+    }
+
+    fn overridden(&self, requirement: &Requirement) -> bool {
+        self.case.overrides.iter().any(|o| o.requirement == *requirement)
+    }
+
+    /// Moves the case along a transition.
+    fn take(&mut self, t: &Transition, automatic: bool) {
+        let (Some(from), Some(to)) = (self.wf.phase(t.from), self.wf.phase(t.to)) else { return };
+        for o in std::mem::take(&mut self.case.overrides) {
+            self.trace.entries.push(TraceEntry::OverrideUsed { requirement: describe_requirement(&o.requirement), reason: o.reason });
+        }
+        self.trace.entries.push(TraceEntry::PhaseEntered { from: from.id.to_string(), to: to.id.to_string(), automatic });
+        self.case.phase = to.id.to_string();
+        self.case.phase_entered = Some(self.at);
+        self.happened.push(Happening::PhaseLeft(t.from));
+        self.happened.push(Happening::PhaseEntered(t.to));
+        if to.terminal {
+            let reason = to.closure_reason.as_deref().unwrap_or(to.id.as_ref()).to_owned();
+            self.close(&reason);
+        }
+    }
+
+    fn close(&mut self, reason: &str) {
+        if self.case.closed.is_none() {
+            self.case.closed = Some(Closure { reason: reason.to_owned(), at: self.at });
+            self.trace.entries.push(TraceEntry::CaseClosed { reason: reason.to_owned() });
+            self.happened.push(Happening::CaseClosed);
+        }
+    }
+
+    /// Automatic transitions, deadlines, rules, deadline clocks.
+    fn after_event(&mut self) {
+        for _ in 0..self.wf.phases.len() {
+            if self.case.closed.is_some() {
+                break;
+            }
+            let from = self.phase_idx();
+            let automatic: Vec<&'c Transition> = self
+                .wf
+                .transitions
+                .iter()
+                .filter(|t| t.from == from && t.trigger == TriggerMode::Automatic)
+                .collect();
+            let Some(t) = automatic.into_iter().find(|t| self.blockers(t, false).is_empty()) else { break };
+            self.take(t, true);
+        }
+        self.deadline_triggers();
+        self.rules();
+        self.deadline_clocks();
+    }
+
+    /// Evaluates a condition, tracing its nodes and the facts it read.
+    fn evaluate(&mut self, owner: &str, cond: &Condition) -> bool {
+        let env = self.env();
+        let mut rec = NodeRecorder::default();
+        let value = cond.evaluate_with(&env, &mut rec);
+        let facts = rec
+            .facts
+            .iter()
+            .map(|f| {
+                let shown = match self.wf.fact(f) {
+                    Some((_, decl)) if decl.sensitive => REDACTED.to_owned(),
+                    _ => self.case.facts.get(f.as_str()).map_or_else(|| "(not recorded)".to_owned(), show),
+                };
+                FactRead { fact: f.clone(), value: shown }
+            })
+            .collect();
+        self.trace.entries.push(TraceEntry::Condition { owner: owner.to_owned(), value, nodes: rec.nodes, facts });
+        value
+    }
+
+    fn rules(&mut self) {
+        let active: Vec<(&'c Rule, &'c crate::rules::RuleIn)> = active_rules(self.catalog, self.wf, self.unit).collect();
+        for (rule, compiled) in active {
+            let value = self.evaluate(&format!("rule {}", rule.id), &compiled.when);
+            let record = self.case.rules.entry(rule.id.to_string()).or_default();
+            let fire = value
+                && match rule.fires {
+                    FireMode::Once => record.fired == 0,
+                    FireMode::WhenBecomingTrue => !record.held,
+                    FireMode::EveryEvent => true,
+                };
+            let why_not = match rule.fires {
+                FireMode::Once => "fires once and has fired",
+                _ => "still true since the last event",
+            };
+            record.held = value;
+            if !fire {
+                if value {
+                    self.trace.entries.push(TraceEntry::RuleHeld { rule: rule.id.to_string(), why: why_not.to_owned() });
+                }
+                continue;
+            }
+            record.fired += 1;
+            let n = record.fired;
+            let mut ids = Vec::new();
+            for (i, action) in compiled.actions.iter().enumerate() {
+                let id = format!("{}/{}/{}/{}", self.case.id, rule.id, n, i);
+                if let Some(kind) = self.rule_action(rule, action) {
+                    let legal = rule.legal.as_deref().map(|c| self.citation(c));
+                    ids.push(id.clone());
+                    self.emit(id, Some(rule.id.to_string()), kind, legal);
+                }
+            }
+            self.trace.entries.push(TraceEntry::RuleFired { rule: rule.id.to_string(), actions: ids });
+        }
+    }
+
+    /// Carries out a rule action; returns what to emit to the host, if anything.
+    fn rule_action(&mut self, rule: &Rule, action: &RuleAction) -> Option<ActionKind> {
+        match action {
+            RuleAction::Route { to, kind, urgency } => Some(ActionKind::Route { to: to.to_string(), kind: *kind, urgency: *urgency }),
+            RuleAction::Task { title, due } => {
+                let due = due.as_ref().map(|(days, count)| crate::calendar::add_days(self.at.date(), self.amount(days), *count));
+                Some(ActionKind::Task { title: title.clone(), due })
+            }
+            RuleAction::Offer { intervention, title } => Some(ActionKind::Offer { intervention: intervention.to_string(), title: title.clone() }),
+            RuleAction::Flag { message, level } => Some(ActionKind::Flag { message: message.clone(), level: *level }),
+            RuleAction::Set { slot, value } => {
+                let fact = self.wf.facts.get(usize::from(slot.0))?;
+                let stored = from_value(fact, value);
+                let facts = [(fact.id.to_string(), stored)].into();
+                // Types were checked at load, so this cannot be rejected.
+                let _ = self.record_facts(&facts, Some(&rule.id));
+                None
+            }
+            RuleAction::Start(idx) => {
+                self.start_deadline(usize::from(idx.0));
+                None
+            }
+            RuleAction::Stop(idx) => {
+                self.stop_deadline(usize::from(idx.0));
+                None
+            }
+        }
+    }
+
+    fn emit(&mut self, id: String, rule: Option<String>, kind: ActionKind, legal: Option<Citation>) {
+        let action = Action { id, seq: self.seq, at: self.at, rule, kind, legal, acknowledged: false };
+        self.case.actions.push(action.clone());
+        self.emitted.push(action);
+    }
+}
+
+/// Collects node values and the facts leaves read.
+#[derive(Default)]
+struct NodeRecorder {
+    nodes: Vec<NodeValue>,
+    facts: Vec<String>,
+}
+
+impl Recorder for NodeRecorder {
+    fn record(&mut self, node: &Node, value: bool) {
+        self.nodes.push(NodeValue { path: node.path.to_string(), value });
+        if let Some(f) = node.fact() {
+            if !self.facts.iter().any(|x| x.as_str() == f.name.as_ref()) {
+                self.facts.push(f.name.to_string());
+            }
+        }
+    }
+}
+
+fn show(v: &FactValue) -> String {
+    match v {
+        FactValue::Bool(b) => b.to_string(),
+        FactValue::Integer(i) => i.to_string(),
+        FactValue::Decimal(d) => d.to_string(),
+        FactValue::Text(t) => t.clone(),
+    }
+}
+
+fn from_value(fact: &crate::workflow::Fact, v: &crate::condition::Value) -> FactValue {
+    use crate::condition::Value;
+    match v {
+        Value::Bool(b) => FactValue::Bool(*b),
+        Value::Integer(i) => FactValue::Integer(*i),
+        Value::Decimal(d) => FactValue::Decimal(*d),
+        Value::Date(d) => FactValue::Text(d.to_string()),
+        Value::Enum(i) => FactValue::Text(fact.values.get(usize::from(*i)).map(ToString::to_string).unwrap_or_default()),
+        Value::Text(t) => FactValue::Text(t.to_string()),
+    }
+}
+
+fn expected(fact: &crate::workflow::Fact) -> String {
+    match fact.ty {
+        FactType::Bool => "true or false".to_owned(),
+        FactType::Integer => "a whole number".to_owned(),
+        FactType::Decimal => "a number".to_owned(),
+        FactType::Date => "a date YYYY-MM-DD".to_owned(),
+        FactType::Text => "text".to_owned(),
+        FactType::Enum | FactType::ProtectionLevel => {
+            format!("one of {}", fact.values.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(", "))
+        }
+    }
+}
+
+fn describe_requirement(r: &Requirement) -> String {
+    match r {
+        Requirement::SessionsMin => "sessions_min".to_owned(),
+        Requirement::Guard { to } => format!("guard to {to}"),
+    }
+}
+
+fn weight(inst: &Instrument, item: &str) -> f64 {
+    match &inst.scoring {
+        Scoring::Weighted(ws) => ws.iter().find(|(i, _)| i.as_ref() == item).map_or(1.0, |(_, w)| *w),
+        _ => 1.0,
+    }
+}
+
+fn score_answer(answer: &Answer, given: &FactValue) -> Option<f64> {
+    match (answer, given) {
+        (Answer::YesNo, FactValue::Bool(b)) => Some(if *b { 1.0 } else { 0.0 }),
+        (Answer::Scale { min, max }, FactValue::Integer(i)) => {
+            let v = *i as f64;
+            (v >= *min && v <= *max).then_some(v)
+        }
+        (Answer::Scale { min, max }, FactValue::Decimal(v)) => (*v >= *min && *v <= *max).then_some(*v),
+        (Answer::Choice(options), FactValue::Text(t)) => {
+            options.iter().find(|(id, _)| id.as_ref() == t).map(|(_, s)| *s)
+        }
+        _ => None,
+    }
+}
+
+fn describe_answer(answer: &Answer) -> String {
+    match answer {
+        Answer::YesNo => "true or false".to_owned(),
+        Answer::Scale { min, max } => format!("a number from {min} to {max}"),
+        Answer::Choice(options) => {
+            format!("one of {}", options.iter().map(|(id, _)| id.as_ref()).collect::<Vec<_>>().join(", "))
+        }
+    }
+}
+
+/// The band a score falls in, using the norm for the client's age when there are several.
+fn band_for(inst: &Instrument, score: f64, age: Option<i64>) -> Option<String> {
+    let in_norm = |n: &crate::instrument::Norm| match (age, n.age_min, n.age_max) {
+        (_, None, None) => true,
+        (None, _, _) => false,
+        (Some(a), lo, hi) => lo.is_none_or(|lo| a >= i64::from(lo)) && hi.is_none_or(|hi| a <= i64::from(hi)),
+    };
+    let norm = inst.norms.iter().find(|n| in_norm(n))?;
+    let eps = 1e-9;
+    norm.bands
+        .iter()
+        .find(|b| score >= b.min - eps && score <= b.max + eps)
+        .or_else(|| {
+            // Between two bands' bounds at a finer step than declared: the lower band.
+            norm.bands.iter().rev().find(|b| score >= b.min)
+        })
+        .map(|b| b.id.to_string())
+}
+
+/// The trigger of a happening, for matching against deadline declarations.
+fn matches(trigger: &Trigger, h: &Happening) -> bool {
+    match (trigger, h) {
+        (Trigger::PhaseEntered(a), Happening::PhaseEntered(b)) | (Trigger::PhaseLeft(a), Happening::PhaseLeft(b)) => a == b,
+        (Trigger::CaseOpened, Happening::CaseOpened)
+        | (Trigger::CaseClosed, Happening::CaseClosed)
+        | (Trigger::DecisionMade, Happening::DecisionMade) => true,
+        (Trigger::InstrumentCompleted(a), Happening::InstrumentCompleted(b)) => a.as_ref() == b,
+        _ => false,
+    }
+}

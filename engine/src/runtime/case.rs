@@ -1,0 +1,229 @@
+//! The state of one case: a pure fold of its accepted events. **Boundary:** this is what a
+//! store persists; [`FORMAT_VERSION`] changes whenever its serialized shape does.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::{Date, DateTime};
+use serde::{Deserialize, Serialize};
+
+use super::action::Action;
+use super::event::{CancelledBy, Event, FactValue, Requirement};
+
+/// The version of the serialized `Case` and `Event` format.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One case. `Case::default()` is the empty case that a `case_opened` event starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// Format version of this serialized case.
+    pub format: u32,
+    /// The host's id of the case.
+    pub id: String,
+    /// The workflow the case runs.
+    pub workflow: String,
+    /// The workflow version it is pinned to.
+    pub version: u32,
+    /// The content hash of that workflow version.
+    pub content_hash: String,
+    /// The unit running the case.
+    pub unit: String,
+    /// The current phase.
+    pub phase: String,
+    /// When the current phase was entered.
+    pub phase_entered: Option<DateTime>,
+    /// When the case was opened.
+    pub opened: Option<DateTime>,
+    /// When and why the case was closed.
+    pub closed: Option<Closure>,
+    /// Facts by id.
+    pub facts: BTreeMap<String, FactValue>,
+    /// Latest result of each completed instrument.
+    pub instruments: BTreeMap<String, InstrumentResult>,
+    /// Sessions: held, no-shows and cancellations, in order.
+    pub sessions: Vec<Session>,
+    /// Deadlines started in this case.
+    pub deadlines: BTreeMap<String, DeadlineRecord>,
+    /// Every action emitted, acknowledged or not.
+    pub actions: Vec<Action>,
+    /// Per rule: how often it fired and whether its condition held after the last event.
+    pub rules: BTreeMap<String, RuleRecord>,
+    /// Overrides recorded in the current phase (cleared on leaving it).
+    pub overrides: Vec<Override>,
+    /// Every accepted event, in order.
+    pub events: Vec<Recorded>,
+}
+
+impl Default for Case {
+    fn default() -> Self {
+        Case {
+            format: FORMAT_VERSION,
+            id: String::new(),
+            workflow: String::new(),
+            version: 0,
+            content_hash: String::new(),
+            unit: String::new(),
+            phase: String::new(),
+            phase_entered: None,
+            opened: None,
+            closed: None,
+            facts: BTreeMap::new(),
+            instruments: BTreeMap::new(),
+            sessions: Vec::new(),
+            deadlines: BTreeMap::new(),
+            actions: Vec::new(),
+            rules: BTreeMap::new(),
+            overrides: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+}
+
+/// Why and when a case was closed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Closure {
+    /// The closure reason.
+    pub reason: String,
+    /// When.
+    pub at: DateTime,
+}
+
+/// The latest result of an instrument.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstrumentResult {
+    /// When it was completed.
+    pub at: DateTime,
+    /// The total score, if the instrument scores.
+    pub score: Option<f64>,
+    /// The band the score fell in.
+    pub band: Option<String>,
+    /// The previous score, for change over time (e.g. ORS reliable change).
+    pub previous_score: Option<f64>,
+    /// The client's own rating.
+    pub client_self_rating: Option<String>,
+    /// The professional judgement.
+    pub professional_judgement: Option<String>,
+    /// How many times it has been completed in this case.
+    pub times: u32,
+}
+
+/// What happened to a planned session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionOutcome {
+    /// Held.
+    Held,
+    /// The client did not come.
+    NoShow,
+    /// Cancelled.
+    Cancelled(CancelledBy),
+}
+
+/// A session record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Session {
+    /// When.
+    pub at: DateTime,
+    /// In which phase.
+    pub phase: String,
+    /// What happened.
+    pub outcome: SessionOutcome,
+}
+
+/// A deadline in this case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineRecord {
+    /// When it started.
+    pub started: DateTime,
+    /// The sequence number of the event that started it (part of its actions' ids).
+    pub started_seq: u64,
+    /// Its due date (after extensions).
+    pub due: Date,
+    /// Extensions granted, with their grounds.
+    pub extensions: Vec<Extension>,
+    /// When it was stopped (met), if it was.
+    pub stopped: Option<DateTime>,
+    /// Whether the due-soon reminder was emitted.
+    pub warned: bool,
+    /// Whether the overdue action was emitted.
+    pub overdue: bool,
+}
+
+/// A deadline extension.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extension {
+    /// The ground.
+    pub ground: String,
+    /// Days added.
+    pub days: u32,
+    /// When.
+    pub at: DateTime,
+}
+
+/// A rule's history in this case.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleRecord {
+    /// Times fired.
+    pub fired: u32,
+    /// Whether its condition held after the last accepted event.
+    pub held: bool,
+}
+
+/// An override with its written reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// What it lifts.
+    pub requirement: Requirement,
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub at: DateTime,
+}
+
+/// An accepted event with its sequence number and time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recorded {
+    /// 1 for the first event of the case.
+    pub seq: u64,
+    /// When it happened (Swedish local civil time, as the host gives it).
+    pub at: DateTime,
+    /// The event.
+    pub event: Event,
+}
+
+impl Case {
+    /// The sequence number the next accepted event gets.
+    pub fn next_seq(&self) -> u64 {
+        self.events.len() as u64 + 1
+    }
+
+    /// Actions not yet acknowledged.
+    pub fn pending_actions(&self) -> impl Iterator<Item = &Action> {
+        self.actions.iter().filter(|a| !a.acknowledged)
+    }
+
+    /// Whether the case has been opened and not closed.
+    pub fn is_open(&self) -> bool {
+        self.opened.is_some() && self.closed.is_none()
+    }
+
+    /// Replays events from an empty case; the result equals the case they came from.
+    pub fn replay<'a>(
+        catalog: &crate::Catalog,
+        events: impl IntoIterator<Item = &'a Recorded>,
+    ) -> Result<Case, super::Rejection> {
+        let mut case = Case::default();
+        for r in events {
+            case = super::apply(catalog, &case, r.event.clone(), r.at)?.case;
+        }
+        Ok(case)
+    }
+}

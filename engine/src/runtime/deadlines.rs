@@ -1,0 +1,137 @@
+//! Deadlines in a case: started and stopped by what happens, extended only on an allowed
+//! ground, and due-soon / overdue actions emitted once each.
+
+use jiff::civil::Date;
+
+use super::case::{DeadlineRecord, Extension};
+use super::{ActionKind, Reason, Run, TraceEntry, matches};
+use crate::calendar;
+use crate::syntax::DeadlineState;
+
+/// A deadline's state on a date.
+pub(crate) fn state(r: &DeadlineRecord, warn_days: Option<u32>, today: Date) -> DeadlineState {
+    if r.stopped.is_some() {
+        return DeadlineState::Met;
+    }
+    if today > r.due {
+        return DeadlineState::Overdue;
+    }
+    let warn_from = r.due.checked_sub(jiff::Span::new().days(i64::from(warn_days.unwrap_or(0)))).ok();
+    match (warn_days, warn_from) {
+        (Some(_), Some(from)) if today >= from => DeadlineState::DueSoon,
+        _ => DeadlineState::Running,
+    }
+}
+
+impl Run<'_> {
+    /// Starts and stops deadlines for what happened in this step.
+    pub(super) fn deadline_triggers(&mut self) {
+        let happened = std::mem::take(&mut self.happened);
+        for (i, d) in self.wf.deadlines.iter().enumerate() {
+            for h in &happened {
+                if d.stops.iter().any(|t| matches(t, h)) {
+                    self.stop_deadline(i);
+                }
+                if d.starts.as_ref().is_some_and(|t| matches(t, h)) {
+                    self.start_deadline(i);
+                }
+            }
+        }
+    }
+
+    /// Starts (or restarts, when it was met) a deadline. A running one is left alone.
+    pub(super) fn start_deadline(&mut self, i: usize) {
+        let Some(d) = self.wf.deadlines.get(i) else { return };
+        let running = self.case.deadlines.get(d.id.as_ref()).is_some_and(|r| r.stopped.is_none());
+        if running || self.case.closed.is_some() {
+            return;
+        }
+        let due = calendar::add_days(self.at.date(), self.amount(&d.days), d.count);
+        self.case.deadlines.insert(
+            d.id.to_string(),
+            DeadlineRecord {
+                started: self.at,
+                started_seq: self.seq,
+                due,
+                extensions: Vec::new(),
+                stopped: None,
+                warned: false,
+                overdue: false,
+            },
+        );
+        self.trace.entries.push(TraceEntry::DeadlineStarted { deadline: d.id.to_string(), due });
+    }
+
+    /// Stops a running deadline (it is met).
+    pub(super) fn stop_deadline(&mut self, i: usize) {
+        let Some(d) = self.wf.deadlines.get(i) else { return };
+        if let Some(r) = self.case.deadlines.get_mut(d.id.as_ref()) {
+            if r.stopped.is_none() {
+                r.stopped = Some(self.at);
+                self.trace.entries.push(TraceEntry::DeadlineStopped { deadline: d.id.to_string() });
+            }
+        }
+    }
+
+    /// Extends a running deadline on a ground it allows.
+    pub(super) fn extend(&mut self, id: &str, ground: &str, days: u32) -> Result<(), Vec<Reason>> {
+        let Some(d) = self.wf.deadlines.iter().find(|d| d.id.as_ref() == id) else {
+            return Err(vec![Reason::DeadlineNotRunning { deadline: id.to_owned() }]);
+        };
+        let Some(r) = self.case.deadlines.get_mut(id).filter(|r| r.stopped.is_none()) else {
+            return Err(vec![Reason::DeadlineNotRunning { deadline: id.to_owned() }]);
+        };
+        if !d.extension_grounds.iter().any(|g| g.as_ref() == ground) {
+            return Err(vec![Reason::ExtensionNotAllowed {
+                deadline: id.to_owned(),
+                ground: ground.to_owned(),
+                allowed: d.extension_grounds.iter().map(ToString::to_string).collect(),
+            }]);
+        }
+        let total: u32 = r.extensions.iter().map(|e| e.days).sum::<u32>().saturating_add(days);
+        if let Some(max) = d.extension_max_days {
+            if total > max {
+                return Err(vec![Reason::ExtensionTooLong { deadline: id.to_owned(), max_days: max }]);
+            }
+        }
+        r.due = calendar::add_days(r.due, days, d.count);
+        r.extensions.push(Extension { ground: ground.to_owned(), days, at: self.at });
+        // An extended deadline may warn and fall due again.
+        r.warned = false;
+        r.overdue = false;
+        let due = r.due;
+        self.trace.entries.push(TraceEntry::DeadlineExtended { deadline: id.to_owned(), ground: ground.to_owned(), due });
+        Ok(())
+    }
+
+    /// Emits due-soon and overdue actions for running deadlines, once each.
+    pub(super) fn deadline_clocks(&mut self) {
+        let today = self.at.date();
+        for d in &self.wf.deadlines {
+            let Some(r) = self.case.deadlines.get(d.id.as_ref()) else { continue };
+            if r.stopped.is_some() {
+                continue;
+            }
+            let st = state(r, d.warn_days_before, today);
+            let (due, seq, warned, overdue) = (r.due, r.started_seq, r.warned, r.overdue);
+            let legal = d.legal.as_deref().map(|c| self.citation(c));
+            let base = format!("{}/deadline/{}/{}", self.case.id, d.id, seq);
+            let title = d.title.clone();
+            let deadline = d.id.to_string();
+            if st == DeadlineState::DueSoon && !warned {
+                let kind = ActionKind::DeadlineDueSoon { deadline: deadline.clone(), title: title.clone(), due };
+                self.emit(format!("{base}/due_soon/{due}"), None, kind, legal.clone());
+                if let Some(r) = self.case.deadlines.get_mut(d.id.as_ref()) {
+                    r.warned = true;
+                }
+            }
+            if st == DeadlineState::Overdue && !overdue {
+                let kind = ActionKind::DeadlineOverdue { deadline, title, due };
+                self.emit(format!("{base}/overdue/{due}"), None, kind, legal);
+                if let Some(r) = self.case.deadlines.get_mut(d.id.as_ref()) {
+                    r.overdue = true;
+                }
+            }
+        }
+    }
+}

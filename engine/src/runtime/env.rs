@@ -1,0 +1,124 @@
+//! A case seen by conditions: facts by slot, phase index, counts, elapsed days, deadlines.
+
+use jiff::civil::DateTime;
+
+use super::case::{Case, SessionOutcome};
+use super::event::FactValue;
+use crate::calendar;
+use crate::condition::{Env, Value};
+use crate::syntax::{CountKind, DayCount, DeadlineState, FactType, SinceEvent};
+use crate::workflow::{DeadlineIdx, Fact, FactSlot, ParamIdx, PhaseIdx, Workflow};
+
+/// The condition environment for one case at one moment.
+pub(crate) struct CaseEnv<'a> {
+    pub(crate) wf: &'a Workflow,
+    pub(crate) case: &'a Case,
+    pub(crate) at: DateTime,
+    pub(crate) slots: Vec<Option<Value>>,
+    pub(crate) phase: PhaseIdx,
+    pub(crate) params: &'a [u32],
+}
+
+impl<'a> CaseEnv<'a> {
+    pub(crate) fn new(wf: &'a Workflow, case: &'a Case, at: DateTime, params: &'a [u32]) -> Self {
+        let slots = wf
+            .facts
+            .iter()
+            .map(|f| case.facts.get(f.id.as_ref()).and_then(|v| to_value(f, v)))
+            .collect();
+        let phase = wf.phase_idx(&case.phase).unwrap_or(wf.start);
+        CaseEnv { wf, case, at, slots, phase, params }
+    }
+}
+
+/// A stored fact value as a condition value, if it fits the fact's type.
+pub(crate) fn to_value(fact: &Fact, v: &FactValue) -> Option<Value> {
+    match (fact.ty, v) {
+        (FactType::Bool, FactValue::Bool(b)) => Some(Value::Bool(*b)),
+        (FactType::Integer, FactValue::Integer(i)) => Some(Value::Integer(*i)),
+        (FactType::Decimal, FactValue::Integer(i)) => Some(Value::Decimal(*i as f64)),
+        (FactType::Decimal, FactValue::Decimal(d)) => Some(Value::Decimal(*d)),
+        (FactType::Date, FactValue::Text(t)) => t.parse().ok().map(Value::Date),
+        (FactType::Text, FactValue::Text(t)) => Some(Value::Text(t.as_str().into())),
+        (FactType::Enum | FactType::ProtectionLevel, FactValue::Text(t)) => fact
+            .values
+            .iter()
+            .position(|x| x.as_ref() == t)
+            .and_then(|i| u16::try_from(i).ok())
+            .map(Value::Enum),
+        _ => None,
+    }
+}
+
+impl Env for CaseEnv<'_> {
+    fn fact(&self, slot: FactSlot) -> Option<&Value> {
+        self.slots.get(usize::from(slot.0)).and_then(Option::as_ref)
+    }
+
+    fn phase(&self) -> PhaseIdx {
+        self.phase
+    }
+
+    fn completed(&self, instrument: &str) -> bool {
+        self.case.instruments.contains_key(instrument)
+    }
+
+    fn band(&self, instrument: &str) -> Option<&str> {
+        self.case.instruments.get(instrument).and_then(|r| r.band.as_deref())
+    }
+
+    fn score(&self, instrument: &str) -> Option<f64> {
+        self.case.instruments.get(instrument).and_then(|r| r.score)
+    }
+
+    fn count(&self, of: CountKind, phase: Option<PhaseIdx>) -> u32 {
+        let phase_id = phase.and_then(|p| self.wf.phase(p)).map(|p| p.id.as_ref());
+        let n = self
+            .case
+            .sessions
+            .iter()
+            .filter(|s| phase_id.is_none_or(|p| s.phase == p))
+            .filter(|s| match of {
+                CountKind::SessionsHeld => s.outcome == SessionOutcome::Held,
+                CountKind::NoShows => s.outcome == SessionOutcome::NoShow,
+                CountKind::CancelledByClient => {
+                    s.outcome == SessionOutcome::Cancelled(super::event::CancelledBy::Client)
+                }
+                CountKind::CancelledByUnit => {
+                    s.outcome == SessionOutcome::Cancelled(super::event::CancelledBy::Unit)
+                }
+            })
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    fn elapsed_days(&self, since: SinceEvent, count: DayCount) -> Option<i64> {
+        let from = match since {
+            SinceEvent::CaseOpened => self.case.opened,
+            SinceEvent::PhaseEntered => self.case.phase_entered,
+            SinceEvent::LastSession => self
+                .case
+                .sessions
+                .iter()
+                .rev()
+                .find(|s| s.outcome == SessionOutcome::Held)
+                .map(|s| s.at),
+            SinceEvent::LastEvent => self.case.events.last().map(|r| r.at),
+        }?;
+        Some(calendar::days_between(from.date(), self.at.date(), count))
+    }
+
+    fn deadline(&self, deadline: DeadlineIdx) -> DeadlineState {
+        let Some(d) = self.wf.deadlines.get(usize::from(deadline.0)) else {
+            return DeadlineState::NotStarted;
+        };
+        match self.case.deadlines.get(d.id.as_ref()) {
+            None => DeadlineState::NotStarted,
+            Some(r) => super::deadlines::state(r, d.warn_days_before, self.at.date()),
+        }
+    }
+
+    fn parameter(&self, param: ParamIdx) -> u32 {
+        self.params.get(usize::from(param.0)).copied().unwrap_or(0)
+    }
+}

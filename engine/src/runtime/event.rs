@@ -1,0 +1,163 @@
+//! Events: what a host tells the engine happened to a case. Serialized with the case (the
+//! store boundary), so field names are part of the format.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A fact value as a host sends it and a case stores it. Enum values are their text; dates
+/// are `YYYY-MM-DD` text, checked against the fact's type when recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FactValue {
+    /// `true` / `false`.
+    Bool(bool),
+    /// A whole number.
+    Integer(i64),
+    /// A decimal number.
+    Decimal(f64),
+    /// Text, an enum value, or a date.
+    Text(String),
+}
+
+/// Who cancelled a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelledBy {
+    /// The client.
+    Client,
+    /// The unit.
+    Unit,
+}
+
+/// A requirement an override may lift. Required instruments and mandatory rules are duties and
+/// can never be overridden.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// The current phase's minimum number of sessions.
+    SessionsMin,
+    /// The condition on the transition to this phase.
+    Guard {
+        /// The phase the transition leads to.
+        to: String,
+    },
+}
+
+/// Something that happened to a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Event {
+    /// The case is opened: the first event of every case.
+    CaseOpened {
+        /// The host's id of the case (pseudonymous; never a personal identity number).
+        case_id: String,
+        /// The workflow; the case is pinned to its newest version in the catalog.
+        workflow: String,
+        /// The unit that runs the case.
+        unit: String,
+        /// Who referred the client (police, self, health_care, school, other_unit, …); written
+        /// to the fact `referral_source` when the workflow declares it.
+        #[serde(default)]
+        referral_source: Option<String>,
+        /// Facts known at opening.
+        #[serde(default)]
+        facts: BTreeMap<String, FactValue>,
+    },
+    /// Facts recorded or corrected.
+    FactsRecorded {
+        /// The facts, by id.
+        facts: BTreeMap<String, FactValue>,
+    },
+    /// An instrument was completed: answers give a score, a band and facts.
+    InstrumentCompleted {
+        /// The instrument's id.
+        instrument: String,
+        /// Answers by item id: `true`/`false` for yes/no, a number for scales, the option id
+        /// for choices.
+        #[serde(default)]
+        answers: BTreeMap<String, FactValue>,
+        /// The client's own rating, kept beside the score.
+        #[serde(default)]
+        client_self_rating: Option<String>,
+        /// The caseworker's professional judgement, kept beside the score.
+        #[serde(default)]
+        professional_judgement: Option<String>,
+    },
+    /// A session was held in the current phase.
+    SessionHeld {
+        /// Where (e.g. `office`, `home`, `phone`), when the host records it.
+        #[serde(default)]
+        location: Option<String>,
+    },
+    /// A planned session was cancelled.
+    SessionCancelled {
+        /// Who cancelled.
+        by: CancelledBy,
+        /// Why, in words.
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// The client did not come to a planned session and did not cancel.
+    NoShow,
+    /// A caseworker asks to move the case to another phase.
+    TransitionRequested {
+        /// The phase to move to.
+        to: String,
+    },
+    /// A decision on bistånd; written to the fact `decision` (`granted`/`denied`) when the
+    /// workflow declares it.
+    DecisionMade {
+        /// Whether bistånd was granted.
+        granted: bool,
+    },
+    /// A caseworker overrides a requirement with a written reason.
+    OverrideRecorded {
+        /// What is overridden.
+        requirement: Requirement,
+        /// Why (required, non-empty).
+        reason: String,
+    },
+    /// The host has handled an action.
+    ActionAcknowledged {
+        /// The action's id.
+        action_id: String,
+    },
+    /// A deadline is extended on a ground it allows.
+    DeadlineExtended {
+        /// The deadline's id.
+        deadline: String,
+        /// The ground, e.g. `sarskilda_skal`.
+        ground: String,
+        /// How many more days (counted as the deadline counts).
+        days: u32,
+    },
+    /// Time has passed: deadlines may fall due.
+    TimePassed,
+    /// The case is closed.
+    CaseClosed {
+        /// The closure reason, one of the workflow's `closure_reasons`.
+        reason: String,
+    },
+}
+
+impl Event {
+    /// The event's type as written in files, e.g. `session_held`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::CaseOpened { .. } => "case_opened",
+            Event::FactsRecorded { .. } => "facts_recorded",
+            Event::InstrumentCompleted { .. } => "instrument_completed",
+            Event::SessionHeld { .. } => "session_held",
+            Event::SessionCancelled { .. } => "session_cancelled",
+            Event::NoShow => "no_show",
+            Event::TransitionRequested { .. } => "transition_requested",
+            Event::DecisionMade { .. } => "decision_made",
+            Event::OverrideRecorded { .. } => "override_recorded",
+            Event::ActionAcknowledged { .. } => "action_acknowledged",
+            Event::DeadlineExtended { .. } => "deadline_extended",
+            Event::TimePassed => "time_passed",
+            Event::CaseClosed { .. } => "case_closed",
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! "What now?": the phase, what blocks each possible next phase, open deadlines and pending
+//! actions, each with its reason and legal ground, as data and as short text.
+
+use std::fmt::Write as _;
+
+use jiff::civil::{Date, DateTime};
+use serde::{Deserialize, Serialize};
+
+use super::{Action, ActionKind, Citation, Lang, Reason, Run};
+use crate::Catalog;
+use crate::syntax::{DeadlineState, TriggerMode};
+
+use super::case::Case;
+
+/// The answer to "what must I do now, and why".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// The current phase's id.
+    pub phase: String,
+    /// Its title.
+    pub phase_title: String,
+    /// Whether the case is closed.
+    pub closed: bool,
+    /// Each phase the case may move to, and what blocks it.
+    pub next: Vec<NextPhase>,
+    /// Deadlines started and not met.
+    pub deadlines: Vec<OpenDeadline>,
+    /// Actions not yet acknowledged.
+    pub pending: Vec<Action>,
+}
+
+/// A possible next phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NextPhase {
+    /// The phase's id.
+    pub phase: String,
+    /// Its title.
+    pub title: String,
+    /// Taken automatically when nothing blocks it.
+    pub automatic: bool,
+    /// What blocks it now (empty: allowed).
+    pub blocked_by: Vec<Reason>,
+    /// The transition's legal ground.
+    pub legal: Option<Citation>,
+}
+
+/// A deadline that has not been met.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenDeadline {
+    /// Id.
+    pub deadline: String,
+    /// Title.
+    pub title: String,
+    /// Due date.
+    pub due: Date,
+    /// `running`, `due_soon` or `overdue`.
+    pub state: DeadlineState,
+    /// Legal ground as in force on the date asked about.
+    pub legal: Option<Citation>,
+}
+
+/// Explains a case at a moment (deadline states and citations depend on the date). Returns
+/// `None` when the case is not open in a workflow the catalog holds.
+pub fn explain(catalog: &Catalog, case: &Case, at: DateTime) -> Option<Explanation> {
+    let (wf, unit) = super::resolve_pinned(catalog, case).ok()?;
+    let mut run = Run::new(catalog, wf, unit, case, at);
+    let from = run.phase_idx();
+    let phase = wf.phase(from)?;
+    let mut next = Vec::new();
+    if case.closed.is_none() {
+        for t in wf.transitions.iter().filter(|t| t.from == from) {
+            let Some(to) = wf.phase(t.to) else { continue };
+            let blocked_by = run.blockers(t, true);
+            next.push(NextPhase {
+                phase: to.id.to_string(),
+                title: to.title.clone(),
+                automatic: t.trigger == TriggerMode::Automatic,
+                blocked_by,
+                legal: t.legal.as_deref().map(|c| run.citation(c)),
+            });
+        }
+    }
+    let deadlines = wf
+        .deadlines
+        .iter()
+        .filter_map(|d| {
+            let r = case.deadlines.get(d.id.as_ref())?;
+            let state = super::deadlines::state(r, d.warn_days_before, at.date());
+            (state != DeadlineState::Met).then(|| OpenDeadline {
+                deadline: d.id.to_string(),
+                title: d.title.clone(),
+                due: r.due,
+                state,
+                legal: d.legal.as_deref().map(|c| run.citation(c)),
+            })
+        })
+        .collect();
+    Some(Explanation {
+        phase: phase.id.to_string(),
+        phase_title: phase.title.clone(),
+        closed: case.closed.is_some(),
+        next,
+        deadlines,
+        pending: case.pending_actions().cloned().collect(),
+    })
+}
+
+impl Explanation {
+    /// Short text for a caseworker.
+    pub fn render(&self, lang: Lang) -> String {
+        let sv = lang == Lang::Sv;
+        let t = |s: &'static str, e: &'static str| if sv { s } else { e };
+        let mut out = String::new();
+        let _ = writeln!(out, "{}: {} ({})", t("Fas", "Phase"), self.phase_title, self.phase);
+        if self.closed {
+            let _ = writeln!(out, "{}", t("Ärendet är avslutat.", "The case is closed."));
+        }
+        for n in &self.next {
+            let how = if n.automatic { t(" (automatiskt)", " (automatic)") } else { "" };
+            if n.blocked_by.is_empty() {
+                let _ = writeln!(out, "→ {}{how}: {}", n.title, t("möjligt nu", "possible now"));
+            } else {
+                let _ = writeln!(out, "→ {}{how}: {}", n.title, t("blockerat", "blocked"));
+                for r in &n.blocked_by {
+                    let _ = writeln!(out, "    – {}", r.describe(lang));
+                }
+            }
+        }
+        for d in &self.deadlines {
+            let state = match d.state {
+                DeadlineState::Overdue => t("försenad", "overdue"),
+                DeadlineState::DueSoon => t("snart", "due soon"),
+                _ => t("löper", "running"),
+            };
+            let _ = write!(out, "{} {} {}: {} ({state})", t("Tidsfrist", "Deadline"), d.title, t("senast", "due"), d.due);
+            if let Some(text) = d.legal.as_ref().and_then(|c| c.text.as_deref()) {
+                let _ = write!(out, " – {text}");
+            }
+            out.push('\n');
+        }
+        for a in &self.pending {
+            let _ = writeln!(out, "{} {}", t("Att göra:", "To do:"), describe_action(a, lang));
+        }
+        out
+    }
+}
+
+/// An action in a few words.
+pub(crate) fn describe_action(a: &Action, lang: Lang) -> String {
+    let sv = lang == Lang::Sv;
+    let mut s = match &a.kind {
+        ActionKind::Route { to, kind, urgency } => {
+            let kind = match kind {
+                crate::syntax::RouteKind::Orosanmalan => "orosanmälan",
+                crate::syntax::RouteKind::Referral => if sv { "remiss" } else { "referral" },
+                crate::syntax::RouteKind::Consultation => if sv { "konsultation" } else { "consultation" },
+            };
+            let urgency = match urgency {
+                crate::syntax::Urgency::Immediate => if sv { "genast" } else { "immediately" },
+                crate::syntax::Urgency::SameDay => if sv { "samma dag" } else { "same day" },
+                crate::syntax::Urgency::Normal => "",
+            };
+            format!("{kind} → {to} {urgency}").trim_end().to_owned()
+        }
+        ActionKind::Task { title, due } => match due {
+            Some(d) => format!("{title} ({} {d})", if sv { "senast" } else { "due" }),
+            None => title.clone(),
+        },
+        ActionKind::Offer { intervention, title } => {
+            format!("{} {}", if sv { "erbjud" } else { "offer" }, title.as_deref().unwrap_or(intervention))
+        }
+        ActionKind::Flag { message, .. } => message.clone(),
+        ActionKind::DeadlineDueSoon { title, due, .. } => {
+            format!("{title}: {} {due}", if sv { "löper ut" } else { "due" })
+        }
+        ActionKind::DeadlineOverdue { title, due, .. } => {
+            format!("{title}: {} {due}", if sv { "försenad sedan" } else { "overdue since" })
+        }
+    };
+    if let Some(text) = a.legal.as_ref().and_then(|c| c.text.as_deref()) {
+        let _ = write!(s, " [{text}]");
+    }
+    s
+}

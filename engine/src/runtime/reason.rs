@@ -1,0 +1,318 @@
+//! Why an event is rejected or a transition blocked, as data that renders in Swedish or
+//! English in words a caseworker understands.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use super::action::Citation;
+
+/// The language of rendered text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Swedish.
+    #[default]
+    Sv,
+    /// English.
+    En,
+}
+
+/// One reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Reason {
+    /// The first event of a case must open it.
+    NotOpened,
+    /// The case is already open.
+    AlreadyOpened,
+    /// The case is closed.
+    Closed,
+    /// The event is older than the case's last event.
+    TimeWentBack {
+        /// The last event's time.
+        last: String,
+    },
+    /// No such workflow in the catalog.
+    UnknownWorkflow {
+        /// The id.
+        workflow: String,
+    },
+    /// No such unit.
+    UnknownUnit {
+        /// The id.
+        unit: String,
+    },
+    /// The unit does not run the workflow.
+    UnitDoesNotRun {
+        /// The unit.
+        unit: String,
+        /// The workflow.
+        workflow: String,
+    },
+    /// The catalog lacks the workflow version the case is pinned to.
+    VersionMissing {
+        /// The workflow.
+        workflow: String,
+        /// The version.
+        version: u32,
+    },
+    /// No such fact.
+    UnknownFact {
+        /// The fact.
+        fact: String,
+    },
+    /// A fact value of the wrong type.
+    WrongType {
+        /// The fact.
+        fact: String,
+        /// What the fact takes.
+        expected: String,
+    },
+    /// No such instrument.
+    UnknownInstrument {
+        /// The id.
+        instrument: String,
+    },
+    /// An answer to an item the instrument does not have, or of the wrong type.
+    BadAnswer {
+        /// The instrument.
+        instrument: String,
+        /// The item.
+        item: String,
+        /// What the item takes.
+        expected: String,
+    },
+    /// A rating not among the instrument's values.
+    BadRating {
+        /// The instrument.
+        instrument: String,
+        /// The value given.
+        value: String,
+        /// The allowed values.
+        allowed: Vec<String>,
+    },
+    /// No transition from the current phase to the requested one.
+    NoTransition {
+        /// Current phase.
+        from: String,
+        /// Requested phase.
+        to: String,
+        /// Where the case can go.
+        possible: Vec<String>,
+    },
+    /// The transition's condition does not hold.
+    ConditionNotMet {
+        /// To which phase.
+        to: String,
+        /// The condition in words.
+        condition: String,
+    },
+    /// A required instrument has not been completed.
+    InstrumentMissing {
+        /// The phase being left.
+        phase: String,
+        /// The instrument.
+        instrument: String,
+        /// Its title.
+        title: String,
+        /// The phase's legal grounds.
+        legal: Vec<Citation>,
+    },
+    /// Too few sessions held in the phase.
+    TooFewSessions {
+        /// The phase.
+        phase: String,
+        /// Held.
+        held: u32,
+        /// Expected minimum.
+        min: u32,
+    },
+    /// An override needs a written reason.
+    EmptyReason,
+    /// The override names a transition that does not exist.
+    NothingToOverride {
+        /// What was named.
+        requirement: String,
+    },
+    /// No such action, or it is already acknowledged.
+    UnknownAction {
+        /// The id.
+        action_id: String,
+    },
+    /// No such deadline running.
+    DeadlineNotRunning {
+        /// The deadline.
+        deadline: String,
+    },
+    /// The ground does not allow extending this deadline.
+    ExtensionNotAllowed {
+        /// The deadline.
+        deadline: String,
+        /// The ground given.
+        ground: String,
+        /// The grounds allowed.
+        allowed: Vec<String>,
+    },
+    /// The extension is longer than allowed.
+    ExtensionTooLong {
+        /// The deadline.
+        deadline: String,
+        /// The most days allowed in total.
+        max_days: u32,
+    },
+    /// Not a closure reason of the workflow.
+    UnknownClosureReason {
+        /// The reason given.
+        reason: String,
+        /// The reasons allowed.
+        allowed: Vec<String>,
+    },
+}
+
+impl Reason {
+    /// The reason in words.
+    pub fn describe(&self, lang: Lang) -> String {
+        let sv = lang == Lang::Sv;
+        let pick = |s: String, e: String| if sv { s } else { e };
+        match self {
+            Reason::NotOpened => pick(
+                "ärendet är inte öppnat: första händelsen ska vara case_opened".into(),
+                "the case is not open: its first event must be case_opened".into(),
+            ),
+            Reason::AlreadyOpened => pick("ärendet är redan öppnat".into(), "the case is already open".into()),
+            Reason::Closed => pick("ärendet är avslutat".into(), "the case is closed".into()),
+            Reason::TimeWentBack { last } => pick(
+                format!("händelsen är äldre än ärendets senaste händelse ({last})"),
+                format!("the event is earlier than the case's last event ({last})"),
+            ),
+            Reason::UnknownWorkflow { workflow } => pick(
+                format!("processen `{workflow}` finns inte"),
+                format!("there is no workflow `{workflow}`"),
+            ),
+            Reason::UnknownUnit { unit } => {
+                pick(format!("enheten `{unit}` finns inte"), format!("there is no unit `{unit}`"))
+            }
+            Reason::UnitDoesNotRun { unit, workflow } => pick(
+                format!("enheten `{unit}` arbetar inte med processen `{workflow}`"),
+                format!("unit `{unit}` does not run workflow `{workflow}`"),
+            ),
+            Reason::VersionMissing { workflow, version } => pick(
+                format!("ärendet följer `{workflow}` version {version}, som inte längre finns i katalogen"),
+                format!("the case follows `{workflow}` version {version}, which the catalog no longer holds"),
+            ),
+            Reason::UnknownFact { fact } => pick(
+                format!("uppgiften `{fact}` finns inte i processen"),
+                format!("the workflow has no fact `{fact}`"),
+            ),
+            Reason::WrongType { fact, expected } => pick(
+                format!("`{fact}` ska vara {expected}"),
+                format!("`{fact}` takes {expected}"),
+            ),
+            Reason::UnknownInstrument { instrument } => pick(
+                format!("bedömningsinstrumentet `{instrument}` finns inte"),
+                format!("there is no instrument `{instrument}`"),
+            ),
+            Reason::BadAnswer { instrument, item, expected } => pick(
+                format!("svaret på `{item}` i `{instrument}` ska vara {expected}"),
+                format!("the answer to `{item}` of `{instrument}` must be {expected}"),
+            ),
+            Reason::BadRating { instrument, value, allowed } => pick(
+                format!("`{value}` är inte en tillåten skattning i `{instrument}` ({})", allowed.join(", ")),
+                format!("`{value}` is not a rating of `{instrument}` ({})", allowed.join(", ")),
+            ),
+            Reason::NoTransition { from, to, possible } => pick(
+                format!(
+                    "ärendet kan inte gå från `{from}` till `{to}`; möjliga nästa steg: {}",
+                    possible.join(", ")
+                ),
+                format!("the case cannot move from `{from}` to `{to}`; possible next phases: {}", possible.join(", ")),
+            ),
+            Reason::ConditionNotMet { to, condition } => pick(
+                format!("villkoret för att gå till `{to}` är inte uppfyllt: {condition}"),
+                format!("the condition for moving to `{to}` does not hold: {condition}"),
+            ),
+            Reason::InstrumentMissing { phase, title, legal, .. } => {
+                let mut s = pick(
+                    format!("{title} är inte genomförd; den krävs innan ärendet lämnar `{phase}`"),
+                    format!("{title} has not been completed; it is required before leaving `{phase}`"),
+                );
+                cite(&mut s, legal, sv);
+                s
+            }
+            Reason::TooFewSessions { phase, held, min } => pick(
+                format!("{held} av minst {min} samtal har hållits i `{phase}` (kan åsidosättas med skriftlig motivering)"),
+                format!("{held} of at least {min} sessions held in `{phase}` (can be overridden with a written reason)"),
+            ),
+            Reason::EmptyReason => pick(
+                "ett åsidosättande kräver en skriftlig motivering".into(),
+                "an override needs a written reason".into(),
+            ),
+            Reason::NothingToOverride { requirement } => pick(
+                format!("det finns inget krav `{requirement}` att åsidosätta här"),
+                format!("there is no requirement `{requirement}` to override here"),
+            ),
+            Reason::UnknownAction { action_id } => pick(
+                format!("det finns ingen obekräftad åtgärd `{action_id}`"),
+                format!("there is no unacknowledged action `{action_id}`"),
+            ),
+            Reason::DeadlineNotRunning { deadline } => pick(
+                format!("tidsfristen `{deadline}` löper inte"),
+                format!("deadline `{deadline}` is not running"),
+            ),
+            Reason::ExtensionNotAllowed { deadline, ground, allowed } => pick(
+                if allowed.is_empty() {
+                    format!("tidsfristen `{deadline}` får inte förlängas")
+                } else {
+                    format!("`{ground}` är inte skäl för att förlänga `{deadline}`; tillåtna skäl: {}", allowed.join(", "))
+                },
+                if allowed.is_empty() {
+                    format!("deadline `{deadline}` may not be extended")
+                } else {
+                    format!("`{ground}` is not a ground for extending `{deadline}`; allowed: {}", allowed.join(", "))
+                },
+            ),
+            Reason::ExtensionTooLong { deadline, max_days } => pick(
+                format!("`{deadline}` får förlängas med högst {max_days} dagar totalt"),
+                format!("`{deadline}` may be extended by at most {max_days} days in total"),
+            ),
+            Reason::UnknownClosureReason { reason, allowed } => pick(
+                format!("`{reason}` är inte en avslutsorsak; tillåtna: {}", allowed.join(", ")),
+                format!("`{reason}` is not a closure reason; allowed: {}", allowed.join(", ")),
+            ),
+        }
+    }
+}
+
+fn cite(s: &mut String, legal: &[Citation], sv: bool) {
+    let texts: Vec<String> = legal
+        .iter()
+        .map(|c| c.text.clone().unwrap_or_else(|| c.concept.clone()))
+        .collect();
+    if !texts.is_empty() {
+        let _ = write!(s, " ({}: {})", if sv { "grund" } else { "ground" }, texts.join("; "));
+    }
+}
+
+/// Why an event was rejected: every reason found. A rejected event changes nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rejection {
+    /// The event's type.
+    pub event: String,
+    /// Every reason.
+    pub reasons: Vec<Reason>,
+}
+
+impl Rejection {
+    /// The rejection in words, one reason per line.
+    pub fn describe(&self, lang: Lang) -> String {
+        self.reasons.iter().map(|r| r.describe(lang)).collect::<Vec<_>>().join("\n")
+    }
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` rejected: {}", self.event, self.describe(Lang::En).replace('\n', "; "))
+    }
+}
+
+impl std::error::Error for Rejection {}

@@ -1,0 +1,169 @@
+//! The trace of a step: what was evaluated with which values, what fired, what was blocked.
+//! Recorded as data (not log lines); sensitive fact values are redacted.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use super::reason::Reason;
+
+/// The text shown instead of a sensitive fact's value.
+pub const REDACTED: &str = "[redacted]";
+
+/// Everything one step did, in order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// The entries, in the order they happened.
+    pub entries: Vec<TraceEntry>,
+}
+
+/// One thing a step did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TraceEntry {
+    /// The event was accepted.
+    Event {
+        /// Its sequence number.
+        seq: u64,
+        /// Its type.
+        kind: String,
+    },
+    /// A fact was set (by the event or by a rule).
+    FactSet {
+        /// The fact.
+        fact: String,
+        /// Its new value, or `[redacted]` for sensitive facts.
+        value: String,
+        /// The rule that set it, if any.
+        rule: Option<String>,
+    },
+    /// An instrument was scored.
+    InstrumentScored {
+        /// The instrument.
+        instrument: String,
+        /// The score.
+        score: Option<f64>,
+        /// The band.
+        band: Option<String>,
+    },
+    /// A session was recorded.
+    Session {
+        /// The phase.
+        phase: String,
+        /// `held`, `no_show`, `cancelled_by_client`, `cancelled_by_unit`.
+        outcome: String,
+    },
+    /// A condition was evaluated.
+    Condition {
+        /// Whose condition: `rule orosanmalan_barn`, `transition utredning -> delgivning`.
+        owner: String,
+        /// Its value.
+        value: bool,
+        /// Every node evaluated, with its value (nodes not reached are absent).
+        nodes: Vec<NodeValue>,
+        /// The facts read, with their values (sensitive ones redacted).
+        facts: Vec<FactRead>,
+    },
+    /// The case moved to another phase.
+    PhaseEntered {
+        /// From.
+        from: String,
+        /// To.
+        to: String,
+        /// Taken automatically (not requested).
+        automatic: bool,
+    },
+    /// A transition could not be taken.
+    TransitionBlocked {
+        /// To which phase.
+        to: String,
+        /// Why.
+        reasons: Vec<Reason>,
+    },
+    /// A rule fired.
+    RuleFired {
+        /// The rule.
+        rule: String,
+        /// The ids of the actions it emitted.
+        actions: Vec<String>,
+    },
+    /// A rule's condition held but it did not fire.
+    RuleHeld {
+        /// The rule.
+        rule: String,
+        /// Why not: `fires once and has fired`, `still true since the last event`.
+        why: String,
+    },
+    /// A deadline started.
+    DeadlineStarted {
+        /// The deadline.
+        deadline: String,
+        /// Its due date.
+        due: Date,
+    },
+    /// A deadline was met.
+    DeadlineStopped {
+        /// The deadline.
+        deadline: String,
+    },
+    /// A deadline was extended.
+    DeadlineExtended {
+        /// The deadline.
+        deadline: String,
+        /// The ground.
+        ground: String,
+        /// The new due date.
+        due: Date,
+    },
+    /// An override lifted a requirement.
+    OverrideUsed {
+        /// What was lifted.
+        requirement: String,
+        /// The written reason.
+        reason: String,
+    },
+    /// The case was closed.
+    CaseClosed {
+        /// The closure reason.
+        reason: String,
+    },
+}
+
+/// A condition node's value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeValue {
+    /// The node's stable path.
+    pub path: String,
+    /// Its value.
+    pub value: bool,
+}
+
+/// A fact read by a condition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactRead {
+    /// The fact.
+    pub fact: String,
+    /// Its value as shown (`[redacted]` for sensitive facts, `(not recorded)` if unset).
+    pub value: String,
+}
+
+/// A warning: accepted, but worth the caseworker's attention.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Warning {
+    /// More sessions than the phase expects.
+    SessionsAboveMax {
+        /// The phase.
+        phase: String,
+        /// Sessions held in it.
+        held: u32,
+        /// The expected maximum.
+        max: u32,
+    },
+    /// An instrument was completed with items unanswered.
+    UnansweredItems {
+        /// The instrument.
+        instrument: String,
+        /// The items.
+        items: Vec<String>,
+    },
+}
