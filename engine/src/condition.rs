@@ -256,21 +256,37 @@ impl Node {
                 phases.iter().any(|p| p.idx == current)
             }
             Test::Completed(instrument) => env.completed(instrument),
-            Test::Band { instrument, bands } => {
-                env.band(instrument).is_some_and(|b| bands.iter().any(|x| x.as_ref() == b))
-            }
-            Test::Score { instrument, op, value } => env
+            Test::Band { instrument, bands } => env
+                .band(instrument)
+                .is_some_and(|b| bands.iter().any(|x| x.as_ref() == b)),
+            Test::Score {
+                instrument,
+                op,
+                value,
+            } => env
                 .score(instrument)
                 .and_then(|s| s.partial_cmp(value))
                 .is_some_and(|o| op.holds(o)),
-            Test::Count { of, phase, op, value } => {
+            Test::Count {
+                of,
+                phase,
+                op,
+                value,
+            } => {
                 let n = env.count(*of, phase.as_ref().map(|p| p.idx));
                 op.holds(n.cmp(&amount(value)))
             }
-            Test::Elapsed { since, op, days, count } => env
+            Test::Elapsed {
+                since,
+                op,
+                days,
+                count,
+            } => env
                 .elapsed_days(*since, *count)
                 .is_some_and(|d| op.holds(d.cmp(&i64::from(amount(days))))),
-            Test::Deadline { deadline, state, .. } => env.deadline(*deadline) == *state,
+            Test::Deadline {
+                deadline, state, ..
+            } => env.deadline(*deadline) == *state,
             Test::Script(_) => false,
         };
         recorder.record(self, value);

@@ -27,8 +27,8 @@ use jiff::civil::DateTime;
 
 pub use action::{Action, ActionKind, Citation};
 pub use case::{
-    Case, Closure, DeadlineRecord, Extension, FORMAT_VERSION, InstrumentResult, Override,
-    Recorded, RuleRecord, Session, SessionOutcome,
+    Case, Closure, DeadlineRecord, Extension, FORMAT_VERSION, InstrumentResult, Override, Recorded,
+    RuleRecord, Session, SessionOutcome,
 };
 pub use event::{CancelledBy, Event, FactValue, Requirement};
 pub use explain::{Explanation, NextPhase, OpenDeadline, explain};
@@ -58,12 +58,22 @@ pub struct Step {
 }
 
 /// Applies one event to a case at a time the host gives (Swedish local civil time).
-pub fn apply(catalog: &Catalog, case: &Case, event: Event, at: DateTime) -> Result<Step, Rejection> {
-    let reject = |reasons: Vec<Reason>| Rejection { event: event.kind().to_owned(), reasons };
-    if let Some(last) = case.events.last() {
-        if at < last.at {
-            return Err(reject(vec![Reason::TimeWentBack { last: last.at.to_string() }]));
-        }
+pub fn apply(
+    catalog: &Catalog,
+    case: &Case,
+    event: Event,
+    at: DateTime,
+) -> Result<Step, Rejection> {
+    let reject = |reasons: Vec<Reason>| Rejection {
+        event: event.kind().to_owned(),
+        reasons,
+    };
+    if let Some(last) = case.events.last()
+        && at < last.at
+    {
+        return Err(reject(vec![Reason::TimeWentBack {
+            last: last.at.to_string(),
+        }]));
     }
     let opening = matches!(event, Event::CaseOpened { .. });
     if opening && case.opened.is_some() {
@@ -85,7 +95,12 @@ pub fn apply(catalog: &Catalog, case: &Case, event: Event, at: DateTime) -> Resu
     run.after_event();
     let seq = run.seq;
     run.case.events.push(Recorded { seq, at, event });
-    Ok(Step { case: run.case, actions: run.emitted, trace: run.trace, warnings: run.warnings })
+    Ok(Step {
+        case: run.case,
+        actions: run.emitted,
+        trace: run.trace,
+        warnings: run.warnings,
+    })
 }
 
 fn resolve_new<'c>(
@@ -95,20 +110,37 @@ fn resolve_new<'c>(
 ) -> Result<(&'c Workflow, &'c Unit), Reason> {
     let wf = catalog
         .workflow(workflow)
-        .ok_or_else(|| Reason::UnknownWorkflow { workflow: workflow.to_owned() })?;
-    let u = catalog.unit(unit).ok_or_else(|| Reason::UnknownUnit { unit: unit.to_owned() })?;
+        .ok_or_else(|| Reason::UnknownWorkflow {
+            workflow: workflow.to_owned(),
+        })?;
+    let u = catalog.unit(unit).ok_or_else(|| Reason::UnknownUnit {
+        unit: unit.to_owned(),
+    })?;
     if !u.workflows.contains(&wf.id) {
-        return Err(Reason::UnitDoesNotRun { unit: unit.to_owned(), workflow: workflow.to_owned() });
+        return Err(Reason::UnitDoesNotRun {
+            unit: unit.to_owned(),
+            workflow: workflow.to_owned(),
+        });
     }
     Ok((wf, u))
 }
 
-fn resolve_pinned<'c>(catalog: &'c Catalog, case: &Case) -> Result<(&'c Workflow, &'c Unit), Reason> {
+fn resolve_pinned<'c>(
+    catalog: &'c Catalog,
+    case: &Case,
+) -> Result<(&'c Workflow, &'c Unit), Reason> {
     let wf = catalog
         .workflow(&case.workflow)
         .filter(|w| w.version == case.version && w.content_hash == case.content_hash)
-        .ok_or_else(|| Reason::VersionMissing { workflow: case.workflow.clone(), version: case.version })?;
-    let u = catalog.unit(&case.unit).ok_or_else(|| Reason::UnknownUnit { unit: case.unit.clone() })?;
+        .ok_or_else(|| Reason::VersionMissing {
+            workflow: case.workflow.clone(),
+            version: case.version,
+        })?;
+    let u = catalog
+        .unit(&case.unit)
+        .ok_or_else(|| Reason::UnknownUnit {
+            unit: case.unit.clone(),
+        })?;
     Ok((wf, u))
 }
 
@@ -132,7 +164,9 @@ pub fn active_rules<'c>(
 ) -> impl Iterator<Item = (&'c Rule, &'c crate::rules::RuleIn)> {
     catalog.rules.iter().filter_map(move |r| {
         let runs = match r.scope {
-            RuleScope::Base => r.mandatory || !unit.disabled_rules.iter().any(|(id, _)| *id == r.id),
+            RuleScope::Base => {
+                r.mandatory || !unit.disabled_rules.iter().any(|(id, _)| *id == r.id)
+            }
             RuleScope::Local => unit.added_rules.contains(&r.id),
         };
         let compiled = r.per_workflow.iter().find(|p| p.workflow == wf.id)?;
@@ -169,7 +203,13 @@ struct Run<'c> {
 }
 
 impl<'c> Run<'c> {
-    fn new(catalog: &'c Catalog, wf: &'c Workflow, unit: &'c Unit, case: &Case, at: DateTime) -> Self {
+    fn new(
+        catalog: &'c Catalog,
+        wf: &'c Workflow,
+        unit: &'c Unit,
+        case: &Case,
+        at: DateTime,
+    ) -> Self {
         let seq = case.next_seq();
         let mut trace = Trace::default();
         Run {
@@ -181,7 +221,10 @@ impl<'c> Run<'c> {
             at,
             seq,
             trace: {
-                trace.entries.push(TraceEntry::Event { seq, kind: String::new() });
+                trace.entries.push(TraceEntry::Event {
+                    seq,
+                    kind: String::new(),
+                });
                 trace
             },
             emitted: Vec::new(),
@@ -211,7 +254,10 @@ impl<'c> Run<'c> {
             .concept(concept)
             .and_then(|c| c.in_force(self.at.date()))
             .map(ToString::to_string);
-        Citation { concept: concept.to_owned(), text }
+        Citation {
+            concept: concept.to_owned(),
+            text,
+        }
     }
 
     /// The event's own effect. Errors are every reason the event cannot be accepted.
@@ -220,27 +266,48 @@ impl<'c> Run<'c> {
             event.kind().clone_into(kind);
         }
         match event {
-            Event::CaseOpened { case_id, referral_source, facts, .. } => {
+            Event::CaseOpened {
+                case_id,
+                referral_source,
+                facts,
+                ..
+            } => {
                 let wf = self.wf;
                 self.case.id.clone_from(case_id);
                 self.case.workflow = wf.id.to_string();
                 self.case.version = wf.version;
                 self.case.content_hash.clone_from(&wf.content_hash);
                 self.case.unit = self.unit.id.to_string();
-                self.case.phase = wf.phase(wf.start).map(|p| p.id.to_string()).unwrap_or_default();
+                self.case.phase = wf
+                    .phase(wf.start)
+                    .map(|p| p.id.to_string())
+                    .unwrap_or_default();
                 self.case.phase_entered = Some(self.at);
                 self.case.opened = Some(self.at);
                 let mut facts = facts.clone();
                 if let (Some(source), Some(_)) = (referral_source, wf.fact("referral_source")) {
-                    facts.insert("referral_source".to_owned(), FactValue::Text(source.clone()));
+                    facts.insert(
+                        "referral_source".to_owned(),
+                        FactValue::Text(source.clone()),
+                    );
                 }
                 self.record_facts(&facts, None)?;
                 self.happened.push(Happening::CaseOpened);
                 self.happened.push(Happening::PhaseEntered(wf.start));
             }
             Event::FactsRecorded { facts } => self.record_facts(facts, None)?,
-            Event::InstrumentCompleted { instrument, answers, client_self_rating, professional_judgement } => {
-                self.complete_instrument(instrument, answers, client_self_rating.as_deref(), professional_judgement.as_deref())?;
+            Event::InstrumentCompleted {
+                instrument,
+                answers,
+                client_self_rating,
+                professional_judgement,
+            } => {
+                self.complete_instrument(
+                    instrument,
+                    answers,
+                    client_self_rating.as_deref(),
+                    professional_judgement.as_deref(),
+                )?;
             }
             Event::SessionHeld { .. } => self.session(SessionOutcome::Held),
             Event::NoShow => self.session(SessionOutcome::NoShow),
@@ -278,44 +345,80 @@ impl<'c> Run<'c> {
                 }
                 self.happened.push(Happening::DecisionMade);
             }
-            Event::OverrideRecorded { requirement, reason } => {
+            Event::OverrideRecorded {
+                requirement,
+                reason,
+            } => {
                 let mut reasons = Vec::new();
                 if reason.trim().is_empty() {
                     reasons.push(Reason::EmptyReason);
                 }
                 if let Requirement::Guard { to } = requirement {
                     let exists = self.wf.phase_idx(to).is_some_and(|target| {
-                        self.wf.transitions.iter().any(|t| t.from == self.phase_idx() && t.to == target && t.when.is_some())
+                        self.wf.transitions.iter().any(|t| {
+                            t.from == self.phase_idx() && t.to == target && t.when.is_some()
+                        })
                     });
                     if !exists {
-                        reasons.push(Reason::NothingToOverride { requirement: format!("guard to `{to}`") });
+                        reasons.push(Reason::NothingToOverride {
+                            requirement: format!("guard to `{to}`"),
+                        });
                     }
                 }
                 if !reasons.is_empty() {
                     return Err(reasons);
                 }
-                self.case.overrides.push(Override { requirement: requirement.clone(), reason: reason.clone(), at: self.at });
+                self.case.overrides.push(Override {
+                    requirement: requirement.clone(),
+                    reason: reason.clone(),
+                    at: self.at,
+                });
             }
             Event::ActionAcknowledged { action_id } => {
-                match self.case.actions.iter_mut().find(|a| a.id == *action_id && !a.acknowledged) {
+                match self
+                    .case
+                    .actions
+                    .iter_mut()
+                    .find(|a| a.id == *action_id && !a.acknowledged)
+                {
                     Some(a) => a.acknowledged = true,
-                    None => return Err(vec![Reason::UnknownAction { action_id: action_id.clone() }]),
+                    None => {
+                        return Err(vec![Reason::UnknownAction {
+                            action_id: action_id.clone(),
+                        }]);
+                    }
                 }
             }
-            Event::DeadlineExtended { deadline, ground, days } => self.extend(deadline, ground, *days)?,
+            Event::DeadlineExtended {
+                deadline,
+                ground,
+                days,
+            } => self.extend(deadline, ground, *days)?,
             Event::TimePassed => {}
             Event::CaseClosed { reason } => {
-                if !self.wf.closure_reasons.iter().any(|(id, _)| id.as_ref() == reason) {
+                if !self
+                    .wf
+                    .closure_reasons
+                    .iter()
+                    .any(|(id, _)| id.as_ref() == reason)
+                {
                     return Err(vec![Reason::UnknownClosureReason {
                         reason: reason.clone(),
-                        allowed: self.wf.closure_reasons.iter().map(|(id, _)| id.to_string()).collect(),
+                        allowed: self
+                            .wf
+                            .closure_reasons
+                            .iter()
+                            .map(|(id, _)| id.to_string())
+                            .collect(),
                     }]);
                 }
                 // Into the terminal phase for this reason when there is a way there.
                 let from = self.phase_idx();
                 let way = self.wf.transitions.iter().find(|t| {
                     t.from == from
-                        && self.wf.phase(t.to).is_some_and(|p| p.terminal && p.closure_reason.as_deref() == Some(reason))
+                        && self.wf.phase(t.to).is_some_and(|p| {
+                            p.terminal && p.closure_reason.as_deref() == Some(reason)
+                        })
                 });
                 match way {
                     Some(t) => self.take(t, false),
@@ -337,7 +440,11 @@ impl<'c> Run<'c> {
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        Reason::NoTransition { from: self.case.phase.clone(), to: to.to_owned(), possible }
+        Reason::NoTransition {
+            from: self.case.phase.clone(),
+            to: to.to_owned(),
+            possible,
+        }
     }
 
     /// Validates and records facts; every problem is a reason and nothing is recorded.
@@ -352,7 +459,10 @@ impl<'c> Run<'c> {
                 None => reasons.push(Reason::UnknownFact { fact: name.clone() }),
                 Some((_, fact)) => {
                     if to_value(fact, value).is_none() {
-                        reasons.push(Reason::WrongType { fact: name.clone(), expected: expected(fact) });
+                        reasons.push(Reason::WrongType {
+                            fact: name.clone(),
+                            expected: expected(fact),
+                        });
                     }
                 }
             }
@@ -366,7 +476,11 @@ impl<'c> Run<'c> {
                 _ => show(value),
             };
             self.case.facts.insert(name.clone(), value.clone());
-            self.trace.entries.push(TraceEntry::FactSet { fact: name.clone(), value: shown, rule: rule.map(str::to_owned) });
+            self.trace.entries.push(TraceEntry::FactSet {
+                fact: name.clone(),
+                value: shown,
+                rule: rule.map(str::to_owned),
+            });
         }
         Ok(())
     }
@@ -379,25 +493,42 @@ impl<'c> Run<'c> {
         judgement: Option<&str>,
     ) -> Result<(), Vec<Reason>> {
         let Some(inst) = self.catalog.instrument(id) else {
-            return Err(vec![Reason::UnknownInstrument { instrument: id.to_owned() }]);
+            return Err(vec![Reason::UnknownInstrument {
+                instrument: id.to_owned(),
+            }]);
         };
         let mut reasons = Vec::new();
         let mut total = 0.0;
         for (item_id, answer) in answers {
             let Some(item) = inst.items.iter().find(|i| i.id.as_ref() == item_id) else {
-                reasons.push(Reason::BadAnswer { instrument: id.to_owned(), item: item_id.clone(), expected: "an item of the instrument".to_owned() });
+                reasons.push(Reason::BadAnswer {
+                    instrument: id.to_owned(),
+                    item: item_id.clone(),
+                    expected: "an item of the instrument".to_owned(),
+                });
                 continue;
             };
             match score_answer(&item.answer, answer) {
                 Some(points) => total += points * weight(inst, item_id),
-                None => reasons.push(Reason::BadAnswer { instrument: id.to_owned(), item: item_id.clone(), expected: describe_answer(&item.answer) }),
+                None => reasons.push(Reason::BadAnswer {
+                    instrument: id.to_owned(),
+                    item: item_id.clone(),
+                    expected: describe_answer(&item.answer),
+                }),
             }
         }
-        for (value, allowed) in [(self_rating, &inst.client_self_rating), (judgement, &inst.professional_judgement)] {
-            if let Some(v) = value {
-                if !allowed.iter().any(|a| a.as_ref() == v) {
-                    reasons.push(Reason::BadRating { instrument: id.to_owned(), value: v.to_owned(), allowed: allowed.iter().map(ToString::to_string).collect() });
-                }
+        for (value, allowed) in [
+            (self_rating, &inst.client_self_rating),
+            (judgement, &inst.professional_judgement),
+        ] {
+            if let Some(v) = value
+                && !allowed.iter().any(|a| a.as_ref() == v)
+            {
+                reasons.push(Reason::BadRating {
+                    instrument: id.to_owned(),
+                    value: v.to_owned(),
+                    allowed: allowed.iter().map(ToString::to_string).collect(),
+                });
             }
         }
         if !reasons.is_empty() {
@@ -410,7 +541,10 @@ impl<'c> Run<'c> {
             .map(|i| i.id.to_string())
             .collect();
         if !unanswered.is_empty() && inst.scoring != Scoring::None {
-            self.warnings.push(Warning::UnansweredItems { instrument: id.to_owned(), items: unanswered });
+            self.warnings.push(Warning::UnansweredItems {
+                instrument: id.to_owned(),
+                items: unanswered,
+            });
         }
         let score = (inst.scoring != Scoring::None).then_some(total);
         let band = score.and_then(|s| band_for(inst, s, self.age()));
@@ -425,18 +559,28 @@ impl<'c> Run<'c> {
             times: previous.map_or(1, |p| p.times + 1),
         };
         self.case.instruments.insert(id.to_owned(), result);
-        self.trace.entries.push(TraceEntry::InstrumentScored { instrument: id.to_owned(), score, band: band.clone() });
+        self.trace.entries.push(TraceEntry::InstrumentScored {
+            instrument: id.to_owned(),
+            score,
+            band: band.clone(),
+        });
         let mut facts = std::collections::BTreeMap::new();
         for w in &inst.writes {
-            let Some((_, fact)) = self.wf.fact(&w.fact) else { continue };
+            let Some((_, fact)) = self.wf.fact(&w.fact) else {
+                continue;
+            };
             let value = match w.from {
                 crate::syntax::WriteSource::Score => score.map(|s| match fact.ty {
                     FactType::Integer => FactValue::Integer(s.round() as i64),
                     _ => FactValue::Decimal(s),
                 }),
                 crate::syntax::WriteSource::Band => band.clone().map(FactValue::Text),
-                crate::syntax::WriteSource::ClientSelfRating => self_rating.map(|s| FactValue::Text(s.to_owned())),
-                crate::syntax::WriteSource::ProfessionalJudgement => judgement.map(|s| FactValue::Text(s.to_owned())),
+                crate::syntax::WriteSource::ClientSelfRating => {
+                    self_rating.map(|s| FactValue::Text(s.to_owned()))
+                }
+                crate::syntax::WriteSource::ProfessionalJudgement => {
+                    judgement.map(|s| FactValue::Text(s.to_owned()))
+                }
                 crate::syntax::WriteSource::Completed => Some(FactValue::Bool(true)),
             };
             if let Some(v) = value {
@@ -444,7 +588,8 @@ impl<'c> Run<'c> {
             }
         }
         self.record_facts(&facts, None)?;
-        self.happened.push(Happening::InstrumentCompleted(id.to_owned()));
+        self.happened
+            .push(Happening::InstrumentCompleted(id.to_owned()));
         Ok(())
     }
 
@@ -457,21 +602,32 @@ impl<'c> Run<'c> {
 
     fn session(&mut self, outcome: SessionOutcome) {
         let phase = self.case.phase.clone();
-        self.case.sessions.push(Session { at: self.at, phase: phase.clone(), outcome });
+        self.case.sessions.push(Session {
+            at: self.at,
+            phase: phase.clone(),
+            outcome,
+        });
         let label = match outcome {
             SessionOutcome::Held => "held",
             SessionOutcome::NoShow => "no_show",
             SessionOutcome::Cancelled(CancelledBy::Client) => "cancelled_by_client",
             SessionOutcome::Cancelled(CancelledBy::Unit) => "cancelled_by_unit",
         };
-        self.trace.entries.push(TraceEntry::Session { phase: phase.clone(), outcome: label.to_owned() });
+        self.trace.entries.push(TraceEntry::Session {
+            phase: phase.clone(),
+            outcome: label.to_owned(),
+        });
         if outcome == SessionOutcome::Held {
             let held = self.held_in_phase();
-            let max = self.wf.phase(self.phase_idx()).and_then(|p| p.sessions.max.clone());
-            if let Some(max) = max.map(|m| self.amount(&m)) {
-                if held > max {
-                    self.warnings.push(Warning::SessionsAboveMax { phase, held, max });
-                }
+            let max = self
+                .wf
+                .phase(self.phase_idx())
+                .and_then(|p| p.sessions.max.clone());
+            if let Some(max) = max.map(|m| self.amount(&m))
+                && held > max
+            {
+                self.warnings
+                    .push(Warning::SessionsAboveMax { phase, held, max });
             }
         }
     }
@@ -490,31 +646,49 @@ impl<'c> Run<'c> {
     /// `requested` transitions may use overrides; automatic ones never do.
     fn blockers(&mut self, t: &Transition, requested: bool) -> Vec<Reason> {
         let mut reasons = Vec::new();
-        let Some(from) = self.wf.phase(t.from) else { return reasons };
+        let Some(from) = self.wf.phase(t.from) else {
+            return reasons;
+        };
         let to = self.wf.phase(t.to);
         let to_id = to.map(|p| p.id.to_string()).unwrap_or_default();
         let ends_case = to.is_some_and(|p| p.terminal);
         if let Some(when) = &t.when {
             let owner = format!("transition {} -> {}", from.id, to_id);
             if !self.evaluate(&owner, when) {
-                let overridden = requested && self.overridden(&Requirement::Guard { to: to_id.clone() });
+                let overridden =
+                    requested && self.overridden(&Requirement::Guard { to: to_id.clone() });
                 if !overridden {
-                    reasons.push(Reason::ConditionNotMet { to: to_id.clone(), condition: when.root.to_string() });
+                    reasons.push(Reason::ConditionNotMet {
+                        to: to_id.clone(),
+                        condition: when.root.to_string(),
+                    });
                 }
             }
         }
         if !ends_case {
             for inst in &from.required {
                 if !self.case.instruments.contains_key(inst.as_ref()) {
-                    let title = self.catalog.instrument(inst).map_or_else(|| inst.to_string(), |i| i.title.clone());
+                    let title = self
+                        .catalog
+                        .instrument(inst)
+                        .map_or_else(|| inst.to_string(), |i| i.title.clone());
                     let legal = from.legal.iter().map(|c| self.citation(c)).collect();
-                    reasons.push(Reason::InstrumentMissing { phase: from.id.to_string(), instrument: inst.to_string(), title, legal });
+                    reasons.push(Reason::InstrumentMissing {
+                        phase: from.id.to_string(),
+                        instrument: inst.to_string(),
+                        title,
+                        legal,
+                    });
                 }
             }
             if let Some(min) = from.sessions.min.as_ref().map(|m| self.amount(m)) {
                 let held = self.held_in_phase();
                 if held < min && !(requested && self.overridden(&Requirement::SessionsMin)) {
-                    reasons.push(Reason::TooFewSessions { phase: from.id.to_string(), held, min });
+                    reasons.push(Reason::TooFewSessions {
+                        phase: from.id.to_string(),
+                        held,
+                        min,
+                    });
                 }
             }
         }
@@ -522,30 +696,51 @@ impl<'c> Run<'c> {
     }
 
     fn overridden(&self, requirement: &Requirement) -> bool {
-        self.case.overrides.iter().any(|o| o.requirement == *requirement)
+        self.case
+            .overrides
+            .iter()
+            .any(|o| o.requirement == *requirement)
     }
 
     /// Moves the case along a transition.
     fn take(&mut self, t: &Transition, automatic: bool) {
-        let (Some(from), Some(to)) = (self.wf.phase(t.from), self.wf.phase(t.to)) else { return };
+        let (Some(from), Some(to)) = (self.wf.phase(t.from), self.wf.phase(t.to)) else {
+            return;
+        };
         for o in std::mem::take(&mut self.case.overrides) {
-            self.trace.entries.push(TraceEntry::OverrideUsed { requirement: describe_requirement(&o.requirement), reason: o.reason });
+            self.trace.entries.push(TraceEntry::OverrideUsed {
+                requirement: describe_requirement(&o.requirement),
+                reason: o.reason,
+            });
         }
-        self.trace.entries.push(TraceEntry::PhaseEntered { from: from.id.to_string(), to: to.id.to_string(), automatic });
+        self.trace.entries.push(TraceEntry::PhaseEntered {
+            from: from.id.to_string(),
+            to: to.id.to_string(),
+            automatic,
+        });
         self.case.phase = to.id.to_string();
         self.case.phase_entered = Some(self.at);
         self.happened.push(Happening::PhaseLeft(t.from));
         self.happened.push(Happening::PhaseEntered(t.to));
         if to.terminal {
-            let reason = to.closure_reason.as_deref().unwrap_or(to.id.as_ref()).to_owned();
+            let reason = to
+                .closure_reason
+                .as_deref()
+                .unwrap_or(to.id.as_ref())
+                .to_owned();
             self.close(&reason);
         }
     }
 
     fn close(&mut self, reason: &str) {
         if self.case.closed.is_none() {
-            self.case.closed = Some(Closure { reason: reason.to_owned(), at: self.at });
-            self.trace.entries.push(TraceEntry::CaseClosed { reason: reason.to_owned() });
+            self.case.closed = Some(Closure {
+                reason: reason.to_owned(),
+                at: self.at,
+            });
+            self.trace.entries.push(TraceEntry::CaseClosed {
+                reason: reason.to_owned(),
+            });
             self.happened.push(Happening::CaseClosed);
         }
     }
@@ -563,7 +758,12 @@ impl<'c> Run<'c> {
                 .iter()
                 .filter(|t| t.from == from && t.trigger == TriggerMode::Automatic)
                 .collect();
-            let Some(t) = automatic.into_iter().find(|t| self.blockers(t, false).is_empty()) else { break };
+            let Some(t) = automatic
+                .into_iter()
+                .find(|t| self.blockers(t, false).is_empty())
+            else {
+                break;
+            };
             self.take(t, true);
         }
         self.deadline_triggers();
@@ -582,17 +782,30 @@ impl<'c> Run<'c> {
             .map(|f| {
                 let shown = match self.wf.fact(f) {
                     Some((_, decl)) if decl.sensitive => REDACTED.to_owned(),
-                    _ => self.case.facts.get(f.as_str()).map_or_else(|| "(not recorded)".to_owned(), show),
+                    _ => self
+                        .case
+                        .facts
+                        .get(f.as_str())
+                        .map_or_else(|| "(not recorded)".to_owned(), show),
                 };
-                FactRead { fact: f.clone(), value: shown }
+                FactRead {
+                    fact: f.clone(),
+                    value: shown,
+                }
             })
             .collect();
-        self.trace.entries.push(TraceEntry::Condition { owner: owner.to_owned(), value, nodes: rec.nodes, facts });
+        self.trace.entries.push(TraceEntry::Condition {
+            owner: owner.to_owned(),
+            value,
+            nodes: rec.nodes,
+            facts,
+        });
         value
     }
 
     fn rules(&mut self) {
-        let active: Vec<(&'c Rule, &'c crate::rules::RuleIn)> = active_rules(self.catalog, self.wf, self.unit).collect();
+        let active: Vec<(&'c Rule, &'c crate::rules::RuleIn)> =
+            active_rules(self.catalog, self.wf, self.unit).collect();
         for (rule, compiled) in active {
             let value = self.evaluate(&format!("rule {}", rule.id), &compiled.when);
             let record = self.case.rules.entry(rule.id.to_string()).or_default();
@@ -609,7 +822,10 @@ impl<'c> Run<'c> {
             record.held = value;
             if !fire {
                 if value {
-                    self.trace.entries.push(TraceEntry::RuleHeld { rule: rule.id.to_string(), why: why_not.to_owned() });
+                    self.trace.entries.push(TraceEntry::RuleHeld {
+                        rule: rule.id.to_string(),
+                        why: why_not.to_owned(),
+                    });
                 }
                 continue;
             }
@@ -624,20 +840,41 @@ impl<'c> Run<'c> {
                     self.emit(id, Some(rule.id.to_string()), kind, legal);
                 }
             }
-            self.trace.entries.push(TraceEntry::RuleFired { rule: rule.id.to_string(), actions: ids });
+            self.trace.entries.push(TraceEntry::RuleFired {
+                rule: rule.id.to_string(),
+                actions: ids,
+            });
         }
     }
 
     /// Carries out a rule action; returns what to emit to the host, if anything.
     fn rule_action(&mut self, rule: &Rule, action: &RuleAction) -> Option<ActionKind> {
         match action {
-            RuleAction::Route { to, kind, urgency } => Some(ActionKind::Route { to: to.to_string(), kind: *kind, urgency: *urgency }),
+            RuleAction::Route { to, kind, urgency } => Some(ActionKind::Route {
+                to: to.to_string(),
+                kind: *kind,
+                urgency: *urgency,
+            }),
             RuleAction::Task { title, due } => {
-                let due = due.as_ref().map(|(days, count)| crate::calendar::add_days(self.at.date(), self.amount(days), *count));
-                Some(ActionKind::Task { title: title.clone(), due })
+                let due = due.as_ref().map(|(days, count)| {
+                    crate::calendar::add_days(self.at.date(), self.amount(days), *count)
+                });
+                Some(ActionKind::Task {
+                    title: title.clone(),
+                    due,
+                })
             }
-            RuleAction::Offer { intervention, title } => Some(ActionKind::Offer { intervention: intervention.to_string(), title: title.clone() }),
-            RuleAction::Flag { message, level } => Some(ActionKind::Flag { message: message.clone(), level: *level }),
+            RuleAction::Offer {
+                intervention,
+                title,
+            } => Some(ActionKind::Offer {
+                intervention: intervention.to_string(),
+                title: title.clone(),
+            }),
+            RuleAction::Flag { message, level } => Some(ActionKind::Flag {
+                message: message.clone(),
+                level: *level,
+            }),
             RuleAction::Set { slot, value } => {
                 let fact = self.wf.facts.get(usize::from(slot.0))?;
                 let stored = from_value(fact, value);
@@ -657,8 +894,22 @@ impl<'c> Run<'c> {
         }
     }
 
-    fn emit(&mut self, id: String, rule: Option<String>, kind: ActionKind, legal: Option<Citation>) {
-        let action = Action { id, seq: self.seq, at: self.at, rule, kind, legal, acknowledged: false };
+    fn emit(
+        &mut self,
+        id: String,
+        rule: Option<String>,
+        kind: ActionKind,
+        legal: Option<Citation>,
+    ) {
+        let action = Action {
+            id,
+            seq: self.seq,
+            at: self.at,
+            rule,
+            kind,
+            legal,
+            acknowledged: false,
+        };
         self.case.actions.push(action.clone());
         self.emitted.push(action);
     }
@@ -673,11 +924,14 @@ struct NodeRecorder {
 
 impl Recorder for NodeRecorder {
     fn record(&mut self, node: &Node, value: bool) {
-        self.nodes.push(NodeValue { path: node.path.to_string(), value });
-        if let Some(f) = node.fact() {
-            if !self.facts.iter().any(|x| x.as_str() == f.name.as_ref()) {
-                self.facts.push(f.name.to_string());
-            }
+        self.nodes.push(NodeValue {
+            path: node.path.to_string(),
+            value,
+        });
+        if let Some(f) = node.fact()
+            && !self.facts.iter().any(|x| x.as_str() == f.name.as_ref())
+        {
+            self.facts.push(f.name.to_string());
         }
     }
 }
@@ -698,7 +952,12 @@ fn from_value(fact: &crate::workflow::Fact, v: &crate::condition::Value) -> Fact
         Value::Integer(i) => FactValue::Integer(*i),
         Value::Decimal(d) => FactValue::Decimal(*d),
         Value::Date(d) => FactValue::Text(d.to_string()),
-        Value::Enum(i) => FactValue::Text(fact.values.get(usize::from(*i)).map(ToString::to_string).unwrap_or_default()),
+        Value::Enum(i) => FactValue::Text(
+            fact.values
+                .get(usize::from(*i))
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        ),
         Value::Text(t) => FactValue::Text(t.to_string()),
     }
 }
@@ -711,7 +970,14 @@ fn expected(fact: &crate::workflow::Fact) -> String {
         FactType::Date => "a date YYYY-MM-DD".to_owned(),
         FactType::Text => "text".to_owned(),
         FactType::Enum | FactType::ProtectionLevel => {
-            format!("one of {}", fact.values.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(", "))
+            format!(
+                "one of {}",
+                fact.values
+                    .iter()
+                    .map(AsRef::as_ref)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
     }
 }
@@ -725,7 +991,10 @@ fn describe_requirement(r: &Requirement) -> String {
 
 fn weight(inst: &Instrument, item: &str) -> f64 {
     match &inst.scoring {
-        Scoring::Weighted(ws) => ws.iter().find(|(i, _)| i.as_ref() == item).map_or(1.0, |(_, w)| *w),
+        Scoring::Weighted(ws) => ws
+            .iter()
+            .find(|(i, _)| i.as_ref() == item)
+            .map_or(1.0, |(_, w)| *w),
         _ => 1.0,
     }
 }
@@ -737,10 +1006,13 @@ fn score_answer(answer: &Answer, given: &FactValue) -> Option<f64> {
             let v = *i as f64;
             (v >= *min && v <= *max).then_some(v)
         }
-        (Answer::Scale { min, max }, FactValue::Decimal(v)) => (*v >= *min && *v <= *max).then_some(*v),
-        (Answer::Choice(options), FactValue::Text(t)) => {
-            options.iter().find(|(id, _)| id.as_ref() == t).map(|(_, s)| *s)
+        (Answer::Scale { min, max }, FactValue::Decimal(v)) => {
+            (*v >= *min && *v <= *max).then_some(*v)
         }
+        (Answer::Choice(options), FactValue::Text(t)) => options
+            .iter()
+            .find(|(id, _)| id.as_ref() == t)
+            .map(|(_, s)| *s),
         _ => None,
     }
 }
@@ -750,7 +1022,14 @@ fn describe_answer(answer: &Answer) -> String {
         Answer::YesNo => "true or false".to_owned(),
         Answer::Scale { min, max } => format!("a number from {min} to {max}"),
         Answer::Choice(options) => {
-            format!("one of {}", options.iter().map(|(id, _)| id.as_ref()).collect::<Vec<_>>().join(", "))
+            format!(
+                "one of {}",
+                options
+                    .iter()
+                    .map(|(id, _)| id.as_ref())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
     }
 }
@@ -760,7 +1039,9 @@ fn band_for(inst: &Instrument, score: f64, age: Option<i64>) -> Option<String> {
     let in_norm = |n: &crate::instrument::Norm| match (age, n.age_min, n.age_max) {
         (_, None, None) => true,
         (None, _, _) => false,
-        (Some(a), lo, hi) => lo.is_none_or(|lo| a >= i64::from(lo)) && hi.is_none_or(|hi| a <= i64::from(hi)),
+        (Some(a), lo, hi) => {
+            lo.is_none_or(|lo| a >= i64::from(lo)) && hi.is_none_or(|hi| a <= i64::from(hi))
+        }
     };
     let norm = inst.norms.iter().find(|n| in_norm(n))?;
     let eps = 1e-9;
@@ -777,7 +1058,8 @@ fn band_for(inst: &Instrument, score: f64, age: Option<i64>) -> Option<String> {
 /// The trigger of a happening, for matching against deadline declarations.
 fn matches(trigger: &Trigger, h: &Happening) -> bool {
     match (trigger, h) {
-        (Trigger::PhaseEntered(a), Happening::PhaseEntered(b)) | (Trigger::PhaseLeft(a), Happening::PhaseLeft(b)) => a == b,
+        (Trigger::PhaseEntered(a), Happening::PhaseEntered(b))
+        | (Trigger::PhaseLeft(a), Happening::PhaseLeft(b)) => a == b,
         (Trigger::CaseOpened, Happening::CaseOpened)
         | (Trigger::CaseClosed, Happening::CaseClosed)
         | (Trigger::DecisionMade, Happening::DecisionMade) => true,

@@ -16,7 +16,10 @@ pub(crate) fn state(r: &DeadlineRecord, warn_days: Option<u32>, today: Date) -> 
     if today > r.due {
         return DeadlineState::Overdue;
     }
-    let warn_from = r.due.checked_sub(jiff::Span::new().days(i64::from(warn_days.unwrap_or(0)))).ok();
+    let warn_from = r
+        .due
+        .checked_sub(jiff::Span::new().days(i64::from(warn_days.unwrap_or(0))))
+        .ok();
     match (warn_days, warn_from) {
         (Some(_), Some(from)) if today >= from => DeadlineState::DueSoon,
         _ => DeadlineState::Running,
@@ -41,8 +44,14 @@ impl Run<'_> {
 
     /// Starts (or restarts, when it was met) a deadline. A running one is left alone.
     pub(super) fn start_deadline(&mut self, i: usize) {
-        let Some(d) = self.wf.deadlines.get(i) else { return };
-        let running = self.case.deadlines.get(d.id.as_ref()).is_some_and(|r| r.stopped.is_none());
+        let Some(d) = self.wf.deadlines.get(i) else {
+            return;
+        };
+        let running = self
+            .case
+            .deadlines
+            .get(d.id.as_ref())
+            .is_some_and(|r| r.stopped.is_none());
         if running || self.case.closed.is_some() {
             return;
         }
@@ -59,48 +68,84 @@ impl Run<'_> {
                 overdue: false,
             },
         );
-        self.trace.entries.push(TraceEntry::DeadlineStarted { deadline: d.id.to_string(), due });
+        self.trace.entries.push(TraceEntry::DeadlineStarted {
+            deadline: d.id.to_string(),
+            due,
+        });
     }
 
     /// Stops a running deadline (it is met).
     pub(super) fn stop_deadline(&mut self, i: usize) {
-        let Some(d) = self.wf.deadlines.get(i) else { return };
-        if let Some(r) = self.case.deadlines.get_mut(d.id.as_ref()) {
-            if r.stopped.is_none() {
-                r.stopped = Some(self.at);
-                self.trace.entries.push(TraceEntry::DeadlineStopped { deadline: d.id.to_string() });
-            }
+        let Some(d) = self.wf.deadlines.get(i) else {
+            return;
+        };
+        if let Some(r) = self.case.deadlines.get_mut(d.id.as_ref())
+            && r.stopped.is_none()
+        {
+            r.stopped = Some(self.at);
+            self.trace.entries.push(TraceEntry::DeadlineStopped {
+                deadline: d.id.to_string(),
+            });
         }
     }
 
     /// Extends a running deadline on a ground it allows.
     pub(super) fn extend(&mut self, id: &str, ground: &str, days: u32) -> Result<(), Vec<Reason>> {
         let Some(d) = self.wf.deadlines.iter().find(|d| d.id.as_ref() == id) else {
-            return Err(vec![Reason::DeadlineNotRunning { deadline: id.to_owned() }]);
+            return Err(vec![Reason::DeadlineNotRunning {
+                deadline: id.to_owned(),
+            }]);
         };
-        let Some(r) = self.case.deadlines.get_mut(id).filter(|r| r.stopped.is_none()) else {
-            return Err(vec![Reason::DeadlineNotRunning { deadline: id.to_owned() }]);
+        let Some(r) = self
+            .case
+            .deadlines
+            .get_mut(id)
+            .filter(|r| r.stopped.is_none())
+        else {
+            return Err(vec![Reason::DeadlineNotRunning {
+                deadline: id.to_owned(),
+            }]);
         };
         if !d.extension_grounds.iter().any(|g| g.as_ref() == ground) {
             return Err(vec![Reason::ExtensionNotAllowed {
                 deadline: id.to_owned(),
                 ground: ground.to_owned(),
-                allowed: d.extension_grounds.iter().map(ToString::to_string).collect(),
+                allowed: d
+                    .extension_grounds
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
             }]);
         }
-        let total: u32 = r.extensions.iter().map(|e| e.days).sum::<u32>().saturating_add(days);
-        if let Some(max) = d.extension_max_days {
-            if total > max {
-                return Err(vec![Reason::ExtensionTooLong { deadline: id.to_owned(), max_days: max }]);
-            }
+        let total: u32 = r
+            .extensions
+            .iter()
+            .map(|e| e.days)
+            .sum::<u32>()
+            .saturating_add(days);
+        if let Some(max) = d.extension_max_days
+            && total > max
+        {
+            return Err(vec![Reason::ExtensionTooLong {
+                deadline: id.to_owned(),
+                max_days: max,
+            }]);
         }
         r.due = calendar::add_days(r.due, days, d.count);
-        r.extensions.push(Extension { ground: ground.to_owned(), days, at: self.at });
+        r.extensions.push(Extension {
+            ground: ground.to_owned(),
+            days,
+            at: self.at,
+        });
         // An extended deadline may warn and fall due again.
         r.warned = false;
         r.overdue = false;
         let due = r.due;
-        self.trace.entries.push(TraceEntry::DeadlineExtended { deadline: id.to_owned(), ground: ground.to_owned(), due });
+        self.trace.entries.push(TraceEntry::DeadlineExtended {
+            deadline: id.to_owned(),
+            ground: ground.to_owned(),
+            due,
+        });
         Ok(())
     }
 
@@ -108,7 +153,9 @@ impl Run<'_> {
     pub(super) fn deadline_clocks(&mut self) {
         let today = self.at.date();
         for d in &self.wf.deadlines {
-            let Some(r) = self.case.deadlines.get(d.id.as_ref()) else { continue };
+            let Some(r) = self.case.deadlines.get(d.id.as_ref()) else {
+                continue;
+            };
             if r.stopped.is_some() {
                 continue;
             }
@@ -119,14 +166,22 @@ impl Run<'_> {
             let title = d.title.clone();
             let deadline = d.id.to_string();
             if st == DeadlineState::DueSoon && !warned {
-                let kind = ActionKind::DeadlineDueSoon { deadline: deadline.clone(), title: title.clone(), due };
+                let kind = ActionKind::DeadlineDueSoon {
+                    deadline: deadline.clone(),
+                    title: title.clone(),
+                    due,
+                };
                 self.emit(format!("{base}/due_soon/{due}"), None, kind, legal.clone());
                 if let Some(r) = self.case.deadlines.get_mut(d.id.as_ref()) {
                     r.warned = true;
                 }
             }
             if st == DeadlineState::Overdue && !overdue {
-                let kind = ActionKind::DeadlineOverdue { deadline, title, due };
+                let kind = ActionKind::DeadlineOverdue {
+                    deadline,
+                    title,
+                    due,
+                };
                 self.emit(format!("{base}/overdue/{due}"), None, kind, legal);
                 if let Some(r) = self.case.deadlines.get_mut(d.id.as_ref()) {
                     r.overdue = true;

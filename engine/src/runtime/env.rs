@@ -27,7 +27,14 @@ impl<'a> CaseEnv<'a> {
             .map(|f| case.facts.get(f.id.as_ref()).and_then(|v| to_value(f, v)))
             .collect();
         let phase = wf.phase_idx(&case.phase).unwrap_or(wf.start);
-        CaseEnv { wf, case, at, slots, phase, params }
+        CaseEnv {
+            wf,
+            case,
+            at,
+            slots,
+            phase,
+            params,
+        }
     }
 }
 
@@ -64,7 +71,10 @@ impl Env for CaseEnv<'_> {
     }
 
     fn band(&self, instrument: &str) -> Option<&str> {
-        self.case.instruments.get(instrument).and_then(|r| r.band.as_deref())
+        self.case
+            .instruments
+            .get(instrument)
+            .and_then(|r| r.band.as_deref())
     }
 
     fn score(&self, instrument: &str) -> Option<f64> {

@@ -111,14 +111,29 @@ impl Explanation {
         let sv = lang == Lang::Sv;
         let t = |s: &'static str, e: &'static str| if sv { s } else { e };
         let mut out = String::new();
-        let _ = writeln!(out, "{}: {} ({})", t("Fas", "Phase"), self.phase_title, self.phase);
+        let _ = writeln!(
+            out,
+            "{}: {} ({})",
+            t("Fas", "Phase"),
+            self.phase_title,
+            self.phase
+        );
         if self.closed {
             let _ = writeln!(out, "{}", t("Ärendet är avslutat.", "The case is closed."));
         }
         for n in &self.next {
-            let how = if n.automatic { t(" (automatiskt)", " (automatic)") } else { "" };
+            let how = if n.automatic {
+                t(" (automatiskt)", " (automatic)")
+            } else {
+                ""
+            };
             if n.blocked_by.is_empty() {
-                let _ = writeln!(out, "→ {}{how}: {}", n.title, t("möjligt nu", "possible now"));
+                let _ = writeln!(
+                    out,
+                    "→ {}{how}: {}",
+                    n.title,
+                    t("möjligt nu", "possible now")
+                );
             } else {
                 let _ = writeln!(out, "→ {}{how}: {}", n.title, t("blockerat", "blocked"));
                 for r in &n.blocked_by {
@@ -132,14 +147,26 @@ impl Explanation {
                 DeadlineState::DueSoon => t("snart", "due soon"),
                 _ => t("löper", "running"),
             };
-            let _ = write!(out, "{} {} {}: {} ({state})", t("Tidsfrist", "Deadline"), d.title, t("senast", "due"), d.due);
+            let _ = write!(
+                out,
+                "{} {} {}: {} ({state})",
+                t("Tidsfrist", "Deadline"),
+                d.title,
+                t("senast", "due"),
+                d.due
+            );
             if let Some(text) = d.legal.as_ref().and_then(|c| c.text.as_deref()) {
                 let _ = write!(out, " – {text}");
             }
             out.push('\n');
         }
         for a in &self.pending {
-            let _ = writeln!(out, "{} {}", t("Att göra:", "To do:"), describe_action(a, lang));
+            let _ = writeln!(
+                out,
+                "{} {}",
+                t("Att göra:", "To do:"),
+                describe_action(a, lang)
+            );
         }
         out
     }
@@ -152,12 +179,36 @@ pub(crate) fn describe_action(a: &Action, lang: Lang) -> String {
         ActionKind::Route { to, kind, urgency } => {
             let kind = match kind {
                 crate::syntax::RouteKind::Orosanmalan => "orosanmälan",
-                crate::syntax::RouteKind::Referral => if sv { "remiss" } else { "referral" },
-                crate::syntax::RouteKind::Consultation => if sv { "konsultation" } else { "consultation" },
+                crate::syntax::RouteKind::Referral => {
+                    if sv {
+                        "remiss"
+                    } else {
+                        "referral"
+                    }
+                }
+                crate::syntax::RouteKind::Consultation => {
+                    if sv {
+                        "konsultation"
+                    } else {
+                        "consultation"
+                    }
+                }
             };
             let urgency = match urgency {
-                crate::syntax::Urgency::Immediate => if sv { "genast" } else { "immediately" },
-                crate::syntax::Urgency::SameDay => if sv { "samma dag" } else { "same day" },
+                crate::syntax::Urgency::Immediate => {
+                    if sv {
+                        "genast"
+                    } else {
+                        "immediately"
+                    }
+                }
+                crate::syntax::Urgency::SameDay => {
+                    if sv {
+                        "samma dag"
+                    } else {
+                        "same day"
+                    }
+                }
                 crate::syntax::Urgency::Normal => "",
             };
             format!("{kind} → {to} {urgency}").trim_end().to_owned()
@@ -166,15 +217,29 @@ pub(crate) fn describe_action(a: &Action, lang: Lang) -> String {
             Some(d) => format!("{title} ({} {d})", if sv { "senast" } else { "due" }),
             None => title.clone(),
         },
-        ActionKind::Offer { intervention, title } => {
-            format!("{} {}", if sv { "erbjud" } else { "offer" }, title.as_deref().unwrap_or(intervention))
+        ActionKind::Offer {
+            intervention,
+            title,
+        } => {
+            format!(
+                "{} {}",
+                if sv { "erbjud" } else { "offer" },
+                title.as_deref().unwrap_or(intervention)
+            )
         }
         ActionKind::Flag { message, .. } => message.clone(),
         ActionKind::DeadlineDueSoon { title, due, .. } => {
             format!("{title}: {} {due}", if sv { "löper ut" } else { "due" })
         }
         ActionKind::DeadlineOverdue { title, due, .. } => {
-            format!("{title}: {} {due}", if sv { "försenad sedan" } else { "overdue since" })
+            format!(
+                "{title}: {} {due}",
+                if sv {
+                    "försenad sedan"
+                } else {
+                    "overdue since"
+                }
+            )
         }
     };
     if let Some(text) = a.legal.as_ref().and_then(|c| c.text.as_deref()) {

@@ -179,7 +179,10 @@ impl Reason {
                 "ärendet är inte öppnat: första händelsen ska vara case_opened".into(),
                 "the case is not open: its first event must be case_opened".into(),
             ),
-            Reason::AlreadyOpened => pick("ärendet är redan öppnat".into(), "the case is already open".into()),
+            Reason::AlreadyOpened => pick(
+                "ärendet är redan öppnat".into(),
+                "the case is already open".into(),
+            ),
             Reason::Closed => pick("ärendet är avslutat".into(), "the case is closed".into()),
             Reason::TimeWentBack { last } => pick(
                 format!("händelsen är äldre än ärendets senaste händelse ({last})"),
@@ -189,16 +192,21 @@ impl Reason {
                 format!("processen `{workflow}` finns inte"),
                 format!("there is no workflow `{workflow}`"),
             ),
-            Reason::UnknownUnit { unit } => {
-                pick(format!("enheten `{unit}` finns inte"), format!("there is no unit `{unit}`"))
-            }
+            Reason::UnknownUnit { unit } => pick(
+                format!("enheten `{unit}` finns inte"),
+                format!("there is no unit `{unit}`"),
+            ),
             Reason::UnitDoesNotRun { unit, workflow } => pick(
                 format!("enheten `{unit}` arbetar inte med processen `{workflow}`"),
                 format!("unit `{unit}` does not run workflow `{workflow}`"),
             ),
             Reason::VersionMissing { workflow, version } => pick(
-                format!("ärendet följer `{workflow}` version {version}, som inte längre finns i katalogen"),
-                format!("the case follows `{workflow}` version {version}, which the catalog no longer holds"),
+                format!(
+                    "ärendet följer `{workflow}` version {version}, som inte längre finns i katalogen"
+                ),
+                format!(
+                    "the case follows `{workflow}` version {version}, which the catalog no longer holds"
+                ),
             ),
             Reason::UnknownFact { fact } => pick(
                 format!("uppgiften `{fact}` finns inte i processen"),
@@ -212,36 +220,64 @@ impl Reason {
                 format!("bedömningsinstrumentet `{instrument}` finns inte"),
                 format!("there is no instrument `{instrument}`"),
             ),
-            Reason::BadAnswer { instrument, item, expected } => pick(
+            Reason::BadAnswer {
+                instrument,
+                item,
+                expected,
+            } => pick(
                 format!("svaret på `{item}` i `{instrument}` ska vara {expected}"),
                 format!("the answer to `{item}` of `{instrument}` must be {expected}"),
             ),
-            Reason::BadRating { instrument, value, allowed } => pick(
-                format!("`{value}` är inte en tillåten skattning i `{instrument}` ({})", allowed.join(", ")),
-                format!("`{value}` is not a rating of `{instrument}` ({})", allowed.join(", ")),
+            Reason::BadRating {
+                instrument,
+                value,
+                allowed,
+            } => pick(
+                format!(
+                    "`{value}` är inte en tillåten skattning i `{instrument}` ({})",
+                    allowed.join(", ")
+                ),
+                format!(
+                    "`{value}` is not a rating of `{instrument}` ({})",
+                    allowed.join(", ")
+                ),
             ),
             Reason::NoTransition { from, to, possible } => pick(
                 format!(
                     "ärendet kan inte gå från `{from}` till `{to}`; möjliga nästa steg: {}",
                     possible.join(", ")
                 ),
-                format!("the case cannot move from `{from}` to `{to}`; possible next phases: {}", possible.join(", ")),
+                format!(
+                    "the case cannot move from `{from}` to `{to}`; possible next phases: {}",
+                    possible.join(", ")
+                ),
             ),
             Reason::ConditionNotMet { to, condition } => pick(
                 format!("villkoret för att gå till `{to}` är inte uppfyllt: {condition}"),
                 format!("the condition for moving to `{to}` does not hold: {condition}"),
             ),
-            Reason::InstrumentMissing { phase, title, legal, .. } => {
+            Reason::InstrumentMissing {
+                phase,
+                title,
+                legal,
+                ..
+            } => {
                 let mut s = pick(
                     format!("{title} är inte genomförd; den krävs innan ärendet lämnar `{phase}`"),
-                    format!("{title} has not been completed; it is required before leaving `{phase}`"),
+                    format!(
+                        "{title} has not been completed; it is required before leaving `{phase}`"
+                    ),
                 );
                 cite(&mut s, legal, sv);
                 s
             }
             Reason::TooFewSessions { phase, held, min } => pick(
-                format!("{held} av minst {min} samtal har hållits i `{phase}` (kan åsidosättas med skriftlig motivering)"),
-                format!("{held} of at least {min} sessions held in `{phase}` (can be overridden with a written reason)"),
+                format!(
+                    "{held} av minst {min} samtal har hållits i `{phase}` (kan åsidosättas med skriftlig motivering)"
+                ),
+                format!(
+                    "{held} of at least {min} sessions held in `{phase}` (can be overridden with a written reason)"
+                ),
             ),
             Reason::EmptyReason => pick(
                 "ett åsidosättande kräver en skriftlig motivering".into(),
@@ -259,16 +295,26 @@ impl Reason {
                 format!("tidsfristen `{deadline}` löper inte"),
                 format!("deadline `{deadline}` is not running"),
             ),
-            Reason::ExtensionNotAllowed { deadline, ground, allowed } => pick(
+            Reason::ExtensionNotAllowed {
+                deadline,
+                ground,
+                allowed,
+            } => pick(
                 if allowed.is_empty() {
                     format!("tidsfristen `{deadline}` får inte förlängas")
                 } else {
-                    format!("`{ground}` är inte skäl för att förlänga `{deadline}`; tillåtna skäl: {}", allowed.join(", "))
+                    format!(
+                        "`{ground}` är inte skäl för att förlänga `{deadline}`; tillåtna skäl: {}",
+                        allowed.join(", ")
+                    )
                 },
                 if allowed.is_empty() {
                     format!("deadline `{deadline}` may not be extended")
                 } else {
-                    format!("`{ground}` is not a ground for extending `{deadline}`; allowed: {}", allowed.join(", "))
+                    format!(
+                        "`{ground}` is not a ground for extending `{deadline}`; allowed: {}",
+                        allowed.join(", ")
+                    )
                 },
             ),
             Reason::ExtensionTooLong { deadline, max_days } => pick(
@@ -276,8 +322,14 @@ impl Reason {
                 format!("`{deadline}` may be extended by at most {max_days} days in total"),
             ),
             Reason::UnknownClosureReason { reason, allowed } => pick(
-                format!("`{reason}` är inte en avslutsorsak; tillåtna: {}", allowed.join(", ")),
-                format!("`{reason}` is not a closure reason; allowed: {}", allowed.join(", ")),
+                format!(
+                    "`{reason}` är inte en avslutsorsak; tillåtna: {}",
+                    allowed.join(", ")
+                ),
+                format!(
+                    "`{reason}` is not a closure reason; allowed: {}",
+                    allowed.join(", ")
+                ),
             ),
         }
     }
@@ -289,7 +341,12 @@ fn cite(s: &mut String, legal: &[Citation], sv: bool) {
         .map(|c| c.text.clone().unwrap_or_else(|| c.concept.clone()))
         .collect();
     if !texts.is_empty() {
-        let _ = write!(s, " ({}: {})", if sv { "grund" } else { "ground" }, texts.join("; "));
+        let _ = write!(
+            s,
+            " ({}: {})",
+            if sv { "grund" } else { "ground" },
+            texts.join("; ")
+        );
     }
 }
 
@@ -305,13 +362,22 @@ pub struct Rejection {
 impl Rejection {
     /// The rejection in words, one reason per line.
     pub fn describe(&self, lang: Lang) -> String {
-        self.reasons.iter().map(|r| r.describe(lang)).collect::<Vec<_>>().join("\n")
+        self.reasons
+            .iter()
+            .map(|r| r.describe(lang))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
 impl std::fmt::Display for Rejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}` rejected: {}", self.event, self.describe(Lang::En).replace('\n', "; "))
+        write!(
+            f,
+            "`{}` rejected: {}",
+            self.event,
+            self.describe(Lang::En).replace('\n', "; ")
+        )
     }
 }
 
