@@ -21,8 +21,31 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Print a workflow's phase graph as Mermaid or Graphviz DOT.
     Graph(GraphArgs),
+    /// Play a case told as timed events (a Scenario file) and print each step.
+    Run(RunArgs),
     /// Print or write the JSON Schemas of the file kinds.
     Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// The Scenario file.
+    pub(crate) scenario: PathBuf,
+    /// Catalog files or directories [default: workflows rules]
+    #[arg(long = "path", value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Language of reasons and explanations.
+    #[arg(long, value_enum, default_value_t = Language::Sv)]
+    pub(crate) lang: Language,
+}
+
+/// Language of text for caseworkers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Language {
+    /// Swedish.
+    Sv,
+    /// English.
+    En,
 }
 
 /// Where the catalog files are.
@@ -35,11 +58,16 @@ pub(crate) struct CatalogArgs {
 
 impl CatalogArgs {
     pub(crate) fn paths(&self) -> Vec<PathBuf> {
-        if self.paths.is_empty() {
-            vec![PathBuf::from("workflows"), PathBuf::from("rules")]
-        } else {
-            self.paths.clone()
-        }
+        or_default(&self.paths)
+    }
+}
+
+/// The given catalog paths, or `workflows` and `rules`.
+pub(crate) fn or_default(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from("workflows"), PathBuf::from("rules")]
+    } else {
+        paths.to_vec()
     }
 }
 

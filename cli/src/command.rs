@@ -2,6 +2,7 @@
 
 mod check;
 mod graph;
+mod run;
 mod schema;
 
 use crate::cli::{Cli, Command};
@@ -11,6 +12,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Run(args) => run::run(&args),
         Command::Schema(args) => schema::run(&args),
     }
 }

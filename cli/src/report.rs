@@ -6,6 +6,19 @@ use std::io::IsTerminal;
 
 use crate::cli::ErrorFormat;
 
+/// Loads the catalog for a command that needs a clean one; on errors prints them (plain) to
+/// stderr and returns `None`.
+pub(crate) fn load_clean(paths: &[std::path::PathBuf]) -> anyhow::Result<Option<lots::Catalog>> {
+    let loaded = lots::Catalog::load(&lots::FsSource::new(crate::cli::or_default(paths)))?;
+    if loaded.catalog.is_none() {
+        eprintln!("the catalog has errors; run `lots check` to see them");
+        for d in loaded.diagnostics.iter() {
+            eprintln!("{}", plain(d));
+        }
+    }
+    Ok(loaded.catalog)
+}
+
 pub(crate) fn print(loaded: &Loaded, format: ErrorFormat) {
     match format {
         ErrorFormat::Human => {

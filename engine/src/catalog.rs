@@ -5,7 +5,7 @@
 //! returned when there are no errors.
 
 pub(crate) mod lower;
-mod parse;
+pub(crate) mod parse;
 pub(crate) mod resolve;
 pub mod source;
 

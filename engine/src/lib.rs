@@ -16,6 +16,7 @@ pub mod instrument;
 pub mod legal;
 pub mod rules;
 pub mod runtime;
+pub mod scenario;
 pub mod schema;
 pub mod syntax;
 pub mod unit;

@@ -31,7 +31,7 @@ pub use case::{
     RuleRecord, Session, SessionOutcome,
 };
 pub use event::{CancelledBy, Event, FactValue, Requirement};
-pub use explain::{Explanation, NextPhase, OpenDeadline, explain};
+pub use explain::{Explanation, NextPhase, OpenDeadline, describe_action, explain};
 pub use reason::{Lang, Reason, Rejection};
 pub use trace::{FactRead, NodeValue, REDACTED, Trace, TraceEntry, Warning};
 

@@ -10,6 +10,7 @@ mod indicator_file;
 mod instrument_file;
 mod legal_file;
 mod rules_file;
+mod scenario_file;
 mod spanned;
 mod unit_file;
 mod workflow_file;
@@ -33,6 +34,7 @@ pub use rules_file::{
     ActionDecl, FireMode, FlagAction, FlagLevel, OfferAction, RouteAction, RouteKind, RuleDecl,
     RuleScope, RulesFile, SetAction, TaskAction, Urgency,
 };
+pub use scenario_file::{ScenarioFile, StepDecl};
 pub use spanned::Spanned;
 pub use unit_file::{DisableDecl, OverrideDecl, UnitFile, UnitRules};
 pub use workflow_file::{
@@ -55,17 +57,20 @@ pub enum Kind {
     Unit,
     /// Legal grounds as versioned data.
     LegalReference,
+    /// A case told as timed events (not part of the catalog).
+    Scenario,
 }
 
 impl Kind {
     /// Every kind, in the order their schemas are listed.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Workflow,
         Kind::Instrument,
         Kind::Rules,
         Kind::Indicator,
         Kind::Unit,
         Kind::LegalReference,
+        Kind::Scenario,
     ];
 
     /// The name written in the `kind` field.
@@ -77,6 +82,7 @@ impl Kind {
             Kind::Indicator => "Indicator",
             Kind::Unit => "Unit",
             Kind::LegalReference => "LegalReference",
+            Kind::Scenario => "Scenario",
         }
     }
 
@@ -89,6 +95,7 @@ impl Kind {
             Kind::Indicator => "indicator.json",
             Kind::Unit => "unit.json",
             Kind::LegalReference => "legal-reference.json",
+            Kind::Scenario => "scenario.json",
         }
     }
 }

@@ -13,6 +13,7 @@ mod cli;
 mod conditions;
 mod diagnostics;
 mod repo_files;
+mod scenarios;
 mod schemas;
 
 use std::path::{Path, PathBuf};

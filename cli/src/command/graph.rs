@@ -1,26 +1,13 @@
 //! `lots graph`: a workflow's phase graph as Mermaid or DOT.
 
-use std::path::PathBuf;
-
 use lots::graph::{GraphFormat as Format, render};
-use lots::{Catalog, FsSource};
 
 use crate::cli::{GraphArgs, GraphFormat};
 use crate::exit::ExitStatus;
 use crate::report;
 
 pub(crate) fn run(args: &GraphArgs) -> anyhow::Result<ExitStatus> {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("workflows"), PathBuf::from("rules")]
-    } else {
-        args.paths.clone()
-    };
-    let loaded = Catalog::load(&FsSource::new(paths))?;
-    let Some(catalog) = &loaded.catalog else {
-        eprintln!("the catalog has errors; run `lots check` to see them");
-        for d in loaded.diagnostics.iter() {
-            eprintln!("{}", report::plain(d));
-        }
+    let Some(catalog) = report::load_clean(&args.paths)? else {
         return Ok(ExitStatus::Findings);
     };
     let Some(workflow) = catalog.workflow(&args.workflow) else {

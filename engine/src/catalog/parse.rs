@@ -60,6 +60,8 @@ pub(crate) fn parse(source: &SourceFile, diags: &mut Diagnostics) -> Option<Pars
         Kind::Indicator => Parsed::Indicator(from_str(source, diags)?),
         Kind::Unit => Parsed::Unit(from_str(source, diags)?),
         Kind::LegalReference => Parsed::Legal(from_str(source, diags)?),
+        // Scenarios tell cases against a catalog; they are not part of it.
+        Kind::Scenario => return None,
     })
 }
 
@@ -118,7 +120,10 @@ fn options() -> Options {
     options
 }
 
-fn from_str<T: DeserializeOwned>(source: &SourceFile, diags: &mut Diagnostics) -> Option<T> {
+pub(crate) fn from_str<T: DeserializeOwned>(
+    source: &SourceFile,
+    diags: &mut Diagnostics,
+) -> Option<T> {
     match serde_saphyr::from_str_with_options(source.text(), options()) {
         Ok(value) => Some(value),
         Err(error) => {

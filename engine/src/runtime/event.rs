@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A fact value as a host sends it and a case stores it. Enum values are their text; dates
 /// are `YYYY-MM-DD` text, checked against the fact's type when recorded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum FactValue {
     /// `true` / `false`.
@@ -21,7 +22,7 @@ pub enum FactValue {
 }
 
 /// Who cancelled a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CancelledBy {
     /// The client.
@@ -32,7 +33,7 @@ pub enum CancelledBy {
 
 /// A requirement an override may lift. Required instruments and mandatory rules are duties and
 /// can never be overridden.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Requirement {
     /// The current phase's minimum number of sessions.
@@ -45,7 +46,7 @@ pub enum Requirement {
 }
 
 /// Something that happened to a case.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Event {
     /// The case is opened: the first event of every case.

@@ -172,8 +172,8 @@ impl Explanation {
     }
 }
 
-/// An action in a few words.
-pub(crate) fn describe_action(a: &Action, lang: Lang) -> String {
+/// An action in a few words, with its legal ground.
+pub fn describe_action(a: &Action, lang: Lang) -> String {
     let sv = lang == Lang::Sv;
     let mut s = match &a.kind {
         ActionKind::Route { to, kind, urgency } => {

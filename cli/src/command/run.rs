@@ -1,0 +1,41 @@
+//! `lots run`: play a scenario's events through the engine and print each step, then what
+//! the caseworker must do now.
+
+use lots::SourceFile;
+use lots::runtime::{self, Lang};
+use lots::scenario;
+
+use crate::cli::{Language, RunArgs};
+use crate::exit::ExitStatus;
+use crate::report;
+
+pub(crate) fn run(args: &RunArgs) -> anyhow::Result<ExitStatus> {
+    let Some(catalog) = report::load_clean(&args.paths)? else {
+        return Ok(ExitStatus::Findings);
+    };
+    let text = std::fs::read_to_string(&args.scenario)
+        .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", args.scenario.display()))?;
+    let source = SourceFile::new(args.scenario.display().to_string(), text);
+    let scenario = match scenario::load(&source) {
+        Ok(s) => s,
+        Err(diagnostics) => {
+            for d in diagnostics.iter() {
+                eprintln!("{}", report::plain(d));
+            }
+            return Ok(ExitStatus::Findings);
+        }
+    };
+    let lang = match args.lang {
+        Language::Sv => Lang::Sv,
+        Language::En => Lang::En,
+    };
+    let (case, outcomes) = scenario::run(&catalog, &scenario);
+    println!("{}\n", scenario.title);
+    print!("{}", scenario::render(&outcomes, lang));
+    if let (Some((at, _)), true) = (scenario.steps.last(), case.opened.is_some()) {
+        if let Some(explanation) = runtime::explain(&catalog, &case, *at) {
+            println!("\n{}", explanation.render(lang));
+        }
+    }
+    Ok(ExitStatus::Ok)
+}
