@@ -32,10 +32,9 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<ExitStatus> {
     let (case, outcomes) = scenario::run(&catalog, &scenario);
     println!("{}\n", scenario.title);
     print!("{}", scenario::render(&outcomes, lang));
-    if let (Some((at, _)), true) = (scenario.steps.last(), case.opened.is_some()) {
-        if let Some(explanation) = runtime::explain(&catalog, &case, *at) {
-            println!("\n{}", explanation.render(lang));
-        }
+    let last = scenario.steps.last().map(|(at, _)| *at);
+    if let Some(explanation) = last.and_then(|at| runtime::explain(&catalog, &case, at)) {
+        println!("\n{}", explanation.render(lang));
     }
     Ok(ExitStatus::Ok)
 }
