@@ -442,7 +442,7 @@ impl RuleBench {
     }
 
     fn untraced(&self) -> [u32; RULES.len()] {
-        self.compiled(&mut (), |()| {})
+        self.compiled(&mut (), |_| {})
     }
 
     fn closure(&self) -> [u32; RULES.len()] {
@@ -467,10 +467,7 @@ fn at(day: i64, hour: i8, minute: i8) -> DateTime {
 }
 
 fn facts<const N: usize>(pairs: [(&str, FactValue); N]) -> BTreeMap<String, FactValue> {
-    pairs
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
 fn instrument(id: &str, answers: BTreeMap<String, FactValue>) -> Event {
@@ -642,13 +639,12 @@ fn two_hundred() -> Vec<(DateTime, Event)> {
             5 => Event::FactsRecorded {
                 facts: facts([("intervention_count", FactValue::Integer(k / 8))]),
             },
-            6 => Event::TimePassed,
-            _ => {
-                day += if k % 64 == 7 { 31 } else { 1 };
-                Event::TimePassed
-            }
+            _ => Event::TimePassed,
         };
         events.push((at(day, 9 + (k % 8) as i8, 0), event));
+        if k % 8 == 7 {
+            day += if k % 64 == 7 { 31 } else { 1 };
+        }
         k += 1;
     }
     events
@@ -676,7 +672,10 @@ fn benches(c: &mut Criterion) {
     let case = build(&catalog, &prefix());
     let now = at(16, 10, 0);
     let mut g = c.benchmark_group("apply");
-    for (name, event) in [("facts_recorded", typical_facts()), ("session_held", session())] {
+    for (name, event) in [
+        ("facts_recorded", typical_facts()),
+        ("session_held", session()),
+    ] {
         g.bench_function(name, |b| {
             b.iter_batched(
                 || event.clone(),
@@ -694,7 +693,9 @@ fn benches(c: &mut Criterion) {
     g.bench_function("replay", |b| {
         b.iter(|| Case::replay(&catalog, black_box(&long.events)).unwrap())
     });
-    g.bench_function("serde_json_roundtrips", |b| b.iter(|| round_trips(&one, 200)));
+    g.bench_function("serde_json_roundtrips", |b| {
+        b.iter(|| round_trips(&one, 200))
+    });
     g.finish();
 }
 
@@ -828,7 +829,10 @@ fn ratios() {
         case.actions.len(),
         case.facts.len()
     );
-    for (name, event) in [("facts_recorded", typical_facts()), ("session_held", session())] {
+    for (name, event) in [
+        ("facts_recorded", typical_facts()),
+        ("session_held", session()),
+    ] {
         let (s, b) = interleaved(
             31,
             500,

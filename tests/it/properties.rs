@@ -58,11 +58,11 @@ fn pick<T>(items: &[T], n: u8) -> Option<&T> {
 
 /// A value for a fact: mostly of its type, sometimes deliberately wrong.
 fn value(ty: FactType, values: &[std::sync::Arc<str>], n: u8) -> FactValue {
-    if n % 13 == 0 {
+    if n.is_multiple_of(13) {
         return FactValue::Text("not-a-valid-value".to_owned());
     }
     match ty {
-        FactType::Bool => FactValue::Bool(n % 2 == 0),
+        FactType::Bool => FactValue::Bool(n.is_multiple_of(2)),
         FactType::Integer => FactValue::Integer(i64::from(n)),
         FactType::Decimal => FactValue::Decimal(f64::from(n) / 7.0),
         FactType::Date => FactValue::Text(format!("2025-0{}-1{}", 1 + n % 9, n % 10)),
