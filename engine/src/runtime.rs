@@ -758,12 +758,30 @@ impl<'c> Run<'c> {
                 .iter()
                 .filter(|t| t.from == from && t.trigger == TriggerMode::Automatic)
                 .collect();
-            let Some(t) = automatic
-                .into_iter()
-                .find(|t| self.blockers(t, false).is_empty())
-            else {
-                break;
-            };
+            let mut taken = None;
+            for t in automatic {
+                let blockers = self.blockers(t, false);
+                if blockers.is_empty() {
+                    taken = Some(t);
+                    break;
+                }
+                // A guard that holds but is blocked by something else is worth showing.
+                if !blockers
+                    .iter()
+                    .any(|r| matches!(r, Reason::ConditionNotMet { .. }))
+                {
+                    let to = self
+                        .wf
+                        .phase(t.to)
+                        .map(|p| p.id.to_string())
+                        .unwrap_or_default();
+                    self.trace.entries.push(TraceEntry::TransitionBlocked {
+                        to,
+                        reasons: blockers,
+                    });
+                }
+            }
+            let Some(t) = taken else { break };
             self.take(t, true);
         }
         self.deadline_triggers();

@@ -159,10 +159,15 @@ fn render_step(out: &mut String, step: &Step, lang: Lang) {
                 reason,
             } => format!("override {requirement}: {reason}"),
             TraceEntry::CaseClosed { reason } => format!("case closed: {reason}"),
+            TraceEntry::TransitionBlocked { to, reasons } => {
+                let why: Vec<String> = reasons.iter().map(|r| r.describe(lang)).collect();
+                format!("automatic move to {to} blocked: {}", why.join("; "))
+            }
             TraceEntry::Event { .. }
             | TraceEntry::Condition { .. }
-            | TraceEntry::TransitionBlocked { .. }
-            | TraceEntry::RuleHeld { .. } => continue,
+            | TraceEntry::RuleHeld { .. } => {
+                continue;
+            }
         };
         let _ = writeln!(out, "     {line}");
     }
