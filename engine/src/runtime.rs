@@ -30,6 +30,7 @@ pub use case::{
     Case, Closure, DeadlineRecord, Extension, FORMAT_VERSION, InstrumentResult, Override, Recorded,
     RuleRecord, Session, SessionOutcome,
 };
+pub use deadlines::deadline_state;
 pub use event::{CancelledBy, Event, FactValue, Requirement};
 pub use explain::{Explanation, NextPhase, OpenDeadline, describe_action, explain};
 pub use reason::{Lang, Reason, Rejection};

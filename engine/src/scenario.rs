@@ -9,17 +9,38 @@ use crate::Catalog;
 use crate::catalog::parse;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile};
 use crate::runtime::{self, Case, Event, Lang, Rejection, Step, TraceEntry};
-use crate::syntax::{ScenarioFile, Spanned};
+use crate::runtime::{Action, deadline_state};
+use crate::syntax::{ExpectDecl, ExpectedAction, ScenarioFile, Spanned};
 
-/// A checked scenario: its steps with parsed times.
+/// A checked scenario: its steps with parsed times, and what the author expects.
 #[derive(Debug, Clone)]
 pub struct Scenario {
     /// Id.
     pub id: String,
     /// Title.
     pub title: String,
-    /// The steps.
-    pub steps: Vec<(DateTime, Event)>,
+    /// The steps: time, event, expectations after it.
+    pub steps: Vec<(DateTime, Event, Option<ExpectDecl>)>,
+    /// What must hold at the end.
+    pub expect: Option<ExpectDecl>,
+}
+
+/// An expectation that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The step (1-based), or `None` for the final expectations.
+    pub step: Option<usize>,
+    /// What was expected and what happened.
+    pub message: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.step {
+            Some(n) => write!(f, "step {n}: {}", self.message),
+            None => write!(f, "at the end: {}", self.message),
+        }
+    }
 }
 
 /// What one step did.
@@ -42,7 +63,7 @@ pub fn load(source: &SourceFile) -> Result<Scenario, Diagnostics> {
     let mut steps = Vec::new();
     for step in &file.steps {
         match parse_time(&step.at) {
-            Some(at) => steps.push((at, step.event.value.clone())),
+            Some(at) => steps.push((at, step.event.value.clone(), step.expect.clone())),
             None => diags.push(
                 Diagnostic::new(
                     Code::InvalidDate,
@@ -61,6 +82,7 @@ pub fn load(source: &SourceFile) -> Result<Scenario, Diagnostics> {
         id: file.id.value.clone(),
         title: file.title.clone(),
         steps,
+        expect: file.expect.clone(),
     })
 }
 
@@ -77,7 +99,7 @@ fn parse_time(at: &Spanned<String>) -> Option<DateTime> {
 pub fn run(catalog: &Catalog, scenario: &Scenario) -> (Case, Vec<Outcome>) {
     let mut case = Case::default();
     let mut outcomes = Vec::new();
-    for (at, event) in &scenario.steps {
+    for (at, event, _) in &scenario.steps {
         let result = runtime::apply(catalog, &case, event.clone(), *at);
         if let Ok(step) = &result {
             case = step.case.clone();
@@ -190,4 +212,200 @@ fn render_step(out: &mut String, step: &Step, lang: Lang) {
         };
         let _ = writeln!(out, "     WARNING {text}");
     }
+}
+
+/// Checks every expectation of the scenario against its run; empty when all hold.
+pub fn check(
+    catalog: &Catalog,
+    scenario: &Scenario,
+    case: &Case,
+    outcomes: &[Outcome],
+) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    let mut state = Case::default();
+    for (i, ((at, _, expect), outcome)) in scenario.steps.iter().zip(outcomes).enumerate() {
+        if let Ok(step) = &outcome.result {
+            state = step.case.clone();
+        }
+        let Some(expect) = expect else { continue };
+        let mut fail = |message: String| {
+            failures.push(Failure {
+                step: Some(i + 1),
+                message,
+            })
+        };
+        match (&outcome.result, expect.rejected) {
+            (Ok(_), Some(true)) => fail(format!(
+                "expected `{}` to be rejected, it was accepted",
+                outcome.event
+            )),
+            (Err(r), Some(false)) | (Err(r), None)
+                if expect.rejected != Some(true) && expect.reasons.is_empty() =>
+            {
+                fail(format!(
+                    "`{}` was rejected: {}",
+                    outcome.event,
+                    r.describe(Lang::En).replace('\n', "; ")
+                ))
+            }
+            _ => {}
+        }
+        if let Err(r) = &outcome.result {
+            let types: Vec<String> = r.reasons.iter().map(tag).collect();
+            for want in &expect.reasons {
+                if !types.contains(want) {
+                    fail(format!(
+                        "expected rejection reason `{want}`, got [{}]",
+                        types.join(", ")
+                    ));
+                }
+            }
+        } else if !expect.reasons.is_empty() {
+            fail(format!(
+                "expected a rejection with [{}], the event was accepted",
+                expect.reasons.join(", ")
+            ));
+        }
+        let emitted: &[Action] = outcome
+            .result
+            .as_ref()
+            .map_or(&[], |s| s.actions.as_slice());
+        if let Some(want) = &expect.actions {
+            for m in match_actions(want, emitted) {
+                fail(m);
+            }
+        }
+        let warnings: Vec<String> = outcome
+            .result
+            .as_ref()
+            .map_or_else(|_| Vec::new(), |s| s.warnings.iter().map(tag).collect());
+        for w in &expect.warnings {
+            if !warnings.contains(w) {
+                fail(format!(
+                    "expected warning `{w}`, got [{}]",
+                    warnings.join(", ")
+                ));
+            }
+        }
+        for m in check_state(catalog, expect, &state, *at) {
+            fail(m);
+        }
+    }
+    if let (Some(expect), Some((at, _, _))) = (&scenario.expect, scenario.steps.last()) {
+        let mut fail = |message: String| {
+            failures.push(Failure {
+                step: None,
+                message,
+            })
+        };
+        if let Some(want) = &expect.actions {
+            for m in match_actions(want, &case.actions) {
+                fail(m);
+            }
+        }
+        for m in check_state(catalog, expect, case, *at) {
+            fail(m);
+        }
+    }
+    failures
+}
+
+/// A serializable enum's `type` tag.
+fn tag<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn check_state(catalog: &Catalog, expect: &ExpectDecl, case: &Case, at: DateTime) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(phase) = &expect.phase {
+        if *phase != case.phase {
+            out.push(format!(
+                "expected phase `{phase}`, the case is in `{}`",
+                case.phase
+            ));
+        }
+    }
+    if let Some(closed) = expect.closed {
+        if closed != case.closed.is_some() {
+            out.push(format!(
+                "expected the case {}",
+                if closed { "closed" } else { "open" }
+            ));
+        }
+    }
+    for (fact, want) in &expect.facts {
+        let got = case.facts.get(fact);
+        if got != Some(want) {
+            out.push(format!("expected fact `{fact}` = {want:?}, got {got:?}"));
+        }
+    }
+    for (deadline, want) in &expect.deadlines {
+        let got = deadline_state(catalog, case, deadline, at);
+        if got != *want {
+            out.push(format!(
+                "expected deadline `{deadline}` {want:?}, it is {got:?}"
+            ));
+        }
+    }
+    out
+}
+
+/// Exactly the expected actions, in order, each matching on the fields written.
+fn match_actions(want: &[ExpectedAction], got: &[Action]) -> Vec<String> {
+    let describe = |a: &Action| format!("{} ({})", tag(&a.kind), a.id);
+    let mut out = Vec::new();
+    if want.len() != got.len() {
+        let list: Vec<String> = got.iter().map(describe).collect();
+        out.push(format!(
+            "expected {} actions, got {}: [{}]",
+            want.len(),
+            got.len(),
+            list.join(", ")
+        ));
+        return out;
+    }
+    for (i, (w, a)) in want.iter().zip(got).enumerate() {
+        let kind = serde_json::to_value(&a.kind).unwrap_or_default();
+        let field = |name: &str| kind.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        let checks = [
+            ("type", w.kind.as_ref(), field("type")),
+            ("to", w.to.as_ref(), field("to")),
+            ("route", w.route.as_ref(), field("kind")),
+            (
+                "intervention",
+                w.intervention.as_ref(),
+                field("intervention"),
+            ),
+            ("deadline", w.deadline.as_ref(), field("deadline")),
+            ("rule", w.rule.as_ref(), a.rule.clone()),
+        ];
+        for (name, expected, actual) in checks {
+            if let Some(e) = expected {
+                if actual.as_ref() != Some(e) {
+                    out.push(format!(
+                        "action {}: expected {name} `{e}`, got {actual:?} in {}",
+                        i + 1,
+                        describe(a)
+                    ));
+                }
+            }
+        }
+        if let Some(cites) = &w.cites {
+            let text = a
+                .legal
+                .as_ref()
+                .and_then(|c| c.text.clone())
+                .unwrap_or_default();
+            if !text.contains(cites.as_str()) {
+                out.push(format!(
+                    "action {}: expected a citation of `{cites}`, got `{text}`",
+                    i + 1
+                ));
+            }
+        }
+    }
+    out
 }

@@ -34,7 +34,7 @@ pub use rules_file::{
     ActionDecl, FireMode, FlagAction, FlagLevel, OfferAction, RouteAction, RouteKind, RuleDecl,
     RuleScope, RulesFile, SetAction, TaskAction, Urgency,
 };
-pub use scenario_file::{ScenarioFile, StepDecl};
+pub use scenario_file::{ExpectDecl, ExpectedAction, ScenarioFile, StepDecl};
 pub use spanned::Spanned;
 pub use unit_file::{DisableDecl, OverrideDecl, UnitFile, UnitRules};
 pub use workflow_file::{

@@ -31,6 +31,17 @@ fn check_scenario(catalog: &lots::Catalog, path: &Path) {
         )
     });
     let (case, outcomes) = scenario::run(catalog, &scenario);
+    let failures = scenario::check(catalog, &scenario, &case, &outcomes);
+    assert!(
+        failures.is_empty(),
+        "{}: expectations failed:\n{}",
+        path.display(),
+        failures
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 
     let replayed = Case::replay(catalog, &case.events).unwrap();
     assert_eq!(

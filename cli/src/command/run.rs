@@ -32,9 +32,17 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<ExitStatus> {
     let (case, outcomes) = scenario::run(&catalog, &scenario);
     println!("{}\n", scenario.title);
     print!("{}", scenario::render(&outcomes, lang));
-    let last = scenario.steps.last().map(|(at, _)| *at);
+    let last = scenario.steps.last().map(|(at, _, _)| *at);
     if let Some(explanation) = last.and_then(|at| runtime::explain(&catalog, &case, at)) {
         println!("\n{}", explanation.render(lang));
     }
-    Ok(ExitStatus::Ok)
+    let failures = scenario::check(&catalog, &scenario, &case, &outcomes);
+    if failures.is_empty() {
+        return Ok(ExitStatus::Ok);
+    }
+    println!("\n{} expectation(s) failed:", failures.len());
+    for f in &failures {
+        println!("  {f}");
+    }
+    Ok(ExitStatus::Findings)
 }

@@ -190,3 +190,19 @@ impl Run<'_> {
         }
     }
 }
+
+/// The state of a case's deadline at a moment (`not_started` for one never started or unknown).
+pub fn deadline_state(
+    catalog: &crate::Catalog,
+    case: &super::Case,
+    deadline: &str,
+    at: jiff::civil::DateTime,
+) -> DeadlineState {
+    let warn = catalog
+        .workflow(&case.workflow)
+        .and_then(|w| w.deadlines.iter().find(|d| d.id.as_ref() == deadline))
+        .and_then(|d| d.warn_days_before);
+    case.deadlines
+        .get(deadline)
+        .map_or(DeadlineState::NotStarted, |r| state(r, warn, at.date()))
+}

@@ -24,6 +24,9 @@ pub struct ScenarioFile {
     pub description: Option<String>,
     /// The events, in time order.
     pub steps: Vec<StepDecl>,
+    /// What must hold at the end.
+    #[serde(default)]
+    pub expect: Option<ExpectDecl>,
 }
 
 /// One event at one time.
@@ -34,4 +37,65 @@ pub struct StepDecl {
     pub at: Spanned<String>,
     /// What happened.
     pub event: Spanned<Event>,
+    /// What must hold after this step.
+    #[serde(default)]
+    pub expect: Option<ExpectDecl>,
+}
+
+/// What the author expects of a step, or of the case at the end. Only what is written is
+/// checked.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectDecl {
+    /// The phase the case is in.
+    #[serde(default)]
+    pub phase: Option<String>,
+    /// Whether the event is rejected (steps only).
+    #[serde(default)]
+    pub rejected: Option<bool>,
+    /// Reason types the rejection must include, e.g. `instrument_missing`.
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    /// Exactly the actions emitted (by the step; at the end, by the whole case), in order.
+    #[serde(default)]
+    pub actions: Option<Vec<ExpectedAction>>,
+    /// Fact values.
+    #[serde(default)]
+    pub facts: std::collections::BTreeMap<String, crate::runtime::FactValue>,
+    /// Deadline states: `running`, `due_soon`, `overdue`, `met`, `not_started`.
+    #[serde(default)]
+    pub deadlines: std::collections::BTreeMap<String, super::DeadlineState>,
+    /// Warning types, e.g. `sessions_above_max`.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// Whether the case is closed.
+    #[serde(default)]
+    pub closed: Option<bool>,
+}
+
+/// An expected action: every field written must match.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedAction {
+    /// `route`, `task`, `offer`, `flag`, `deadline_due_soon`, `deadline_overdue`.
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    /// For routes: the receiving unit.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// For routes: `orosanmalan`, `referral`, `consultation`.
+    #[serde(default)]
+    pub route: Option<String>,
+    /// For offers: the intervention.
+    #[serde(default)]
+    pub intervention: Option<String>,
+    /// For deadline actions: the deadline.
+    #[serde(default)]
+    pub deadline: Option<String>,
+    /// The rule that emitted it.
+    #[serde(default)]
+    pub rule: Option<String>,
+    /// Text the legal citation must contain, e.g. `SoL (2025:400)`.
+    #[serde(default)]
+    pub cites: Option<String>,
 }
