@@ -320,21 +320,21 @@ fn tag<T: serde::Serialize>(value: &T) -> String {
 
 fn check_state(catalog: &Catalog, expect: &ExpectDecl, case: &Case, at: DateTime) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(phase) = &expect.phase {
-        if *phase != case.phase {
-            out.push(format!(
-                "expected phase `{phase}`, the case is in `{}`",
-                case.phase
-            ));
-        }
+    if let Some(phase) = &expect.phase
+        && *phase != case.phase
+    {
+        out.push(format!(
+            "expected phase `{phase}`, the case is in `{}`",
+            case.phase
+        ));
     }
-    if let Some(closed) = expect.closed {
-        if closed != case.closed.is_some() {
-            out.push(format!(
-                "expected the case {}",
-                if closed { "closed" } else { "open" }
-            ));
-        }
+    if let Some(closed) = expect.closed
+        && closed != case.closed.is_some()
+    {
+        out.push(format!(
+            "expected the case {}",
+            if closed { "closed" } else { "open" }
+        ));
     }
     for (fact, want) in &expect.facts {
         let got = case.facts.get(fact);
@@ -383,14 +383,14 @@ fn match_actions(want: &[ExpectedAction], got: &[Action]) -> Vec<String> {
             ("rule", w.rule.as_ref(), a.rule.clone()),
         ];
         for (name, expected, actual) in checks {
-            if let Some(e) = expected {
-                if actual.as_ref() != Some(e) {
-                    out.push(format!(
-                        "action {}: expected {name} `{e}`, got {actual:?} in {}",
-                        i + 1,
-                        describe(a)
-                    ));
-                }
+            if let Some(e) = expected
+                && actual.as_ref() != Some(e)
+            {
+                out.push(format!(
+                    "action {}: expected {name} `{e}`, got {actual:?} in {}",
+                    i + 1,
+                    describe(a)
+                ));
             }
         }
         if let Some(cites) = &w.cites {
