@@ -238,23 +238,23 @@ impl Recorder for PathRecorder {
     }
 }
 
-/// What the runtime's `NodeRecorder` does: a `String` per node, and the facts read.
+/// What the runtime's `NodeRecorder` does: a `NodeValue` per node, and the facts read.
 #[derive(Default)]
 struct StringRecorder {
     nodes: Vec<NodeValue>,
-    facts: Vec<String>,
+    facts: Vec<Arc<str>>,
 }
 
 impl Recorder for StringRecorder {
     fn record(&mut self, node: &Node, value: bool) {
         self.nodes.push(NodeValue {
-            path: node.path.to_string(),
+            path: Arc::clone(&node.path),
             value,
         });
         if let Some(f) = node.fact()
-            && !self.facts.iter().any(|x| x.as_str() == f.name.as_ref())
+            && !self.facts.iter().any(|x| *x == f.name)
         {
-            self.facts.push(f.name.to_string());
+            self.facts.push(Arc::clone(&f.name));
         }
     }
 }
@@ -837,7 +837,7 @@ fn ratios() {
         },
     );
     println!(
-        "  rules NodeRecorder-like    {:>8.2} ms | baseline closure {:>8.2} ms | ratio {:>6.2}x (String per node, as runtime.rs does; info)",
+        "  rules NodeRecorder-like    {:>8.2} ms | baseline closure {:>8.2} ms | ratio {:>6.2}x (the runtime's NodeRecorder: Arc path per node + facts read; info)",
         ms(stringy),
         ms(closure3),
         ratio(stringy, closure3)

@@ -223,7 +223,7 @@ impl Condition {
 
     /// Evaluates the condition, telling `recorder` every node's value. `all` and `any` stop
     /// at the first child that decides them; nodes not reached are not recorded.
-    pub fn evaluate_with<R: Recorder>(&self, env: &dyn Env, recorder: &mut R) -> bool {
+    pub fn evaluate_with<E: Env + ?Sized, R: Recorder>(&self, env: &E, recorder: &mut R) -> bool {
         self.root.evaluate_with(env, recorder)
     }
 }
@@ -235,7 +235,7 @@ impl Node {
     }
 
     /// Evaluates the node, telling `recorder` every node's value.
-    pub fn evaluate_with<R: Recorder>(&self, env: &dyn Env, recorder: &mut R) -> bool {
+    pub fn evaluate_with<E: Env + ?Sized, R: Recorder>(&self, env: &E, recorder: &mut R) -> bool {
         let amount = |a: &Amount| match a {
             Amount::Value(v) => *v,
             Amount::Param(p, _) => env.parameter(*p),

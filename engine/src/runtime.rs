@@ -34,7 +34,7 @@ pub use deadlines::deadline_state;
 pub use event::{CancelledBy, Event, FactValue, Requirement};
 pub use explain::{Explanation, NextPhase, OpenDeadline, describe_action, explain};
 pub use reason::{Lang, Reason, Rejection};
-pub use trace::{FactRead, NodeValue, REDACTED, Trace, TraceEntry, Warning};
+pub use trace::{FactRead, NodeValue, Owner, REDACTED, Trace, TraceEntry, Warning};
 
 use crate::Catalog;
 use crate::condition::{Amount, Condition, Node, Recorder};
@@ -65,6 +65,17 @@ pub fn apply(
     event: Event,
     at: DateTime,
 ) -> Result<Step, Rejection> {
+    apply_owned(catalog, case.clone(), event, at)
+}
+
+/// [`apply`] on a case the caller gives up (no copy is made). On a rejection the case is
+/// dropped, so use it only where the case is not needed afterwards, as in replay.
+pub(crate) fn apply_owned(
+    catalog: &Catalog,
+    case: Case,
+    event: Event,
+    at: DateTime,
+) -> Result<Step, Rejection> {
     let reject = |reasons: Vec<Reason>| Rejection {
         event: event.kind().to_owned(),
         reasons,
@@ -88,14 +99,16 @@ pub fn apply(
     }
     let (wf, unit) = match &event {
         Event::CaseOpened { workflow, unit, .. } => resolve_new(catalog, workflow, unit),
-        _ => resolve_pinned(catalog, case),
+        _ => resolve_pinned(catalog, &case),
     }
     .map_err(|r| reject(vec![r]))?;
-    let mut run = Run::new(catalog, wf, unit, case, at);
+    let mut run = Run::new(catalog, wf, unit, case, at, Some(&event));
     run.effect(&event).map_err(reject)?;
     run.after_event();
     let seq = run.seq;
-    run.case.events.push(Recorded { seq, at, event });
+    run.case
+        .events
+        .push(std::sync::Arc::new(Recorded { seq, at, event }));
     Ok(Step {
         case: run.case,
         actions: run.emitted,
@@ -194,6 +207,8 @@ struct Run<'c> {
     wf: &'c Workflow,
     unit: &'c Unit,
     params: Vec<u32>,
+    /// The case's facts by slot, kept in step with `case.facts`.
+    slots: Vec<Option<crate::condition::Value>>,
     case: Case,
     at: DateTime,
     seq: u64,
@@ -204,30 +219,33 @@ struct Run<'c> {
 }
 
 impl<'c> Run<'c> {
+    /// A step on `case`; the trace starts with the event (`None` when explaining).
     fn new(
         catalog: &'c Catalog,
         wf: &'c Workflow,
         unit: &'c Unit,
-        case: &Case,
+        case: Case,
         at: DateTime,
+        event: Option<&Event>,
     ) -> Self {
         let seq = case.next_seq();
-        let mut trace = Trace::default();
+        let entries = event
+            .map(|e| TraceEntry::Event {
+                seq,
+                kind: e.kind().to_owned(),
+            })
+            .into_iter()
+            .collect();
         Run {
             catalog,
             wf,
             unit,
             params: effective_parameters(wf, unit),
-            case: case.clone(),
+            slots: env::slots(wf, &case),
+            case,
             at,
             seq,
-            trace: {
-                trace.entries.push(TraceEntry::Event {
-                    seq,
-                    kind: String::new(),
-                });
-                trace
-            },
+            trace: Trace { entries },
             emitted: Vec::new(),
             warnings: Vec::new(),
             happened: Vec::new(),
@@ -235,7 +253,14 @@ impl<'c> Run<'c> {
     }
 
     fn env(&self) -> CaseEnv<'_> {
-        CaseEnv::new(self.wf, &self.case, self.at, &self.params)
+        CaseEnv {
+            wf: self.wf,
+            case: &self.case,
+            at: self.at,
+            slots: &self.slots,
+            phase: self.phase_idx(),
+            params: &self.params,
+        }
     }
 
     fn amount(&self, a: &Amount) -> u32 {
@@ -263,9 +288,6 @@ impl<'c> Run<'c> {
 
     /// The event's own effect. Errors are every reason the event cannot be accepted.
     fn effect(&mut self, event: &Event) -> Result<(), Vec<Reason>> {
-        if let Some(TraceEntry::Event { kind, .. }) = self.trace.entries.first_mut() {
-            event.kind().clone_into(kind);
-        }
         match event {
             Event::CaseOpened {
                 case_id,
@@ -382,7 +404,7 @@ impl<'c> Run<'c> {
                     .iter_mut()
                     .find(|a| a.id == *action_id && !a.acknowledged)
                 {
-                    Some(a) => a.acknowledged = true,
+                    Some(a) => std::sync::Arc::make_mut(a).acknowledged = true,
                     None => {
                         return Err(vec![Reason::UnknownAction {
                             action_id: action_id.clone(),
@@ -476,6 +498,11 @@ impl<'c> Run<'c> {
                 Some((_, f)) if f.sensitive => REDACTED.to_owned(),
                 _ => show(value),
             };
+            if let Some((slot, fact)) = self.wf.fact(name)
+                && let Some(v) = self.slots.get_mut(usize::from(slot.0))
+            {
+                *v = to_value(fact, value);
+            }
             self.case.facts.insert(name.clone(), value.clone());
             self.trace.entries.push(TraceEntry::FactSet {
                 fact: name.clone(),
@@ -654,8 +681,11 @@ impl<'c> Run<'c> {
         let to_id = to.map(|p| p.id.to_string()).unwrap_or_default();
         let ends_case = to.is_some_and(|p| p.terminal);
         if let Some(when) = &t.when {
-            let owner = format!("transition {} -> {}", from.id, to_id);
-            if !self.evaluate(&owner, when) {
+            let owner = Owner::Transition {
+                from: from.id.clone(),
+                to: to.map(|p| p.id.clone()).unwrap_or_default(),
+            };
+            if !self.evaluate(owner, when) {
                 let overridden =
                     requested && self.overridden(&Requirement::Guard { to: to_id.clone() });
                 if !overridden {
@@ -791,30 +821,29 @@ impl<'c> Run<'c> {
     }
 
     /// Evaluates a condition, tracing its nodes and the facts it read.
-    fn evaluate(&mut self, owner: &str, cond: &Condition) -> bool {
+    fn evaluate(&mut self, owner: Owner, cond: &Condition) -> bool {
         let env = self.env();
         let mut rec = NodeRecorder::default();
         let value = cond.evaluate_with(&env, &mut rec);
         let facts = rec
             .facts
             .iter()
-            .map(|f| {
-                let shown = match self.wf.fact(f) {
-                    Some((_, decl)) if decl.sensitive => REDACTED.to_owned(),
-                    _ => self
-                        .case
-                        .facts
-                        .get(f.as_str())
-                        .map_or_else(|| "(not recorded)".to_owned(), show),
+            .filter_map(|slot| {
+                let decl = self.wf.facts.get(usize::from(slot.0))?;
+                let value = if decl.sensitive {
+                    Some(FactValue::Text(REDACTED.to_owned()))
+                } else {
+                    let v = self.slots.get(usize::from(slot.0))?.as_ref();
+                    v.map(|v| from_value(decl, v))
                 };
-                FactRead {
-                    fact: f.clone(),
-                    value: shown,
-                }
+                Some(FactRead {
+                    fact: decl.id.clone(),
+                    value,
+                })
             })
             .collect();
         self.trace.entries.push(TraceEntry::Condition {
-            owner: owner.to_owned(),
+            owner,
             value,
             nodes: rec.nodes,
             facts,
@@ -826,8 +855,18 @@ impl<'c> Run<'c> {
         let active: Vec<(&'c Rule, &'c crate::rules::RuleIn)> =
             active_rules(self.catalog, self.wf, self.unit).collect();
         for (rule, compiled) in active {
-            let value = self.evaluate(&format!("rule {}", rule.id), &compiled.when);
-            let record = self.case.rules.entry(rule.id.to_string()).or_default();
+            let owner = Owner::Rule {
+                rule: rule.id.clone(),
+            };
+            let value = self.evaluate(owner, &compiled.when);
+            if !self.case.rules.contains_key(rule.id.as_ref()) {
+                self.case
+                    .rules
+                    .insert(rule.id.to_string(), RuleRecord::default());
+            }
+            let Some(record) = self.case.rules.get_mut(rule.id.as_ref()) else {
+                continue;
+            };
             let fire = value
                 && match rule.fires {
                     FireMode::Once => record.fired == 0,
@@ -929,7 +968,7 @@ impl<'c> Run<'c> {
             legal,
             acknowledged: false,
         };
-        self.case.actions.push(action.clone());
+        self.case.actions.push(std::sync::Arc::new(action.clone()));
         self.emitted.push(action);
     }
 }
@@ -938,19 +977,19 @@ impl<'c> Run<'c> {
 #[derive(Default)]
 struct NodeRecorder {
     nodes: Vec<NodeValue>,
-    facts: Vec<String>,
+    facts: Vec<crate::workflow::FactSlot>,
 }
 
 impl Recorder for NodeRecorder {
     fn record(&mut self, node: &Node, value: bool) {
         self.nodes.push(NodeValue {
-            path: node.path.to_string(),
+            path: node.path.clone(),
             value,
         });
         if let Some(f) = node.fact()
-            && !self.facts.iter().any(|x| x.as_str() == f.name.as_ref())
+            && !self.facts.contains(&f.slot)
         {
-            self.facts.push(f.name.to_string());
+            self.facts.push(f.slot);
         }
     }
 }

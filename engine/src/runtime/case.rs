@@ -2,6 +2,7 @@
 //! store persists; [`FORMAT_VERSION`] changes whenever its serialized shape does.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
@@ -44,14 +45,14 @@ pub struct Case {
     pub sessions: Vec<Session>,
     /// Deadlines started in this case.
     pub deadlines: BTreeMap<String, DeadlineRecord>,
-    /// Every action emitted, acknowledged or not.
-    pub actions: Vec<Action>,
+    /// Every action emitted, acknowledged or not. Shared, so copying a case is cheap.
+    pub actions: Vec<Arc<Action>>,
     /// Per rule: how often it fired and whether its condition held after the last event.
     pub rules: BTreeMap<String, RuleRecord>,
     /// Overrides recorded in the current phase (cleared on leaving it).
     pub overrides: Vec<Override>,
-    /// Every accepted event, in order.
-    pub events: Vec<Recorded>,
+    /// Every accepted event, in order. Shared, so copying a case is cheap.
+    pub events: Vec<Arc<Recorded>>,
 }
 
 impl Default for Case {
@@ -207,7 +208,10 @@ impl Case {
 
     /// Actions not yet acknowledged.
     pub fn pending_actions(&self) -> impl Iterator<Item = &Action> {
-        self.actions.iter().filter(|a| !a.acknowledged)
+        self.actions
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|a| !a.acknowledged)
     }
 
     /// Whether the case has been opened and not closed.
@@ -218,11 +222,11 @@ impl Case {
     /// Replays events from an empty case; the result equals the case they came from.
     pub fn replay<'a>(
         catalog: &crate::Catalog,
-        events: impl IntoIterator<Item = &'a Recorded>,
+        events: impl IntoIterator<Item = &'a Arc<Recorded>>,
     ) -> Result<Case, super::Rejection> {
         let mut case = Case::default();
         for r in events {
-            case = super::apply(catalog, &case, r.event.clone(), r.at)?.case;
+            case = super::apply_owned(catalog, case, r.event.clone(), r.at)?.case;
         }
         Ok(case)
     }

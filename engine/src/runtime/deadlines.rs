@@ -152,41 +152,46 @@ impl Run<'_> {
     /// Emits due-soon and overdue actions for running deadlines, once each.
     pub(super) fn deadline_clocks(&mut self) {
         let today = self.at.date();
-        for d in &self.wf.deadlines {
-            let Some(r) = self.case.deadlines.get(d.id.as_ref()) else {
+        let wf = self.wf;
+        for d in &wf.deadlines {
+            let Some(r) = self.case.deadlines.get_mut(d.id.as_ref()) else {
                 continue;
             };
             if r.stopped.is_some() {
                 continue;
             }
             let st = state(r, d.warn_days_before, today);
-            let (due, seq, warned, overdue) = (r.due, r.started_seq, r.warned, r.overdue);
+            let soon = st == DeadlineState::DueSoon && !r.warned;
+            let overdue = st == DeadlineState::Overdue && !r.overdue;
+            if !soon && !overdue {
+                continue;
+            }
+            r.warned |= soon;
+            r.overdue |= overdue;
+            let (due, seq) = (r.due, r.started_seq);
+            let (deadline, title) = (d.id.to_string(), d.title.clone());
+            let (what, kind) = if overdue {
+                (
+                    "overdue",
+                    ActionKind::DeadlineOverdue {
+                        deadline,
+                        title,
+                        due,
+                    },
+                )
+            } else {
+                (
+                    "due_soon",
+                    ActionKind::DeadlineDueSoon {
+                        deadline,
+                        title,
+                        due,
+                    },
+                )
+            };
+            let id = format!("{}/deadline/{}/{seq}/{what}/{due}", self.case.id, d.id);
             let legal = d.legal.as_deref().map(|c| self.citation(c));
-            let base = format!("{}/deadline/{}/{}", self.case.id, d.id, seq);
-            let title = d.title.clone();
-            let deadline = d.id.to_string();
-            if st == DeadlineState::DueSoon && !warned {
-                let kind = ActionKind::DeadlineDueSoon {
-                    deadline: deadline.clone(),
-                    title: title.clone(),
-                    due,
-                };
-                self.emit(format!("{base}/due_soon/{due}"), None, kind, legal.clone());
-                if let Some(r) = self.case.deadlines.get_mut(d.id.as_ref()) {
-                    r.warned = true;
-                }
-            }
-            if st == DeadlineState::Overdue && !overdue {
-                let kind = ActionKind::DeadlineOverdue {
-                    deadline,
-                    title,
-                    due,
-                };
-                self.emit(format!("{base}/overdue/{due}"), None, kind, legal);
-                if let Some(r) = self.case.deadlines.get_mut(d.id.as_ref()) {
-                    r.overdue = true;
-                }
-            }
+            self.emit(id, None, kind, legal);
         }
     }
 }

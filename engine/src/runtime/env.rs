@@ -14,28 +14,23 @@ pub(crate) struct CaseEnv<'a> {
     pub(crate) wf: &'a Workflow,
     pub(crate) case: &'a Case,
     pub(crate) at: DateTime,
-    pub(crate) slots: Vec<Option<Value>>,
+    pub(crate) slots: &'a [Option<Value>],
     pub(crate) phase: PhaseIdx,
     pub(crate) params: &'a [u32],
 }
 
-impl<'a> CaseEnv<'a> {
-    pub(crate) fn new(wf: &'a Workflow, case: &'a Case, at: DateTime, params: &'a [u32]) -> Self {
-        let slots = wf
-            .facts
-            .iter()
-            .map(|f| case.facts.get(f.id.as_ref()).and_then(|v| to_value(f, v)))
-            .collect();
-        let phase = wf.phase_idx(&case.phase).unwrap_or(wf.start);
-        CaseEnv {
-            wf,
-            case,
-            at,
-            slots,
-            phase,
-            params,
+/// The case's facts as condition values, by slot. Built once per step and kept in step with
+/// every fact recorded, so evaluation never looks a fact up by name.
+pub(crate) fn slots(wf: &Workflow, case: &Case) -> Vec<Option<Value>> {
+    let mut slots = vec![None; wf.facts.len()];
+    for (name, value) in &case.facts {
+        if let Some((slot, fact)) = wf.fact(name)
+            && let Some(s) = slots.get_mut(usize::from(slot.0))
+        {
+            *s = to_value(fact, value);
         }
     }
+    slots
 }
 
 /// A stored fact value as a condition value, if it fits the fact's type.

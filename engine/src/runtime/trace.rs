@@ -1,9 +1,12 @@
 //! The trace of a step: what was evaluated with which values, what fired, what was blocked.
 //! Recorded as data (not log lines); sensitive fact values are redacted.
 
+use std::sync::Arc;
+
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use super::event::FactValue;
 use super::reason::Reason;
 
 /// The text shown instead of a sensitive fact's value.
@@ -54,8 +57,8 @@ pub enum TraceEntry {
     },
     /// A condition was evaluated.
     Condition {
-        /// Whose condition: `rule orosanmalan_barn`, `transition utredning -> delgivning`.
-        owner: String,
+        /// Whose condition.
+        owner: Owner,
         /// Its value.
         value: bool,
         /// Every node evaluated, with its value (nodes not reached are absent).
@@ -132,18 +135,36 @@ pub enum TraceEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeValue {
     /// The node's stable path.
-    pub path: String,
+    pub path: Arc<str>,
     /// Its value.
     pub value: bool,
 }
 
 /// A fact read by a condition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FactRead {
     /// The fact.
-    pub fact: String,
-    /// Its value as shown (`[redacted]` for sensitive facts, `(not recorded)` if unset).
-    pub value: String,
+    pub fact: Arc<str>,
+    /// Its value (`[redacted]` for sensitive facts); absent when not recorded.
+    pub value: Option<FactValue>,
+}
+
+/// Whose condition was evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "of", rename_all = "snake_case")]
+pub enum Owner {
+    /// A routing rule's.
+    Rule {
+        /// The rule.
+        rule: Arc<str>,
+    },
+    /// A transition's guard.
+    Transition {
+        /// From.
+        from: Arc<str>,
+        /// To.
+        to: Arc<str>,
+    },
 }
 
 /// A warning: accepted, but worth the caseworker's attention.
