@@ -252,7 +252,7 @@ impl Recorder for StringRecorder {
             value,
         });
         if let Some(f) = node.fact()
-            && !self.facts.iter().any(|x| *x == f.name)
+            && !self.facts.contains(&f.name)
         {
             self.facts.push(Arc::clone(&f.name));
         }
