@@ -39,6 +39,8 @@ pub struct Catalog {
     pub legal: Vec<Concept>,
     /// How many files were read.
     pub n_files: usize,
+    /// The sandboxed script engine the catalog's scripts were compiled for.
+    pub scripting: crate::script::Scripting,
 }
 
 /// The result of a load: the catalog when there were no errors, and every diagnostic.

@@ -74,6 +74,11 @@ pub trait Env {
     fn deadline(&self, deadline: DeadlineIdx) -> DeadlineState;
     /// A parameter's value in the case's effective configuration.
     fn parameter(&self, param: ParamIdx) -> u32;
+    /// Evaluates a script leaf; an environment without scripting says false.
+    fn script(&self, script: &crate::script::Script) -> bool {
+        let _ = script;
+        false
+    }
 }
 
 /// A compiled condition.
@@ -179,8 +184,8 @@ pub enum Test {
         /// The state.
         state: DeadlineState,
     },
-    /// A rhai expression (run by a later version; evaluates to false here).
-    Script(Arc<str>),
+    /// A rhai expression, compiled at load; an error counts as false and is reported.
+    Script(Arc<crate::script::Script>),
 }
 
 /// A resolved fact: its slot and, for display, its name and enum values.
@@ -287,7 +292,7 @@ impl Node {
             Test::Deadline {
                 deadline, state, ..
             } => env.deadline(*deadline) == *state,
-            Test::Script(_) => false,
+            Test::Script(script) => env.script(script),
         };
         recorder.record(self, value);
         value
@@ -424,7 +429,7 @@ impl fmt::Display for Node {
                 };
                 write!(f, "deadline {id} {state}")
             }
-            Test::Script(s) => write!(f, "script `{s}`"),
+            Test::Script(s) => write!(f, "script `{}`", s.text),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::catalog::lower::Ctx;
+use crate::catalog::lower::{Ctx, Known};
 use crate::catalog::resolve;
 use crate::condition::Condition;
 use crate::condition::lower::{self as cond, Scope};
@@ -71,6 +71,7 @@ pub(crate) fn lower(
     file: &IndicatorFile,
     workflows: &[Workflow],
     instruments: &[Instrument],
+    known: &Known,
 ) -> Option<Indicator> {
     if file.min_cell.value < MIN_CELL_FLOOR {
         ctx.push(
@@ -89,6 +90,7 @@ pub(crate) fn lower(
     let scope = Scope {
         workflow: wf,
         instruments,
+        scripting: &known.scripting,
     };
     let population_when = file
         .population

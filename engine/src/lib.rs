@@ -18,6 +18,7 @@ pub mod rules;
 pub mod runtime;
 pub mod scenario;
 pub mod schema;
+pub mod script;
 pub mod syntax;
 pub mod unit;
 pub mod workflow;

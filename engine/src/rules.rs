@@ -128,6 +128,7 @@ pub(crate) fn lower(
                 let scope = Scope {
                     workflow: wf,
                     instruments,
+                    scripting: &known.scripting,
                 };
                 let mut found = Diagnostics::default();
                 let mut wctx = Ctx {

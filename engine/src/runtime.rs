@@ -103,6 +103,7 @@ pub(crate) fn apply_owned(
     }
     .map_err(|r| reject(vec![r]))?;
     let mut run = Run::new(catalog, wf, unit, case, at, Some(&event));
+    run.guards(event.kind()).map_err(reject)?;
     run.effect(&event).map_err(reject)?;
     run.after_event();
     let seq = run.seq;
@@ -207,6 +208,10 @@ struct Run<'c> {
     wf: &'c Workflow,
     unit: &'c Unit,
     params: Vec<u32>,
+    /// The event as scripts see it.
+    event: rhai::Dynamic,
+    /// The event's type (empty when explaining).
+    event_kind: &'static str,
     /// The case's facts by slot, kept in step with `case.facts`.
     slots: Vec<Option<crate::condition::Value>>,
     case: Case,
@@ -242,6 +247,8 @@ impl<'c> Run<'c> {
             unit,
             params: effective_parameters(wf, unit),
             slots: env::slots(wf, &case),
+            event: event.map_or(rhai::Dynamic::UNIT, crate::script::event_map),
+            event_kind: event.map_or("", Event::kind),
             case,
             at,
             seq,
@@ -260,6 +267,9 @@ impl<'c> Run<'c> {
             slots: &self.slots,
             phase: self.phase_idx(),
             params: &self.params,
+            scripting: &self.catalog.scripting,
+            event: &self.event,
+            errors: std::cell::RefCell::default(),
         }
     }
 
@@ -776,8 +786,232 @@ impl<'c> Run<'c> {
         }
     }
 
+    /// The unit's hooks of one kind that run on this event in this workflow.
+    fn hooks(
+        &self,
+        kind: &str,
+        want: fn(&crate::unit::HookKind) -> bool,
+    ) -> Vec<(&'c crate::unit::Hook, &'c crate::unit::HookIn)> {
+        let unit: &'c Unit = self.unit;
+        unit.hooks
+            .iter()
+            .filter(|h| want(&h.kind) && (h.on.is_empty() || h.on.iter().any(|o| o == kind)))
+            .filter_map(|h| {
+                h.per_workflow
+                    .iter()
+                    .find(|p| p.workflow == self.wf.id)
+                    .map(|p| (h, p))
+            })
+            .collect()
+    }
+
+    /// The unit's guards: each must return true, or the event is rejected with the unit's
+    /// reason. A guard that fails counts as not satisfied.
+    fn guards(&mut self, kind: &str) -> Result<(), Vec<Reason>> {
+        let mut reasons = Vec::new();
+        for (hook, compiled) in
+            self.hooks(kind, |k| matches!(k, crate::unit::HookKind::Guard { .. }))
+        {
+            let crate::unit::HookKind::Guard { reason } = &hook.kind else {
+                continue;
+            };
+            let env = self.env();
+            let result = compiled.script.eval_bool(
+                &self.catalog.scripting,
+                self.wf,
+                &self.slots,
+                env.builtins(),
+            );
+            let error = match result {
+                Ok(true) => continue,
+                Ok(false) => None,
+                Err(e) => Some(e.to_string()),
+            };
+            reasons.push(Reason::UnitGuard {
+                unit: self.unit.id.to_string(),
+                hook: hook.id.to_string(),
+                reason: reason.clone(),
+                error,
+            });
+        }
+        if reasons.is_empty() {
+            Ok(())
+        } else {
+            Err(reasons)
+        }
+    }
+
+    /// The unit's derived facts, written after the event's effect.
+    fn derive(&mut self, kind: &str) {
+        for (hook, compiled) in self.hooks(kind, |k| *k == crate::unit::HookKind::Derive) {
+            let Some(slot) = compiled.fact else { continue };
+            let Some(fact) = self.wf.facts.get(usize::from(slot.0)) else {
+                continue;
+            };
+            let env = self.env();
+            match compiled.script.eval(
+                &self.catalog.scripting,
+                self.wf,
+                &self.slots,
+                env.builtins(),
+            ) {
+                Ok(value) if value.is_unit() => {}
+                Ok(value) => match crate::script::from_dynamic(&value, fact.ty, &fact.values) {
+                    Some(v) => {
+                        let stored = from_value(fact, &v);
+                        if self.case.facts.get(fact.id.as_ref()) != Some(&stored) {
+                            let facts = [(fact.id.to_string(), stored)].into();
+                            let _ = self.record_facts(&facts, Some(&hook.id));
+                        }
+                    }
+                    None => self.hook_failed(
+                        hook,
+                        &compiled.script,
+                        format!("returned {value}, which `{}` cannot hold", fact.id),
+                    ),
+                },
+                Err(error) => self.warnings.push(Warning::ScriptFailed {
+                    owner: Owner::Hook {
+                        hook: hook.id.clone(),
+                    },
+                    error,
+                }),
+            }
+        }
+    }
+
+    /// The unit's extra actions after the event.
+    fn after_hooks(&mut self, kind: &str) {
+        for (hook, compiled) in
+            self.hooks(kind, |k| matches!(k, crate::unit::HookKind::After { .. }))
+        {
+            let once = matches!(hook.kind, crate::unit::HookKind::After { once: true });
+            let key = format!("hook:{}", hook.id);
+            let fired = self.case.rules.get(&key).map_or(0, |r| r.fired);
+            if once && fired > 0 {
+                continue;
+            }
+            let env = self.env();
+            let value = match compiled.script.eval(
+                &self.catalog.scripting,
+                self.wf,
+                &self.slots,
+                env.builtins(),
+            ) {
+                Ok(v) => v,
+                Err(error) => {
+                    self.warnings.push(Warning::ScriptFailed {
+                        owner: Owner::Hook {
+                            hook: hook.id.clone(),
+                        },
+                        error,
+                    });
+                    continue;
+                }
+            };
+            let items = if value.is_unit() {
+                Vec::new()
+            } else if value.is_array() {
+                value.into_array().unwrap_or_default()
+            } else {
+                vec![value]
+            };
+            let kinds: Vec<ActionKind> = items.iter().filter_map(|d| self.hook_action(d)).collect();
+            if kinds.len() != items.len() {
+                self.hook_failed(hook, &compiled.script, "returned something that is not an action map; see the README for the action maps".to_owned());
+            }
+            if kinds.is_empty() {
+                continue;
+            }
+            let n = fired + 1;
+            self.case.rules.insert(
+                key,
+                RuleRecord {
+                    fired: n,
+                    held: true,
+                },
+            );
+            let mut ids = Vec::new();
+            for (i, kind) in kinds.into_iter().enumerate() {
+                let id = format!("{}/hook/{}/{}/{}", self.case.id, hook.id, n, i);
+                ids.push(id.clone());
+                self.emit(id, Some(format!("hook:{}", hook.id)), kind, None);
+            }
+            self.trace.entries.push(TraceEntry::RuleFired {
+                rule: format!("hook:{}", hook.id),
+                actions: ids,
+            });
+        }
+    }
+
+    /// An action map from a hook: `#{type: "task"|"flag"|"offer", ...}`.
+    fn hook_action(&self, d: &rhai::Dynamic) -> Option<ActionKind> {
+        let map = d.read_lock::<rhai::Map>()?;
+        let text = |k: &str| map.get(k).and_then(|v| v.clone().into_string().ok());
+        match text("type")?.as_str() {
+            "task" => {
+                let days = map
+                    .get("due_days")
+                    .and_then(|v| v.as_int().ok())
+                    .and_then(|d| u32::try_from(d).ok());
+                let working = map
+                    .get("working_days")
+                    .and_then(|v| v.as_bool().ok())
+                    .unwrap_or(false);
+                let count = if working {
+                    crate::syntax::DayCount::WorkingDays
+                } else {
+                    crate::syntax::DayCount::CalendarDays
+                };
+                let due = days.map(|d| crate::calendar::add_days(self.at.date(), d, count));
+                Some(ActionKind::Task {
+                    title: text("title")?,
+                    due,
+                })
+            }
+            "flag" => {
+                let level = match text("level").as_deref() {
+                    Some("critical") => crate::syntax::FlagLevel::Critical,
+                    Some("warning") => crate::syntax::FlagLevel::Warning,
+                    _ => crate::syntax::FlagLevel::Info,
+                };
+                Some(ActionKind::Flag {
+                    message: text("message")?,
+                    level,
+                })
+            }
+            "offer" => Some(ActionKind::Offer {
+                intervention: text("intervention")?,
+                title: text("title"),
+            }),
+            _ => None,
+        }
+    }
+
+    fn hook_failed(
+        &mut self,
+        hook: &crate::unit::Hook,
+        script: &crate::script::Script,
+        message: String,
+    ) {
+        let (line, column) = script.source.line_column(script.span.offset);
+        let error = crate::script::ScriptError {
+            location: format!("{}:{line}:{column}", script.source.name()),
+            message,
+            limit: false,
+        };
+        self.warnings.push(Warning::ScriptFailed {
+            owner: Owner::Hook {
+                hook: hook.id.clone(),
+            },
+            error,
+        });
+    }
+
     /// Automatic transitions, deadlines, rules, deadline clocks.
     fn after_event(&mut self) {
+        let kind = self.event_kind;
+        self.derive(kind);
         for _ in 0..self.wf.phases.len() {
             if self.case.closed.is_some() {
                 break;
@@ -817,6 +1051,7 @@ impl<'c> Run<'c> {
         }
         self.deadline_triggers();
         self.rules();
+        self.after_hooks(kind);
         self.deadline_clocks();
     }
 
@@ -825,6 +1060,7 @@ impl<'c> Run<'c> {
         let env = self.env();
         let mut rec = NodeRecorder::default();
         let value = cond.evaluate_with(&env, &mut rec);
+        let failed = env.errors.take();
         let facts = rec
             .facts
             .iter()
@@ -842,6 +1078,12 @@ impl<'c> Run<'c> {
                 })
             })
             .collect();
+        for error in failed {
+            self.warnings.push(Warning::ScriptFailed {
+                owner: owner.clone(),
+                error,
+            });
+        }
         self.trace.entries.push(TraceEntry::Condition {
             owner,
             value,

@@ -206,6 +206,7 @@ fn render_step(out: &mut String, step: &Step, lang: Lang) {
             runtime::Warning::SessionsAboveMax { phase, held, max } => {
                 format!("{held} sessions in {phase}, more than the expected {max}")
             }
+            runtime::Warning::ScriptFailed { error, .. } => format!("script failed at {error}"),
             runtime::Warning::UnansweredItems { instrument, items } => {
                 format!("{instrument}: unanswered items {}", items.join(", "))
             }

@@ -36,7 +36,9 @@ pub use rules_file::{
 };
 pub use scenario_file::{ExpectDecl, ExpectedAction, ScenarioFile, StepDecl};
 pub use spanned::Spanned;
-pub use unit_file::{DisableDecl, OverrideDecl, UnitFile, UnitRules};
+pub use unit_file::{
+    AfterDecl, DeriveDecl, DisableDecl, GuardDecl, HookDecl, OverrideDecl, UnitFile, UnitRules,
+};
 pub use workflow_file::{
     ClosureReasonDecl, DeadlineDecl, ExtensionDecl, FactDecl, FactType, ParameterDecl,
     ParameterType, PhaseDecl, PhaseList, Range, TransitionDecl, Trigger, TriggerMode, WorkflowFile,

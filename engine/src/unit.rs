@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use crate::catalog::lower::Ctx;
+use crate::catalog::lower::{Ctx, Known};
 use crate::catalog::resolve;
-use crate::diagnostics::{Code, Diagnostic, suggest};
+use crate::diagnostics::{Code, Diagnostic, SourceFile, Span, suggest};
 use crate::rules::Rule;
+use crate::script::Script;
 use crate::syntax::{RuleScope, UnitFile};
 use crate::workflow::Workflow;
 
@@ -27,7 +28,69 @@ pub struct Unit {
     pub added_rules: Vec<Arc<str>>,
     /// Rules switched off, with reasons.
     pub disabled_rules: Vec<(Arc<str>, String)>,
+    /// Local variations in rhai.
+    pub hooks: Vec<Hook>,
 }
+
+/// A unit hook, compiled for each workflow it runs in.
+#[derive(Debug, Clone)]
+pub struct Hook {
+    /// Id.
+    pub id: Arc<str>,
+    /// What it is for.
+    pub title: Option<String>,
+    /// Event types it runs on (empty: every event).
+    pub on: Vec<String>,
+    /// What it does.
+    pub kind: HookKind,
+    /// The compiled script per workflow.
+    pub per_workflow: Vec<HookIn>,
+}
+
+/// What a hook does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookKind {
+    /// Rejects an event unless the script returns true.
+    Guard {
+        /// Why, for the caseworker.
+        reason: String,
+    },
+    /// Writes the script's value to a fact.
+    Derive,
+    /// Emits the actions the script returns.
+    After {
+        /// At most once per case.
+        once: bool,
+    },
+}
+
+/// A hook compiled for one workflow.
+#[derive(Debug, Clone)]
+pub struct HookIn {
+    /// The workflow.
+    pub workflow: Arc<str>,
+    /// The script.
+    pub script: Arc<crate::script::Script>,
+    /// For `derive`: the fact written.
+    pub fact: Option<crate::workflow::FactSlot>,
+}
+
+/// The event types a hook's `on` may name.
+pub const EVENT_TYPES: [&str; 13] = [
+    "case_opened",
+    "facts_recorded",
+    "instrument_completed",
+    "session_held",
+    "session_cancelled",
+    "no_show",
+    "transition_requested",
+    "decision_made",
+    "override_recorded",
+    "action_acknowledged",
+    "deadline_extended",
+    "time_passed",
+    "case_closed",
+];
 
 /// Lowers a unit file against the catalog's workflows and rules.
 pub(crate) fn lower(
@@ -35,6 +98,8 @@ pub(crate) fn lower(
     file: &UnitFile,
     workflows: &[Workflow],
     rules: &[Rule],
+    known: &Known,
+    scripts: &[SourceFile],
 ) -> Unit {
     let runs: Vec<&Workflow> = file
         .workflows
@@ -191,7 +256,14 @@ pub(crate) fn lower(
             );
         }
     }
+    ctx.check_unique("hook", file.hooks.iter().map(|h| &h.id));
+    let hooks = file
+        .hooks
+        .iter()
+        .filter_map(|h| lower_hook(ctx, h, &runs, known, scripts))
+        .collect();
     Unit {
+        hooks,
         id: file.id.value.as_str().into(),
         version: file.version.value,
         title: file.title.clone(),
@@ -238,4 +310,143 @@ fn check_runs(
             .help("add one of the rule's workflows to the unit's `workflows`"),
         );
     }
+}
+
+fn lower_hook(
+    ctx: &mut Ctx<'_>,
+    h: &crate::syntax::HookDecl,
+    runs: &[&Workflow],
+    known: &Known,
+    scripts: &[SourceFile],
+) -> Option<Hook> {
+    let invalid = |ctx: &mut Ctx<'_>, message: String| {
+        ctx.push(
+            Diagnostic::new(Code::InvalidHook, message)
+                .at(ctx.source, h.id.span)
+                .label("this hook")
+                .help(
+                    "give a hook exactly one of `guard`, `derive` or `after`, and its script \
+                     as exactly one of `script` (one line) or `file` (a .rhai file)",
+                ),
+        );
+    };
+    let (kind, script, file, fact) = match (&h.guard, &h.derive, &h.after) {
+        (Some(g), None, None) => (
+            HookKind::Guard {
+                reason: g.reason.clone(),
+            },
+            &g.script,
+            &g.file,
+            None,
+        ),
+        (None, Some(d), None) => (HookKind::Derive, &d.script, &d.file, Some(&d.fact)),
+        (None, None, Some(a)) => (HookKind::After { once: a.once }, &a.script, &a.file, None),
+        _ => {
+            invalid(
+                ctx,
+                format!(
+                    "hook `{}` must have exactly one of `guard`, `derive`, `after`",
+                    h.id.value
+                ),
+            );
+            return None;
+        }
+    };
+    for on in &h.on {
+        if !EVENT_TYPES.contains(&on.value.as_str()) {
+            ctx.unknown(Code::UnknownVariant, None, "event type", on, EVENT_TYPES);
+        }
+    }
+    // The script's text and where it stands: one expression inline in this file, or
+    // statements in its own .rhai file.
+    let (source, span, text, expression) = match (script, file) {
+        (Some(s), None) => {
+            let quoted = ctx
+                .source
+                .text()
+                .get(s.span.offset..)
+                .is_some_and(|t| t.starts_with(['"', '\'']));
+            let span = Span::new(s.span.offset + usize::from(quoted), s.value.len());
+            (ctx.source.clone(), span, s.value.clone(), true)
+        }
+        (None, Some(f)) => {
+            let dir = std::path::Path::new(ctx.source.name())
+                .parent()
+                .unwrap_or(std::path::Path::new(""));
+            let wanted = dir.join(&f.value).to_string_lossy().replace('\\', "/");
+            let Some(found) = scripts
+                .iter()
+                .find(|s| s.name().replace('\\', "/") == wanted)
+            else {
+                ctx.push(
+                    Diagnostic::new(Code::MissingScriptFile, format!("no script file `{wanted}`"))
+                        .at(ctx.source, f.span)
+                        .label("file not found")
+                        .help("script files are `.rhai` files under `rules/`, named relative to the unit file's folder"),
+                );
+                return None;
+            };
+            (
+                found.clone(),
+                Span::new(0, found.text().len()),
+                found.text().to_owned(),
+                false,
+            )
+        }
+        _ => {
+            invalid(
+                ctx,
+                format!(
+                    "hook `{}` needs exactly one of `script` and `file`",
+                    h.id.value
+                ),
+            );
+            return None;
+        }
+    };
+    let targets: Vec<&Workflow> = match &h.workflow {
+        Some(w) => {
+            let found: Vec<&Workflow> = runs
+                .iter()
+                .copied()
+                .filter(|x| x.id.as_ref() == w.value)
+                .collect();
+            if found.is_empty() {
+                ctx.unknown(
+                    Code::WorkflowNotRun,
+                    Some("the unit"),
+                    "workflow",
+                    w,
+                    runs.iter().map(|x| x.id.as_ref()),
+                );
+            }
+            found
+        }
+        None => runs.to_vec(),
+    };
+    let mut per_workflow = Vec::new();
+    for wf in targets {
+        let fact = match fact {
+            Some(name) => Some(crate::catalog::resolve::fact(ctx, wf, name)?.0),
+            None => None,
+        };
+        match Script::compile(&known.scripting, wf, &source, span, &text, expression) {
+            Ok(script) => per_workflow.push(HookIn {
+                workflow: wf.id.clone(),
+                script: Arc::new(script),
+                fact,
+            }),
+            Err(d) => {
+                ctx.push(*d);
+                return None;
+            }
+        }
+    }
+    Some(Hook {
+        id: h.id.value.as_str().into(),
+        title: h.title.clone(),
+        on: h.on.iter().map(|o| o.value.clone()).collect(),
+        kind,
+        per_workflow,
+    })
 }

@@ -103,8 +103,8 @@ fn four_planted_mistakes_give_four_diagnostics() {
     );
     edit(
         "rules/units/skarholmen.yaml",
-        "rules:\n",
-        "rules:\n  disable:\n    - rule: orosanmalan_barn\n      reason: handled by phone\n",
+        "hooks:\n",
+        "rules:\n  disable:\n    - rule: orosanmalan_barn\n      reason: handled by phone\nhooks:\n",
     );
     let out = lots()
         .current_dir(&dir)

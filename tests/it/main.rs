@@ -12,6 +12,7 @@ mod calendar;
 mod cli;
 mod conditions;
 mod diagnostics;
+mod hostile;
 mod properties;
 mod repo_files;
 mod scenarios;

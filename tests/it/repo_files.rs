@@ -34,7 +34,10 @@ fn shipped_catalog_is_clean() {
 
 #[test]
 fn every_shipped_file_starts_with_its_modeline() {
-    for (name, text) in crate::shipped_inputs() {
+    for (name, text) in crate::shipped_inputs()
+        .into_iter()
+        .filter(|(n, _)| n.ends_with(".yaml"))
+    {
         let first = text.lines().next().unwrap_or("");
         assert!(
             first.starts_with("# yaml-language-server: $schema=") && first.contains("schemas/"),

@@ -51,6 +51,7 @@ impl Ctx<'_> {
 pub(crate) struct Known {
     legal: Vec<Arc<str>>,
     units: Vec<Arc<str>>,
+    pub(crate) scripting: crate::script::Scripting,
 }
 
 impl Known {
@@ -84,8 +85,10 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
     let mut diags = Diagnostics::default();
     let n_files = inputs.len();
     let mut files: Vec<(SourceFile, Parsed)> = Vec::new();
+    let mut scripts: Vec<SourceFile> = Vec::new();
     for input in inputs {
         match input {
+            Input::Text(source) if source.name().ends_with(".rhai") => scripts.push(source),
             Input::Text(source) => {
                 if let Some(parsed) = parse(&source, &mut diags) {
                     files.push((source, parsed));
@@ -135,6 +138,7 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
             .iter()
             .map(|u| Arc::from(u.value.as_str()))
             .collect(),
+        scripting: crate::script::Scripting::default(),
     };
     let ids_of =
         |pick: fn(&Parsed) -> Option<&Spanned<String>>| -> Vec<(&SourceFile, &Spanned<String>)> {
@@ -257,9 +261,19 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
             diags: &mut diags,
         };
         match parsed {
-            Parsed::Unit(f) => units.push(unit::lower(&mut ctx, f, &workflows, &all_rules)),
+            Parsed::Unit(f) => {
+                units.push(unit::lower(
+                    &mut ctx, f, &workflows, &all_rules, &known, &scripts,
+                ));
+            }
             Parsed::Indicator(f) => {
-                indicators.extend(indicator::lower(&mut ctx, f, &workflows, &instruments));
+                indicators.extend(indicator::lower(
+                    &mut ctx,
+                    f,
+                    &workflows,
+                    &instruments,
+                    &known,
+                ));
             }
             _ => {}
         }
@@ -285,6 +299,7 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
         units,
         legal: concepts.into_iter().map(|(_, c)| c).collect(),
         n_files,
+        scripting: known.scripting.clone(),
     });
     Loaded {
         catalog,

@@ -85,7 +85,7 @@ impl Source for MemorySource {
     }
 }
 
-/// Files and directories on disk; directories are walked for `*.yaml` and `*.yml`.
+/// Files and directories on disk; directories are walked for `*.yaml`, `*.yml` and `*.rhai`.
 #[derive(Debug, Clone)]
 pub struct FsSource {
     paths: Vec<PathBuf>,
@@ -134,7 +134,7 @@ fn collect(path: &Path, found: &mut Vec<PathBuf>) -> Result<(), SourceError> {
 fn is_yaml(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml")
+        Some("yaml" | "yml" | "rhai")
     )
 }
 

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use super::{Amount, Condition, FactRef, Node, PhaseRef, Test, Value};
 use crate::catalog::lower::Ctx;
 use crate::catalog::resolve;
-use crate::diagnostics::{Code, Diagnostic, suggest};
+use crate::diagnostics::{Code, Diagnostic, Span, suggest};
 use crate::instrument::Instrument;
+use crate::script::Script;
 use crate::syntax::{self, FactType, Literal, Spanned};
 use crate::workflow::{Fact, Workflow};
 
@@ -15,6 +16,7 @@ use crate::workflow::{Fact, Workflow};
 pub(crate) struct Scope<'a> {
     pub(crate) workflow: &'a Workflow,
     pub(crate) instruments: &'a [Instrument],
+    pub(crate) scripting: &'a crate::script::Scripting,
 }
 
 /// Compiles a condition; `None` when any part of it has an error (all errors are reported).
@@ -218,16 +220,27 @@ fn lower_node(
             })
         }
         C::Script(src) => {
-            ctx.push(
-                Diagnostic::new(
-                    Code::ScriptNotYetRun,
-                    "`script` conditions are parsed but not run by this version",
-                )
-                .at(ctx.source, src.span)
-                .label("counts as false")
-                .help("write the condition as a declarative tree until unit scripts are supported"),
-            );
-            node(Test::Script(src.value.as_str().into()))
+            // Inline scripts are one line; the text starts after the quote, if any.
+            let quoted = ctx
+                .source
+                .text()
+                .get(src.span.offset..)
+                .is_some_and(|t| t.starts_with(['"', '\'']));
+            let start = Span::new(src.span.offset + usize::from(quoted), src.value.len());
+            match Script::compile(
+                scope.scripting,
+                scope.workflow,
+                ctx.source,
+                start,
+                &src.value,
+                true,
+            ) {
+                Ok(script) => node(Test::Script(Arc::new(script))),
+                Err(d) => {
+                    ctx.push(*d);
+                    None
+                }
+            }
         }
     }
 }

@@ -83,5 +83,7 @@ codes! {
     TargetOutOfRange = "indicator::target_out_of_range", Error, "a share target outside 0 to 1";
     MinCellTooSmall = "indicator::min_cell_too_small", Error, "a smallest cell size below 3, which could identify a person";
     NotNumeric = "indicator::not_numeric", Error, "a mean or median of a fact that is not a number";
-    ScriptNotYetRun = "script::not_supported", Warning, "a `script:` condition, which this version parses but does not run";
+    ScriptCompile = "script::compile_error", Error, "a unit script or `script:` condition that does not compile";
+    MissingScriptFile = "script::missing_file", Error, "a hook names a script file that does not exist";
+    InvalidHook = "unit::invalid_hook", Error, "a hook without exactly one of guard, derive and after, or without exactly one of script and file";
 }

@@ -17,6 +17,22 @@ pub(crate) struct CaseEnv<'a> {
     pub(crate) slots: &'a [Option<Value>],
     pub(crate) phase: PhaseIdx,
     pub(crate) params: &'a [u32],
+    pub(crate) scripting: &'a crate::script::Scripting,
+    /// The current event as a rhai map (`event` in scripts).
+    pub(crate) event: &'a rhai::Dynamic,
+    /// Script failures during this evaluation.
+    pub(crate) errors: std::cell::RefCell<Vec<crate::script::ScriptError>>,
+}
+
+impl CaseEnv<'_> {
+    /// The names scripts see besides facts: `phase`, `event`, `unit`.
+    pub(crate) fn builtins(&self) -> [rhai::Dynamic; 3] {
+        [
+            rhai::Dynamic::from(self.case.phase.clone()),
+            self.event.clone(),
+            rhai::Dynamic::from(self.case.unit.clone()),
+        ]
+    }
 }
 
 /// The case's facts as condition values, by slot. Built once per step and kept in step with
@@ -125,5 +141,15 @@ impl Env for CaseEnv<'_> {
 
     fn parameter(&self, param: ParamIdx) -> u32 {
         self.params.get(usize::from(param.0)).copied().unwrap_or(0)
+    }
+
+    fn script(&self, script: &crate::script::Script) -> bool {
+        match script.eval_bool(self.scripting, self.wf, self.slots, self.builtins()) {
+            Ok(value) => value,
+            Err(error) => {
+                self.errors.borrow_mut().push(error);
+                false
+            }
+        }
     }
 }

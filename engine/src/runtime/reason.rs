@@ -160,6 +160,17 @@ pub enum Reason {
         /// The most days allowed in total.
         max_days: u32,
     },
+    /// A unit's guard hook does not accept the event.
+    UnitGuard {
+        /// The unit.
+        unit: String,
+        /// The hook.
+        hook: String,
+        /// The unit's reason.
+        reason: String,
+        /// The script error, when the guard failed rather than said no.
+        error: Option<String>,
+    },
     /// Not a closure reason of the workflow.
     UnknownClosureReason {
         /// The reason given.
@@ -321,6 +332,22 @@ impl Reason {
                 format!("`{deadline}` får förlängas med högst {max_days} dagar totalt"),
                 format!("`{deadline}` may be extended by at most {max_days} days in total"),
             ),
+            Reason::UnitGuard {
+                unit,
+                reason,
+                error,
+                ..
+            } => {
+                let mut s = pick(format!("{unit}: {reason}"), format!("{unit}: {reason}"));
+                if let Some(e) = error {
+                    let _ = write!(
+                        s,
+                        " ({}: {e})",
+                        if sv { "skriptfel" } else { "script error" }
+                    );
+                }
+                s
+            }
             Reason::UnknownClosureReason { reason, allowed } => pick(
                 format!(
                     "`{reason}` är inte en avslutsorsak; tillåtna: {}",

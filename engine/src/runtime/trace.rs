@@ -158,6 +158,11 @@ pub enum Owner {
         /// The rule.
         rule: Arc<str>,
     },
+    /// A unit hook's.
+    Hook {
+        /// The hook.
+        hook: Arc<str>,
+    },
     /// A transition's guard.
     Transition {
         /// From.
@@ -179,6 +184,13 @@ pub enum Warning {
         held: u32,
         /// The expected maximum.
         max: u32,
+    },
+    /// A script failed or hit a sandbox limit; it counted as false / no actions.
+    ScriptFailed {
+        /// Whose script.
+        owner: Owner,
+        /// Where and why.
+        error: crate::script::ScriptError,
     },
     /// An instrument was completed with items unanswered.
     UnansweredItems {

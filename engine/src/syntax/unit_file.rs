@@ -32,6 +32,9 @@ pub struct UnitFile {
     /// Rules the unit adds or switches off.
     #[serde(default)]
     pub rules: UnitRules,
+    /// Local variations in rhai: guards, derived facts, extra actions.
+    #[serde(default)]
+    pub hooks: Vec<HookDecl>,
 }
 
 /// A parameter override.
@@ -67,4 +70,74 @@ pub struct DisableDecl {
     pub rule: Spanned<String>,
     /// Why the unit does not run it.
     pub reason: String,
+}
+
+/// A unit hook: a local variation in a rhai script. Exactly one of `guard`, `derive`, `after`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HookDecl {
+    /// Stable id, e.g. `inga_hembesok`.
+    pub id: Spanned<String>,
+    /// What the hook is for.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The workflow it runs in (default: every workflow of the unit).
+    #[serde(default)]
+    pub workflow: Option<Spanned<String>>,
+    /// Event types it runs on, e.g. `[session_held]` (default: every event).
+    #[serde(default)]
+    pub on: Vec<Spanned<String>>,
+    /// An extra condition an event must meet to be accepted; `false` rejects it with `reason`.
+    #[serde(default)]
+    pub guard: Option<GuardDecl>,
+    /// A fact computed after each event.
+    #[serde(default)]
+    pub derive: Option<DeriveDecl>,
+    /// Extra actions after an event: the script returns an array of action maps.
+    #[serde(default)]
+    pub after: Option<AfterDecl>,
+}
+
+/// `guard`: the script must return `true` for the event to be accepted.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuardDecl {
+    /// A one-line rhai expression.
+    #[serde(default)]
+    pub script: Option<Spanned<String>>,
+    /// A `.rhai` file, relative to the unit file's folder.
+    #[serde(default)]
+    pub file: Option<Spanned<String>>,
+    /// Why the event is rejected, in words for the caseworker.
+    pub reason: String,
+}
+
+/// `derive`: the script's value is written to a fact after each event.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeriveDecl {
+    /// The fact written.
+    pub fact: Spanned<String>,
+    /// A one-line rhai expression.
+    #[serde(default)]
+    pub script: Option<Spanned<String>>,
+    /// A `.rhai` file, relative to the unit file's folder.
+    #[serde(default)]
+    pub file: Option<Spanned<String>>,
+}
+
+/// `after`: the script returns an array of actions, e.g.
+/// `[#{type: "task", title: "...", due_days: 2, working_days: true}]`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AfterDecl {
+    /// A one-line rhai expression.
+    #[serde(default)]
+    pub script: Option<Spanned<String>>,
+    /// A `.rhai` file, relative to the unit file's folder.
+    #[serde(default)]
+    pub file: Option<Spanned<String>>,
+    /// Run until it has emitted actions once, then never again in the case.
+    #[serde(default)]
+    pub once: bool,
 }

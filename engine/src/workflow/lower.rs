@@ -128,6 +128,7 @@ pub(crate) fn lower_workflow(
     let scope = Scope {
         workflow: &wf,
         instruments,
+        scripting: &known.scripting,
     };
     let mut deadlines = Vec::new();
     for (i, d) in file.deadlines.iter().enumerate() {
@@ -290,6 +291,7 @@ fn lower_phase(
     let scope = Scope {
         workflow: wf,
         instruments,
+        scripting: &known.scripting,
     };
     let sessions = bounds(ctx, &scope, p.sessions.as_ref(), "sessions");
     let duration_days = bounds(ctx, &scope, p.duration_days.as_ref(), "duration_days");

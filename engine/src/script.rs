@@ -1,0 +1,375 @@
+//! Unit scripts (rhai): `script:` condition leaves and unit hooks. The only module that names
+//! rhai. Scripts are compiled once at load, against the facts of the workflow they run in, and
+//! evaluated in a sandbox with limits; an error or a limit hit never crashes the host: the
+//! script counts as false / no actions, and the error is reported with the script's
+//! file:line:column.
+
+pub(crate) mod sandbox;
+
+use std::fmt;
+use std::sync::Arc;
+
+use rhai::{AST, Dynamic, Engine, EvalAltResult, Position, Scope};
+
+use crate::condition::Value;
+use crate::diagnostics::{Code, Diagnostic, SourceFile, Span};
+use crate::syntax::FactType;
+use crate::workflow::{FactSlot, Workflow};
+
+/// Sandbox limits. Every script runs within all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Operations per evaluation (stops endless loops).
+    pub max_operations: u64,
+    /// Function call depth (stops deep recursion).
+    pub max_call_levels: usize,
+    /// Expression nesting depth.
+    pub max_expr_depth: usize,
+    /// Longest string, in bytes.
+    pub max_string_size: usize,
+    /// Largest array.
+    pub max_array_size: usize,
+    /// Largest map.
+    pub max_map_size: usize,
+    /// Variables in scope.
+    pub max_variables: usize,
+    /// Functions a script may define.
+    pub max_functions: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_operations: 50_000,
+            max_call_levels: 16,
+            max_expr_depth: 32,
+            max_string_size: 4_096,
+            max_array_size: 256,
+            max_map_size: 256,
+            max_variables: 256,
+            max_functions: 32,
+        }
+    }
+}
+
+/// The shared sandboxed engine of a catalog.
+#[derive(Clone)]
+pub struct Scripting {
+    engine: Arc<Engine>,
+    /// The limits it was built with.
+    pub limits: Limits,
+}
+
+impl fmt::Debug for Scripting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scripting")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Scripting {
+    fn default() -> Self {
+        Scripting::new(Limits::default())
+    }
+}
+
+impl Scripting {
+    /// A sandboxed engine with these limits.
+    pub fn new(limits: Limits) -> Self {
+        Scripting {
+            engine: Arc::new(sandbox::engine(&limits)),
+            limits,
+        }
+    }
+}
+
+/// A compiled script with where it was written and the facts it reads.
+#[derive(Debug, Clone)]
+pub struct Script {
+    ast: AST,
+    /// The file.
+    pub source: SourceFile,
+    /// Where the script's text starts in the file (line 1 column 1 of the script).
+    pub span: Span,
+    /// The script text.
+    pub text: Arc<str>,
+    /// The facts it names, with their slots.
+    reads: Vec<(Arc<str>, FactSlot)>,
+}
+
+/// A script that failed at run time or hit a limit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScriptError {
+    /// `file:line:column` of the failure.
+    pub location: String,
+    /// What went wrong.
+    pub message: String,
+    /// Whether a sandbox limit stopped it.
+    pub limit: bool,
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// Names the script may use besides facts.
+pub(crate) const BUILTINS: [&str; 3] = ["phase", "event", "unit"];
+
+impl Script {
+    /// Compiles a script against a workflow's facts. `expression` scripts are single
+    /// expressions (condition leaves, derived facts); others may be statements (hooks).
+    /// Errors are diagnostics at the script's file:line:column.
+    pub(crate) fn compile(
+        scripting: &Scripting,
+        wf: &Workflow,
+        source: &SourceFile,
+        span: Span,
+        text: &str,
+        expression: bool,
+    ) -> Result<Script, Box<Diagnostic>> {
+        let mut scope = Scope::new();
+        for f in &wf.facts {
+            scope.push_dynamic(f.id.to_string(), Dynamic::UNIT);
+        }
+        for b in BUILTINS {
+            scope.push_dynamic(b, Dynamic::UNIT);
+        }
+        let engine = &scripting.engine;
+        let compiled = if expression {
+            engine.compile_expression_with_scope(&scope, text)
+        } else {
+            engine.compile_with_scope(&scope, text)
+        };
+        match compiled {
+            Ok(ast) => {
+                let reads = identifiers(text)
+                    .filter_map(|id| wf.fact(id).map(|(slot, f)| (f.id.clone(), slot)))
+                    .fold(Vec::new(), |mut v: Vec<(Arc<str>, FactSlot)>, r| {
+                        if !v.iter().any(|x| x.1 == r.1) {
+                            v.push(r);
+                        }
+                        v
+                    });
+                Ok(Script {
+                    ast,
+                    source: source.clone(),
+                    span,
+                    text: text.into(),
+                    reads,
+                })
+            }
+            Err(e) => {
+                let at = offset_of(source, span, e.position());
+                let message = e.err_type().to_string();
+                let help = if message.contains("Undefined variable")
+                    || message.contains("not found")
+                {
+                    let facts: Vec<&str> = wf.facts.iter().map(|f| f.id.as_ref()).collect();
+                    format!(
+                        "scripts may name the workflow's facts and `phase`, `event`, `unit`; facts: {}",
+                        facts.join(", ")
+                    )
+                } else {
+                    "see the rhai book for the syntax; scripts run in a sandbox without files, time or eval"
+                        .to_owned()
+                };
+                Err(Box::new(
+                    Diagnostic::new(
+                        Code::ScriptCompile,
+                        format!("the script does not compile: {message}"),
+                    )
+                    .at(source, Span::new(at, 1))
+                    .label("here")
+                    .help(help),
+                ))
+            }
+        }
+    }
+
+    /// Evaluates the script with the case's facts and the builtins in scope.
+    pub(crate) fn eval(
+        &self,
+        scripting: &Scripting,
+        wf: &Workflow,
+        slots: &[Option<Value>],
+        builtins: [Dynamic; 3],
+    ) -> Result<Dynamic, ScriptError> {
+        let mut scope = Scope::new();
+        for (name, slot) in &self.reads {
+            let value = slots.get(usize::from(slot.0)).and_then(Option::as_ref);
+            let fact = wf.facts.get(usize::from(slot.0));
+            scope.push_dynamic(
+                name.to_string(),
+                to_dynamic(value, fact.map(|f| (f.ty, &f.values))),
+            );
+        }
+        for (name, value) in BUILTINS.iter().zip(builtins) {
+            scope.push_dynamic(*name, value);
+        }
+        scripting
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast)
+            .map_err(|e| self.error(&e, &scripting.limits))
+    }
+
+    /// Evaluates a condition: anything but `true` is false; errors are returned.
+    pub(crate) fn eval_bool(
+        &self,
+        scripting: &Scripting,
+        wf: &Workflow,
+        slots: &[Option<Value>],
+        builtins: [Dynamic; 3],
+    ) -> Result<bool, ScriptError> {
+        let value = self.eval(scripting, wf, slots, builtins)?;
+        value.as_bool().map_err(|t| ScriptError {
+            location: self.location(Position::NONE),
+            message: format!("the script returned {t}, not true or false"),
+            limit: false,
+        })
+    }
+
+    fn error(&self, e: &EvalAltResult, limits: &Limits) -> ScriptError {
+        let limit = matches!(
+            e,
+            EvalAltResult::ErrorTooManyOperations(..)
+                | EvalAltResult::ErrorStackOverflow(..)
+                | EvalAltResult::ErrorDataTooLarge(..)
+                | EvalAltResult::ErrorTooManyVariables(..)
+                | EvalAltResult::ErrorTooManyModules(..)
+                | EvalAltResult::ErrorTerminated(..)
+        );
+        let message = match e {
+            EvalAltResult::ErrorTooManyOperations(..) => format!(
+                "stopped after {} operations (sandbox limit)",
+                limits.max_operations
+            ),
+            EvalAltResult::ErrorStackOverflow(..) => format!(
+                "stopped: calls nested deeper than {} (sandbox limit)",
+                limits.max_call_levels
+            ),
+            EvalAltResult::ErrorDataTooLarge(what, ..) => {
+                format!("stopped: {} exceeds the sandbox limit", what.to_lowercase())
+            }
+            EvalAltResult::ErrorTooManyModules(..) => {
+                "`import` is not allowed: scripts cannot read modules or files".to_owned()
+            }
+            other => {
+                let text = other.to_string();
+                text.rfind(" (line ")
+                    .map_or(text.clone(), |i| text.get(..i).unwrap_or(&text).to_owned())
+            }
+        };
+        ScriptError {
+            location: self.location(e.position()),
+            message,
+            limit,
+        }
+    }
+
+    fn location(&self, pos: Position) -> String {
+        let at = offset_of(&self.source, self.span, pos);
+        let (line, column) = self.source.line_column(at);
+        format!("{}:{line}:{column}", self.source.name())
+    }
+}
+
+/// Byte offset in the file of a rhai position inside a script that starts at `span`.
+fn offset_of(source: &SourceFile, span: Span, pos: Position) -> usize {
+    let (Some(line), col) = (pos.line(), pos.position().unwrap_or(1)) else {
+        return span.offset;
+    };
+    let (start_line, start_col) = source.line_column(span.offset);
+    if line <= 1 {
+        source.offset_of(start_line, start_col + col.saturating_sub(1))
+    } else {
+        source.offset_of(start_line + line - 1, col)
+    }
+}
+
+/// The identifiers in a script's text (a cheap scan; used to pick the facts it reads).
+fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        })
+}
+
+fn to_dynamic(value: Option<&Value>, fact: Option<(FactType, &Arc<[Arc<str>]>)>) -> Dynamic {
+    match value {
+        None => Dynamic::UNIT,
+        Some(Value::Bool(b)) => Dynamic::from_bool(*b),
+        Some(Value::Integer(i)) => Dynamic::from_int(*i),
+        Some(Value::Decimal(d)) => Dynamic::from_float(*d),
+        Some(Value::Date(d)) => Dynamic::from(d.to_string()),
+        Some(Value::Text(t)) => Dynamic::from(t.to_string()),
+        Some(Value::Enum(i)) => {
+            let name = fact
+                .and_then(|(_, vs)| vs.get(usize::from(*i)))
+                .map_or_else(String::new, ToString::to_string);
+            Dynamic::from(name)
+        }
+    }
+}
+
+/// A dynamic as a fact value of a type, if it fits.
+pub(crate) fn from_dynamic(value: &Dynamic, ty: FactType, values: &[Arc<str>]) -> Option<Value> {
+    match ty {
+        FactType::Bool => value.as_bool().ok().map(Value::Bool),
+        FactType::Integer => value.as_int().ok().map(Value::Integer),
+        FactType::Decimal => value
+            .as_float()
+            .ok()
+            .or_else(|| value.as_int().ok().map(|i| i as f64))
+            .map(Value::Decimal),
+        FactType::Text => value
+            .clone()
+            .into_string()
+            .ok()
+            .map(|s| Value::Text(s.into())),
+        FactType::Date => value
+            .clone()
+            .into_string()
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map(Value::Date),
+        FactType::Enum | FactType::ProtectionLevel => {
+            let s = value.clone().into_string().ok()?;
+            values
+                .iter()
+                .position(|v| v.as_ref() == s)
+                .and_then(|i| u16::try_from(i).ok())
+                .map(Value::Enum)
+        }
+    }
+}
+
+/// An event as a rhai map: `event.type`, `event.location`, `event.to`, …
+pub(crate) fn event_map(event: &crate::runtime::Event) -> Dynamic {
+    serde_json::to_value(event).map_or(Dynamic::UNIT, |v| json(&v))
+}
+
+fn json(v: &serde_json::Value) -> Dynamic {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Dynamic::UNIT,
+        J::Bool(b) => Dynamic::from_bool(*b),
+        J::Number(n) => n
+            .as_i64()
+            .map(Dynamic::from_int)
+            .unwrap_or_else(|| Dynamic::from_float(n.as_f64().unwrap_or(0.0))),
+        J::String(s) => Dynamic::from(s.clone()),
+        J::Array(a) => Dynamic::from_array(a.iter().map(json).collect()),
+        J::Object(o) => {
+            let map: rhai::Map = o
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), json(v)))
+                .collect();
+            Dynamic::from_map(map)
+        }
+    }
+}
