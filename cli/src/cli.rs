@@ -25,6 +25,31 @@ pub(crate) enum Command {
     Run(RunArgs),
     /// Print or write the JSON Schemas of the file kinds.
     Schema(SchemaArgs),
+    /// Show a workflow's effective configuration in a unit, and how it differs from the base.
+    Show(ShowArgs),
+    /// Re-check the catalog on every save and print the diagnostics (Ctrl-C to stop).
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The workflow's id.
+    pub(crate) workflow: String,
+    /// The unit whose configuration to show.
+    #[arg(long)]
+    pub(crate) unit: String,
+    /// Catalog files or directories [default: workflows rules]
+    #[arg(long = "path", value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WatchArgs {
+    #[command(flatten)]
+    pub(crate) catalog: CatalogArgs,
+    /// Stop after this many reloads (for scripts and tests; default: run until stopped).
+    #[arg(long, value_name = "N")]
+    pub(crate) reloads: Option<usize>,
 }
 
 #[derive(Debug, Args)]

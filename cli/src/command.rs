@@ -4,6 +4,8 @@ mod check;
 mod graph;
 mod run;
 mod schema;
+mod show;
+mod watch;
 
 use crate::cli::{Cli, Command};
 use crate::exit::ExitStatus;
@@ -14,5 +16,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Graph(args) => graph::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Schema(args) => schema::run(&args),
+        Command::Show(args) => show::run(&args),
+        Command::Watch(args) => watch::run(&args),
     }
 }

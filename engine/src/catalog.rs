@@ -41,6 +41,9 @@ pub struct Catalog {
     pub n_files: usize,
     /// The sandboxed script engine the catalog's scripts were compiled for.
     pub scripting: crate::script::Scripting,
+    /// Earlier catalogs that hold workflow versions this one does not: cases opened under them
+    /// stay on them (with their rules, units and scripts). See [`Catalog::succeed`].
+    pub earlier: Vec<Arc<Catalog>>,
 }
 
 /// The result of a load: the catalog when there were no errors, and every diagnostic.
@@ -78,6 +81,37 @@ pub struct Summary {
 }
 
 impl Catalog {
+    /// The catalog a case runs against: this one, or the earlier one that holds the workflow
+    /// version (id and content hash) the case is pinned to. `None` when no catalog holds it.
+    pub fn for_case(&self, workflow: &str, content_hash: &str) -> Option<&Catalog> {
+        let holds = |c: &Catalog| {
+            c.workflow(workflow)
+                .is_some_and(|w| w.content_hash == content_hash)
+        };
+        if holds(self) {
+            return Some(self);
+        }
+        self.earlier.iter().map(AsRef::as_ref).find(|c| holds(c))
+    }
+
+    /// This catalog as the successor of `previous` (after a reload): it keeps `previous` and
+    /// the catalogs `previous` kept, as long as they hold a workflow version this one does not.
+    #[must_use]
+    pub fn succeed(mut self, previous: &Arc<Catalog>) -> Catalog {
+        let mut earlier: Vec<Arc<Catalog>> = previous.earlier.clone();
+        let mut plain = (**previous).clone();
+        plain.earlier = Vec::new();
+        earlier.push(Arc::new(plain));
+        earlier.retain(|old| {
+            old.workflows.iter().any(|w| {
+                self.workflow(&w.id)
+                    .is_none_or(|now| now.content_hash != w.content_hash)
+            })
+        });
+        self.earlier = earlier;
+        self
+    }
+
     /// Loads, checks and compiles every file of a source.
     pub fn load(source: &dyn Source) -> Result<Loaded, SourceError> {
         let inputs = source.inputs()?;

@@ -21,6 +21,7 @@ pub mod schema;
 pub mod script;
 pub mod syntax;
 pub mod unit;
+pub mod watch;
 pub mod workflow;
 
 pub use catalog::{Catalog, FsSource, Loaded, MemorySource, Source, SourceError, Summary};

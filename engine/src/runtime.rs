@@ -97,6 +97,13 @@ pub(crate) fn apply_owned(
     if case.closed.is_some() && !matches!(event, Event::ActionAcknowledged { .. }) {
         return Err(reject(vec![Reason::Closed]));
     }
+    // A running case stays on the catalog that holds its workflow version.
+    let catalog = match &event {
+        Event::CaseOpened { .. } => catalog,
+        _ => catalog
+            .for_case(&case.workflow, &case.content_hash)
+            .unwrap_or(catalog),
+    };
     let (wf, unit) = match &event {
         Event::CaseOpened { workflow, unit, .. } => resolve_new(catalog, workflow, unit),
         _ => resolve_pinned(catalog, &case),

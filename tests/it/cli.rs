@@ -117,3 +117,53 @@ fn four_planted_mistakes_give_four_diagnostics() {
     assert_eq!(lines.len(), 4, "expected four diagnostics:\n{stdout}");
     insta::assert_snapshot!(stdout);
 }
+
+/// `lots watch` re-checks on save: a broken edit is reported (with its code and place) and
+/// the last good catalog is kept. Bounded by the watcher's own reload count, not by sleeps.
+#[test]
+fn watch_reports_a_broken_edit_and_keeps_the_last_good_catalog() {
+    use std::io::{BufRead, BufReader};
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_watch");
+    let _ = std::fs::remove_dir_all(&dir);
+    for (name, text) in crate::shipped_inputs() {
+        let path = dir.join(&name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let mut child = lots()
+        .current_dir(&dir)
+        .args(["watch", "--reloads", "1"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Wait until it is watching, then break a transition target.
+    for line in lines.by_ref() {
+        if line.unwrap().starts_with("watching for changes") {
+            break;
+        }
+    }
+    let started = std::time::Instant::now();
+    let wf = dir.join("workflows/vuxna_utsatta.yaml");
+    let text = std::fs::read_to_string(&wf).unwrap();
+    std::fs::write(
+        &wf,
+        text.replacen("    to: delgivning\n", "    to: delgivnig\n", 1),
+    )
+    .unwrap();
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    let output = rest.join("\n");
+    assert!(output.contains("error[graph::unknown_target]"), "{output}");
+    assert!(output.contains("vuxna_utsatta.yaml:"), "{output}");
+    assert!(
+        output.contains("the last good catalog stays in use"),
+        "{output}"
+    );
+}

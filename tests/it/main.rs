@@ -17,6 +17,7 @@ mod properties;
 mod repo_files;
 mod scenarios;
 mod schemas;
+mod watch;
 
 use std::path::{Path, PathBuf};
 

@@ -300,6 +300,7 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
         legal: concepts.into_iter().map(|(_, c)| c).collect(),
         n_files,
         scripting: known.scripting.clone(),
+        earlier: Vec::new(),
     });
     Loaded {
         catalog,

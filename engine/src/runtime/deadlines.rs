@@ -204,7 +204,8 @@ pub fn deadline_state(
     at: jiff::civil::DateTime,
 ) -> DeadlineState {
     let warn = catalog
-        .workflow(&case.workflow)
+        .for_case(&case.workflow, &case.content_hash)
+        .and_then(|c| c.workflow(&case.workflow))
         .and_then(|w| w.deadlines.iter().find(|d| d.id.as_ref() == deadline))
         .and_then(|d| d.warn_days_before);
     case.deadlines

@@ -62,6 +62,7 @@ pub struct OpenDeadline {
 /// Explains a case at a moment (deadline states and citations depend on the date). Returns
 /// `None` when the case is not open in a workflow the catalog holds.
 pub fn explain(catalog: &Catalog, case: &Case, at: DateTime) -> Option<Explanation> {
+    let catalog = catalog.for_case(&case.workflow, &case.content_hash)?;
     let (wf, unit) = super::resolve_pinned(catalog, case).ok()?;
     let mut run = Run::new(catalog, wf, unit, case.clone(), at, None);
     let from = run.phase_idx();

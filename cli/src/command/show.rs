@@ -1,0 +1,89 @@
+//! `lots show`: a workflow's effective configuration in a unit, marked where it differs from
+//! the base.
+
+use lots::runtime::{active_rules, effective_parameters};
+use lots::syntax::RuleScope;
+use lots::unit::HookKind;
+
+use crate::cli::ShowArgs;
+use crate::exit::ExitStatus;
+use crate::report;
+
+pub(crate) fn run(args: &ShowArgs) -> anyhow::Result<ExitStatus> {
+    let Some(catalog) = report::load_clean(&args.paths)? else {
+        return Ok(ExitStatus::Findings);
+    };
+    let Some(wf) = catalog.workflow(&args.workflow) else {
+        anyhow::bail!("no workflow `{}`", args.workflow);
+    };
+    let Some(unit) = catalog.unit(&args.unit) else {
+        anyhow::bail!("no unit `{}`", args.unit);
+    };
+    if !unit.workflows.contains(&wf.id) {
+        anyhow::bail!("unit `{}` does not run workflow `{}`", unit.id, wf.id);
+    }
+    println!("{} ({}) in {} ({})", wf.title, wf.id, unit.title, unit.id);
+    println!("workflow version {} ({})\n", wf.version, wf.content_hash);
+    println!("parameters (base → unit):");
+    for (p, value) in wf.parameters.iter().zip(effective_parameters(wf, unit)) {
+        let mark = if value == p.default { " " } else { "*" };
+        println!(
+            "  {mark} {:<28} {:>5} → {:<5} {}",
+            p.id,
+            p.default,
+            value,
+            p.title.as_deref().unwrap_or("")
+        );
+    }
+    println!("\nrules that run, in order (* = differs from the base):");
+    for (rule, _) in active_rules(&catalog, wf, unit) {
+        let (mark, note) = match (rule.scope, rule.mandatory) {
+            (RuleScope::Local, _) => ("*", "added by the unit"),
+            (_, true) => (" ", "mandatory"),
+            _ => (" ", ""),
+        };
+        println!("  {mark} {:<34} {note}", rule.id);
+    }
+    let disabled: Vec<&(std::sync::Arc<str>, String)> = unit
+        .disabled_rules
+        .iter()
+        .filter(|(id, _)| {
+            catalog
+                .rules
+                .iter()
+                .any(|r| r.id == *id && r.per_workflow.iter().any(|p| p.workflow == wf.id))
+        })
+        .collect();
+    if !disabled.is_empty() {
+        println!("\nrules switched off by the unit:");
+        for (id, reason) in disabled {
+            println!("  * {id:<34} {reason}");
+        }
+    }
+    let hooks: Vec<_> = unit
+        .hooks
+        .iter()
+        .filter(|h| h.per_workflow.iter().any(|p| p.workflow == wf.id))
+        .collect();
+    if !hooks.is_empty() {
+        println!("\nunit hooks (rhai):");
+        for h in hooks {
+            let kind = match &h.kind {
+                HookKind::Guard { .. } => "guard",
+                HookKind::Derive => "derive",
+                HookKind::After { .. } => "after",
+            };
+            let on = if h.on.is_empty() {
+                "every event".to_owned()
+            } else {
+                h.on.join(", ")
+            };
+            println!(
+                "  * {:<22} {kind:<7} on {on}: {}",
+                h.id,
+                h.title.as_deref().unwrap_or("")
+            );
+        }
+    }
+    Ok(ExitStatus::Ok)
+}
