@@ -3,15 +3,16 @@
 //!
 //! The swap itself is [`reload`], a pure function, so its rule (errors keep the last good
 //! catalog; earlier workflow versions stay available to the cases pinned to them) is tested
-//! without a file system. [`Watcher`] adds `notify` (debounced) around it.
+//! without a file system. [`Watcher`] adds `notify` around it, with its own debounce that reacts
+//! only to changes (create, modify, remove), never to files being read.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
-use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
+use notify::event::{EventKind, ModifyKind};
+use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use crate::catalog::{Catalog, FsSource, Loaded, Summary};
 use crate::diagnostics::Diagnostics;
@@ -76,14 +77,33 @@ pub fn reload(current: &Arc<Catalog>, loaded: Loaded, took: Duration) -> (Option
 pub enum WatchError {
     /// The file watcher could not start or watch a path.
     #[error("cannot watch the catalog: {0}")]
-    Notify(#[from] notify_debouncer_mini::notify::Error),
+    Notify(#[from] notify::Error),
 }
 
 /// Watches catalog folders and keeps a shared, always-good catalog.
 pub struct Watcher {
     shared: Arc<RwLock<Arc<Catalog>>>,
     reloads: Receiver<Reload>,
-    _debouncer: Debouncer<RecommendedWatcher>,
+    // Dropping it closes the change channel, which ends the reload thread.
+    _watcher: RecommendedWatcher,
+}
+
+/// Whether a file event is a change to a catalog file. Opening or reading a file is not (the
+/// reload itself reads every file; reacting to that would reload forever).
+fn is_change(event: &notify::Event) -> bool {
+    let kind = matches!(
+        event.kind,
+        EventKind::Create(_)
+            | EventKind::Remove(_)
+            | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any)
+            | EventKind::Any
+    );
+    kind && event.paths.iter().any(|p| {
+        matches!(
+            p.extension().and_then(|x| x.to_str()),
+            Some("yaml" | "yml" | "rhai")
+        )
+    })
 }
 
 impl Watcher {
@@ -91,73 +111,26 @@ impl Watcher {
     /// without errors.
     pub fn start(initial: Catalog, paths: Vec<PathBuf>) -> Result<Watcher, WatchError> {
         let shared = Arc::new(RwLock::new(Arc::new(initial)));
-        let (tx, reloads) = channel();
-        let state = Arc::clone(&shared);
-        let source_paths = paths.clone();
-        let mut debouncer = new_debouncer(DEBOUNCE, move |res: DebounceEventResult| {
-            let relevant = match &res {
-                Ok(events) => events.iter().any(|e| {
-                    matches!(
-                        e.path.extension().and_then(|x| x.to_str()),
-                        Some("yaml" | "yml" | "rhai")
-                    )
-                }),
-                Err(_) => true,
-            };
-            if !relevant {
-                return;
-            }
-            let started = Instant::now();
-            let report = match Catalog::load(&FsSource::new(source_paths.clone())) {
-                Err(e) => Reload::Failed {
-                    error: e.to_string(),
-                },
-                Ok(loaded) => {
-                    let current = match state.read() {
-                        Ok(guard) => Arc::clone(&guard),
-                        Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-                    };
-                    let (next, mut report) = reload(&current, loaded, started.elapsed());
-                    if let Some(next) = next {
-                        let next = Arc::new(next);
-                        match state.write() {
-                            Ok(mut guard) => *guard = next,
-                            Err(poisoned) => *poisoned.into_inner() = next,
-                        }
-                        if let Reload::Swapped { took, .. } = &mut report {
-                            *took = started.elapsed();
-                        }
-                    }
-                    report
+        let (reports, reloads) = channel();
+        let (changes, changed) = channel::<()>();
+        let mut watcher =
+            notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+                if res.as_ref().map_or(true, is_change) {
+                    let _ = changes.send(());
                 }
-            };
-            match &report {
-                Reload::Swapped { summary, .. } => {
-                    tracing::info!(
-                        workflows = summary.workflows,
-                        rules = summary.rules,
-                        "catalog swapped"
-                    );
-                }
-                Reload::Kept { diagnostics, .. } => {
-                    tracing::warn!(
-                        errors = diagnostics.n_errors(),
-                        "catalog has errors; last good kept"
-                    );
-                }
-                Reload::Failed { error } => {
-                    tracing::warn!(error = %error, "catalog unreadable; last good kept")
-                }
-            }
-            let _ = tx.send(report);
-        })?;
+            })?;
         for path in &paths {
-            debouncer.watcher().watch(path, RecursiveMode::Recursive)?;
+            watcher.watch(path, RecursiveMode::Recursive)?;
         }
+        let state = Arc::clone(&shared);
+        std::thread::Builder::new()
+            .name("lots-catalog-reload".to_owned())
+            .spawn(move || reload_loop(&changed, &state, &paths, &reports))
+            .map_err(|e| WatchError::Notify(notify::Error::io(e)))?;
         Ok(Watcher {
             shared,
             reloads,
-            _debouncer: debouncer,
+            _watcher: watcher,
         })
     }
 
@@ -172,6 +145,70 @@ impl Watcher {
     /// Waits for the next reload, at most `timeout`.
     pub fn next_reload(&self, timeout: Duration) -> Option<Reload> {
         self.reloads.recv_timeout(timeout).ok()
+    }
+}
+
+/// Waits for a change, lets a burst of changes settle for [`DEBOUNCE`], reloads, and repeats
+/// until the watcher is dropped.
+fn reload_loop(
+    changed: &Receiver<()>,
+    state: &Arc<RwLock<Arc<Catalog>>>,
+    paths: &[PathBuf],
+    reports: &Sender<Reload>,
+) {
+    while changed.recv().is_ok() {
+        loop {
+            match changed.recv_timeout(DEBOUNCE) {
+                Ok(()) => {}
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        let started = Instant::now();
+        let report = match Catalog::load(&FsSource::new(paths.to_vec())) {
+            Err(e) => Reload::Failed {
+                error: e.to_string(),
+            },
+            Ok(loaded) => {
+                let current = match state.read() {
+                    Ok(guard) => Arc::clone(&guard),
+                    Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+                };
+                let (next, mut report) = reload(&current, loaded, started.elapsed());
+                if let Some(next) = next {
+                    let next = Arc::new(next);
+                    match state.write() {
+                        Ok(mut guard) => *guard = next,
+                        Err(poisoned) => *poisoned.into_inner() = next,
+                    }
+                    if let Reload::Swapped { took, .. } = &mut report {
+                        *took = started.elapsed();
+                    }
+                }
+                report
+            }
+        };
+        match &report {
+            Reload::Swapped { summary, .. } => {
+                tracing::info!(
+                    workflows = summary.workflows,
+                    rules = summary.rules,
+                    "catalog swapped"
+                );
+            }
+            Reload::Kept { diagnostics, .. } => {
+                tracing::warn!(
+                    errors = diagnostics.n_errors(),
+                    "catalog has errors; last good kept"
+                );
+            }
+            Reload::Failed { error } => {
+                tracing::warn!(error = %error, "catalog unreadable; last good kept")
+            }
+        }
+        if reports.send(report).is_err() {
+            return;
+        }
     }
 }
 
