@@ -823,12 +823,12 @@ impl<'c> Run<'c> {
                 continue;
             };
             let env = self.env();
-            let result = compiled.script.eval_bool(
-                &self.catalog.scripting,
-                self.wf,
-                &self.slots,
-                env.builtins(),
-            );
+            let result =
+                compiled
+                    .script
+                    .eval_bool(&self.catalog.scripting, self.wf, &self.slots, &|i| {
+                        env.builtin(i)
+                    });
             let error = match result {
                 Ok(true) => continue,
                 Ok(false) => None,
@@ -856,12 +856,11 @@ impl<'c> Run<'c> {
                 continue;
             };
             let env = self.env();
-            match compiled.script.eval(
-                &self.catalog.scripting,
-                self.wf,
-                &self.slots,
-                env.builtins(),
-            ) {
+            match compiled
+                .script
+                .eval(&self.catalog.scripting, self.wf, &self.slots, &|i| {
+                    env.builtin(i)
+                }) {
                 Ok(value) if value.is_unit() => {}
                 Ok(value) => match crate::script::from_dynamic(&value, fact.ty, &fact.values) {
                     Some(v) => {
@@ -899,23 +898,23 @@ impl<'c> Run<'c> {
                 continue;
             }
             let env = self.env();
-            let value = match compiled.script.eval(
-                &self.catalog.scripting,
-                self.wf,
-                &self.slots,
-                env.builtins(),
-            ) {
-                Ok(v) => v,
-                Err(error) => {
-                    self.warnings.push(Warning::ScriptFailed {
-                        owner: Owner::Hook {
-                            hook: hook.id.clone(),
-                        },
-                        error,
-                    });
-                    continue;
-                }
-            };
+            let value =
+                match compiled
+                    .script
+                    .eval(&self.catalog.scripting, self.wf, &self.slots, &|i| {
+                        env.builtin(i)
+                    }) {
+                    Ok(v) => v,
+                    Err(error) => {
+                        self.warnings.push(Warning::ScriptFailed {
+                            owner: Owner::Hook {
+                                hook: hook.id.clone(),
+                            },
+                            error,
+                        });
+                        continue;
+                    }
+                };
             let items = if value.is_unit() {
                 Vec::new()
             } else if value.is_array() {

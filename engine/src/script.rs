@@ -96,6 +96,8 @@ pub struct Script {
     pub text: Arc<str>,
     /// The facts it names, with their slots.
     reads: Vec<(Arc<str>, FactSlot)>,
+    /// Which of [`BUILTINS`] it names (only those are put in scope).
+    uses: [bool; 3],
 }
 
 /// A script that failed at run time or hit a limit.
@@ -153,7 +155,9 @@ impl Script {
                         }
                         v
                     });
+                let uses = BUILTINS.map(|b| identifiers(text).any(|id| id == b));
                 Ok(Script {
+                    uses,
                     ast,
                     source: source.clone(),
                     span,
@@ -195,7 +199,7 @@ impl Script {
         scripting: &Scripting,
         wf: &Workflow,
         slots: &[Option<Value>],
-        builtins: [Dynamic; 3],
+        builtin: &dyn Fn(usize) -> Dynamic,
     ) -> Result<Dynamic, ScriptError> {
         let mut scope = Scope::new();
         for (name, slot) in &self.reads {
@@ -206,8 +210,10 @@ impl Script {
                 to_dynamic(value, fact.map(|f| (f.ty, &f.values))),
             );
         }
-        for (name, value) in BUILTINS.iter().zip(builtins) {
-            scope.push_dynamic(*name, value);
+        for (i, (name, used)) in BUILTINS.iter().zip(self.uses).enumerate() {
+            if used {
+                scope.push_dynamic(*name, builtin(i));
+            }
         }
         scripting
             .engine
@@ -221,9 +227,9 @@ impl Script {
         scripting: &Scripting,
         wf: &Workflow,
         slots: &[Option<Value>],
-        builtins: [Dynamic; 3],
+        builtin: &dyn Fn(usize) -> Dynamic,
     ) -> Result<bool, ScriptError> {
-        let value = self.eval(scripting, wf, slots, builtins)?;
+        let value = self.eval(scripting, wf, slots, builtin)?;
         value.as_bool().map_err(|t| ScriptError {
             location: self.location(Position::NONE),
             message: format!("the script returned {t}, not true or false"),

@@ -25,13 +25,14 @@ pub(crate) struct CaseEnv<'a> {
 }
 
 impl CaseEnv<'_> {
-    /// The names scripts see besides facts: `phase`, `event`, `unit`.
-    pub(crate) fn builtins(&self) -> [rhai::Dynamic; 3] {
-        [
-            rhai::Dynamic::from(self.case.phase.clone()),
-            self.event.clone(),
-            rhai::Dynamic::from(self.case.unit.clone()),
-        ]
+    /// A name scripts see besides facts, by its place in `script::BUILTINS`: `phase`,
+    /// `event`, `unit`. Made only for scripts that name it.
+    pub(crate) fn builtin(&self, i: usize) -> rhai::Dynamic {
+        match i {
+            0 => rhai::Dynamic::from(self.case.phase.clone()),
+            1 => self.event.clone(),
+            _ => rhai::Dynamic::from(self.case.unit.clone()),
+        }
     }
 }
 
@@ -144,7 +145,7 @@ impl Env for CaseEnv<'_> {
     }
 
     fn script(&self, script: &crate::script::Script) -> bool {
-        match script.eval_bool(self.scripting, self.wf, self.slots, self.builtins()) {
+        match script.eval_bool(self.scripting, self.wf, self.slots, &|i| self.builtin(i)) {
             Ok(value) => value,
             Err(error) => {
                 self.errors.borrow_mut().push(error);
