@@ -876,12 +876,12 @@ impl<'c> Run<'c> {
                         format!("returned {value}, which `{}` cannot hold", fact.id),
                     ),
                 },
-                Err(error) => self.warnings.push(Warning::ScriptFailed {
-                    owner: Owner::Hook {
+                Err(error) => self.script_failed(
+                    Owner::Hook {
                         hook: hook.id.clone(),
                     },
                     error,
-                }),
+                ),
             }
         }
     }
@@ -906,12 +906,12 @@ impl<'c> Run<'c> {
                     }) {
                     Ok(v) => v,
                     Err(error) => {
-                        self.warnings.push(Warning::ScriptFailed {
-                            owner: Owner::Hook {
+                        self.script_failed(
+                            Owner::Hook {
                                 hook: hook.id.clone(),
                             },
                             error,
-                        });
+                        );
                         continue;
                     }
                 };
@@ -994,6 +994,15 @@ impl<'c> Run<'c> {
         }
     }
 
+    /// A script failure goes to the trace and to the warnings.
+    fn script_failed(&mut self, owner: Owner, error: crate::script::ScriptError) {
+        self.trace.entries.push(TraceEntry::ScriptFailed {
+            owner: owner.clone(),
+            error: error.clone(),
+        });
+        self.warnings.push(Warning::ScriptFailed { owner, error });
+    }
+
     fn hook_failed(
         &mut self,
         hook: &crate::unit::Hook,
@@ -1006,12 +1015,12 @@ impl<'c> Run<'c> {
             message,
             limit: false,
         };
-        self.warnings.push(Warning::ScriptFailed {
-            owner: Owner::Hook {
+        self.script_failed(
+            Owner::Hook {
                 hook: hook.id.clone(),
             },
             error,
-        });
+        );
     }
 
     /// Automatic transitions, deadlines, rules, deadline clocks.
@@ -1085,10 +1094,7 @@ impl<'c> Run<'c> {
             })
             .collect();
         for error in failed {
-            self.warnings.push(Warning::ScriptFailed {
-                owner: owner.clone(),
-                error,
-            });
+            self.script_failed(owner.clone(), error);
         }
         self.trace.entries.push(TraceEntry::Condition {
             owner,

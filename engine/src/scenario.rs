@@ -185,9 +185,11 @@ fn render_step(out: &mut String, step: &Step, lang: Lang) {
                 let why: Vec<String> = reasons.iter().map(|r| r.describe(lang)).collect();
                 format!("automatic move to {to} blocked: {}", why.join("; "))
             }
+            // Script failures are printed with the warnings.
             TraceEntry::Event { .. }
             | TraceEntry::Condition { .. }
-            | TraceEntry::RuleHeld { .. } => {
+            | TraceEntry::RuleHeld { .. }
+            | TraceEntry::ScriptFailed { .. } => {
                 continue;
             }
         };

@@ -124,6 +124,13 @@ pub enum TraceEntry {
         /// The written reason.
         reason: String,
     },
+    /// A script failed or hit a sandbox limit (also in the step's warnings).
+    ScriptFailed {
+        /// Whose script.
+        owner: Owner,
+        /// Where and why.
+        error: crate::script::ScriptError,
+    },
     /// The case was closed.
     CaseClosed {
         /// The closure reason.
