@@ -109,29 +109,10 @@ pub(crate) fn lower(
     let mut parameters = Vec::new();
     for o in &file.parameters {
         let candidates: Vec<&Workflow> = match &o.workflow {
-            Some(w) => {
-                let found: Vec<&Workflow> = runs
-                    .iter()
-                    .copied()
-                    .filter(|x| x.id.as_ref() == w.value)
-                    .collect();
-                if found.is_empty() {
-                    ctx.push(
-                        Diagnostic::new(
-                            Code::WorkflowNotRun,
-                            format!(
-                                "unit `{}` does not run workflow `{}`",
-                                file.id.value, w.value
-                            ),
-                        )
-                        .at(ctx.source, w.span)
-                        .label("not in the unit's `workflows`")
-                        .help("add the workflow to `workflows`, or correct the name"),
-                    );
-                    continue;
-                }
-                found
-            }
+            Some(w) => match run_workflow(ctx, &file.id.value, &runs, w) {
+                Some(wf) => vec![wf],
+                None => continue,
+            },
             None => runs
                 .iter()
                 .copied()
@@ -405,23 +386,9 @@ fn lower_hook(
         }
     };
     let targets: Vec<&Workflow> = match &h.workflow {
-        Some(w) => {
-            let found: Vec<&Workflow> = runs
-                .iter()
-                .copied()
-                .filter(|x| x.id.as_ref() == w.value)
-                .collect();
-            if found.is_empty() {
-                ctx.unknown(
-                    Code::WorkflowNotRun,
-                    Some("the unit"),
-                    "workflow",
-                    w,
-                    runs.iter().map(|x| x.id.as_ref()),
-                );
-            }
-            found
-        }
+        Some(w) => run_workflow(ctx, &h.id.value, runs, w)
+            .into_iter()
+            .collect(),
         None => runs.to_vec(),
     };
     let mut per_workflow = Vec::new();
@@ -449,4 +416,33 @@ fn lower_hook(
         kind,
         per_workflow,
     })
+}
+
+/// One of the workflows a unit runs, by name; otherwise `unit::workflow_not_run`.
+fn run_workflow<'w>(
+    ctx: &mut Ctx<'_>,
+    owner: &str,
+    runs: &[&'w Workflow],
+    w: &crate::syntax::Spanned<String>,
+) -> Option<&'w Workflow> {
+    let found = runs.iter().copied().find(|x| x.id.as_ref() == w.value);
+    if found.is_none() {
+        ctx.push(
+            Diagnostic::new(
+                Code::WorkflowNotRun,
+                format!(
+                    "`{owner}` names workflow `{}`, which the unit does not run",
+                    w.value
+                ),
+            )
+            .at(ctx.source, w.span)
+            .label("not in the unit's `workflows`")
+            .help(suggest(
+                &w.value,
+                "workflows of the unit",
+                runs.iter().map(|x| x.id.as_ref()),
+            )),
+        );
+    }
+    found
 }
