@@ -109,7 +109,7 @@ pub(crate) fn lower(
     let mut parameters = Vec::new();
     for o in &file.parameters {
         let candidates: Vec<&Workflow> = match &o.workflow {
-            Some(w) => match run_workflow(ctx, &file.id.value, &runs, w) {
+            Some(w) => match run_workflow(ctx, &format!("parameter `{}`", o.id.value), &runs, w) {
                 Some(wf) => vec![wf],
                 None => continue,
             },
@@ -386,7 +386,7 @@ fn lower_hook(
         }
     };
     let targets: Vec<&Workflow> = match &h.workflow {
-        Some(w) => run_workflow(ctx, &h.id.value, runs, w)
+        Some(w) => run_workflow(ctx, &format!("hook `{}`", h.id.value), runs, w)
             .into_iter()
             .collect(),
         None => runs.to_vec(),
@@ -431,7 +431,7 @@ fn run_workflow<'w>(
             Diagnostic::new(
                 Code::WorkflowNotRun,
                 format!(
-                    "`{owner}` names workflow `{}`, which the unit does not run",
+                    "{owner} names workflow `{}`, which the unit does not run",
                     w.value
                 ),
             )
