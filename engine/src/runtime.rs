@@ -110,7 +110,7 @@ pub(crate) fn apply_owned(
     }
     .map_err(|r| reject(vec![r]))?;
     let mut run = Run::new(catalog, wf, unit, case, at, Some(&event));
-    run.guards(event.kind()).map_err(reject)?;
+    run.guards(&event).map_err(reject)?;
     run.effect(&event).map_err(reject)?;
     run.after_event();
     let seq = run.seq;
@@ -814,11 +814,11 @@ impl<'c> Run<'c> {
 
     /// The unit's guards: each must return true, or the event is rejected with the unit's
     /// reason. A guard that fails counts as not satisfied.
-    fn guards(&mut self, kind: &str) -> Result<(), Vec<Reason>> {
+    fn guards(&mut self, event: &Event) -> Result<(), Vec<Reason>> {
         let mut reasons = Vec::new();
-        for (hook, compiled) in
-            self.hooks(kind, |k| matches!(k, crate::unit::HookKind::Guard { .. }))
-        {
+        for (hook, compiled) in self.hooks(event.kind(), |k| {
+            matches!(k, crate::unit::HookKind::Guard { .. })
+        }) {
             let crate::unit::HookKind::Guard { reason } = &hook.kind else {
                 continue;
             };
@@ -842,10 +842,22 @@ impl<'c> Run<'c> {
             });
         }
         if reasons.is_empty() {
-            Ok(())
-        } else {
-            Err(reasons)
+            return Ok(());
         }
+        // A unit may never weaken a duty: facts that a mandatory rule reads are recorded even
+        // when a unit's guard objects, and the objection becomes a warning.
+        if let Event::FactsRecorded { facts } = event {
+            let duty = active_rules(self.catalog, self.wf, self.unit)
+                .filter(|(r, _)| r.mandatory)
+                .any(|(_, c)| facts.keys().any(|f| reads(&c.when.root, f)));
+            if duty {
+                for reason in reasons {
+                    self.warnings.push(Warning::GuardYieldedToDuty { reason });
+                }
+                return Ok(());
+            }
+        }
+        Err(reasons)
     }
 
     /// The unit's derived facts, written after the event's effect.
@@ -1224,6 +1236,16 @@ impl<'c> Run<'c> {
         };
         self.case.actions.push(std::sync::Arc::new(action.clone()));
         self.emitted.push(action);
+    }
+}
+
+/// Whether a condition reads a fact.
+fn reads(node: &Node, fact: &str) -> bool {
+    use crate::condition::Test;
+    match &node.test {
+        Test::All(children) | Test::Any(children) => children.iter().any(|c| reads(c, fact)),
+        Test::Not(child) => reads(child, fact),
+        _ => node.fact().is_some_and(|f| f.name.as_ref() == fact),
     }
 }
 

@@ -209,6 +209,10 @@ fn render_step(out: &mut String, step: &Step, lang: Lang) {
                 format!("{held} sessions in {phase}, more than the expected {max}")
             }
             runtime::Warning::ScriptFailed { error, .. } => format!("script failed at {error}"),
+            runtime::Warning::GuardYieldedToDuty { reason } => format!(
+                "{} (recorded anyway: a mandatory rule reads these facts)",
+                reason.describe(lang)
+            ),
             runtime::Warning::UnansweredItems { instrument, items } => {
                 format!("{instrument}: unanswered items {}", items.join(", "))
             }

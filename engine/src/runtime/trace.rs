@@ -199,6 +199,12 @@ pub enum Warning {
         /// Where and why.
         error: crate::script::ScriptError,
     },
+    /// A unit's guard objected to recording facts that a mandatory rule reads; the duty wins,
+    /// so the facts were recorded anyway.
+    GuardYieldedToDuty {
+        /// The guard's objection.
+        reason: Reason,
+    },
     /// An instrument was completed with items unanswered.
     UnansweredItems {
         /// The instrument.
