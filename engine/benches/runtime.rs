@@ -53,14 +53,12 @@ fn catalog() -> Catalog {
 
 /// The active rules for vuxna_utsatta at Skärholmen, in the order [`hand`] computes them.
 /// Setup asserts that this is exactly the set `active_rules` yields.
-const RULES: [&str; 14] = [
+const RULES: [&str; 12] = [
     "orosanmalan_barn",
     "skyddade_personuppgifter",
-    "aldre_klient",
     "srs_allians",
     "lang_tid_utan_samtal",
     "uppfoljning_besvarad",
-    "inga_hembesok",
     "skyddat_boende",
     "riskbedomning_skillnad",
     "ny_bedomning_vid_separation",
@@ -267,9 +265,7 @@ struct Ix {
     children_witnessed: usize,
     protection_level: usize,
     protected: [u16; 3],
-    age: usize,
     followup_survey_returned: usize,
-    home_visit_planned: usize,
     professional_risk_judgement: usize,
     client_risk_view: usize,
     high: u16,
@@ -297,9 +293,7 @@ impl Ix {
                 value("protection_level", "skyddad_folkbokforing"),
                 value("protection_level", "fingerade_personuppgifter"),
             ],
-            age: slot("age"),
             followup_survey_returned: slot("followup_survey_returned"),
-            home_visit_planned: slot("home_visit_planned"),
             professional_risk_judgement: slot("professional_risk_judgement"),
             client_risk_view: slot("client_risk_view"),
             high: value("professional_risk_judgement", "high"),
@@ -323,11 +317,9 @@ fn hand(ix: &Ix, f: &FactSet) -> [bool; RULES.len()] {
     [
         yes(ix.has_children) && (yes(ix.children_subjected) || yes(ix.children_witnessed)),
         ix.protected.iter().any(|&e| is(ix.protection_level, e)),
-        matches!(s.get(ix.age), Some(Some(Value::Integer(a))) if *a >= 65),
         f.srs_band == Some(SRS_CONCERN),
         f.phase == ix.stodsamtal && f.since_last_session.is_some_and(|d| d >= 30),
         yes(ix.followup_survey_returned),
-        yes(ix.home_visit_planned),
         freda_high || is(ix.professional_risk_judgement, ix.high),
         freda_high && is(ix.client_risk_view, ix.low),
         yes(ix.separation_planned),
@@ -631,7 +623,7 @@ fn two_hundred() -> Vec<(DateTime, Event)> {
             3 => Event::FactsRecorded {
                 facts: facts([
                     ("separation_planned", b(k % 16 == 3)),
-                    ("home_visit_planned", b(k % 24 == 3)),
+                    ("honour_context", b(k % 24 == 3)),
                 ]),
             },
             4 => Event::TimePassed,

@@ -216,7 +216,7 @@ struct Run<'c> {
     unit: &'c Unit,
     params: Vec<u32>,
     /// The event as scripts see it.
-    event: rhai::Dynamic,
+    event: Option<Event>,
     /// The event's type (empty when explaining).
     event_kind: &'static str,
     /// The case's facts by slot, kept in step with `case.facts`.
@@ -254,7 +254,7 @@ impl<'c> Run<'c> {
             unit,
             params: effective_parameters(wf, unit),
             slots: env::slots(wf, &case),
-            event: event.map_or(rhai::Dynamic::UNIT, crate::script::event_map),
+            event: event.cloned(),
             event_kind: event.map_or("", Event::kind),
             case,
             at,
@@ -275,7 +275,7 @@ impl<'c> Run<'c> {
             phase: self.phase_idx(),
             params: &self.params,
             scripting: &self.catalog.scripting,
-            event: &self.event,
+            event: self.event.as_ref(),
             errors: std::cell::RefCell::default(),
         }
     }

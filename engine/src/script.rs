@@ -354,28 +354,83 @@ pub(crate) fn from_dynamic(value: &Dynamic, ty: FactType, values: &[Arc<str>]) -
     }
 }
 
-/// An event as a rhai map: `event.type`, `event.location`, `event.to`, …
+/// An event as a rhai map: `event.type`, `event.location`, `event.to`, `event.facts`, …
+/// Built directly (no JSON in between): it is made on every step whose scripts name `event`.
 pub(crate) fn event_map(event: &crate::runtime::Event) -> Dynamic {
-    serde_json::to_value(event).map_or(Dynamic::UNIT, |v| json(&v))
-}
-
-fn json(v: &serde_json::Value) -> Dynamic {
-    use serde_json::Value as J;
-    match v {
-        J::Null => Dynamic::UNIT,
-        J::Bool(b) => Dynamic::from_bool(*b),
-        J::Number(n) => n
-            .as_i64()
-            .map(Dynamic::from_int)
-            .unwrap_or_else(|| Dynamic::from_float(n.as_f64().unwrap_or(0.0))),
-        J::String(s) => Dynamic::from(s.clone()),
-        J::Array(a) => Dynamic::from_array(a.iter().map(json).collect()),
-        J::Object(o) => {
-            let map: rhai::Map = o
-                .iter()
-                .map(|(k, v)| (k.as_str().into(), json(v)))
-                .collect();
-            Dynamic::from_map(map)
+    use crate::runtime::{CancelledBy, Event as E, FactValue};
+    let text = |s: &str| Dynamic::from(s.to_owned());
+    let opt = |s: &Option<String>| s.as_deref().map_or(Dynamic::UNIT, text);
+    let value = |v: &FactValue| match v {
+        FactValue::Bool(b) => Dynamic::from_bool(*b),
+        FactValue::Integer(i) => Dynamic::from_int(*i),
+        FactValue::Decimal(d) => Dynamic::from_float(*d),
+        FactValue::Text(t) => text(t),
+    };
+    let facts = |f: &std::collections::BTreeMap<String, FactValue>| {
+        let map: rhai::Map = f
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), value(v)))
+            .collect();
+        Dynamic::from_map(map)
+    };
+    let mut map = rhai::Map::new();
+    map.insert("type".into(), text(event.kind()));
+    let mut put = |k: &str, v: Dynamic| {
+        map.insert(k.into(), v);
+    };
+    match event {
+        E::CaseOpened {
+            case_id,
+            workflow,
+            unit,
+            referral_source,
+            facts: f,
+        } => {
+            put("case_id", text(case_id));
+            put("workflow", text(workflow));
+            put("unit", text(unit));
+            put("referral_source", opt(referral_source));
+            put("facts", facts(f));
         }
+        E::FactsRecorded { facts: f } => put("facts", facts(f)),
+        E::InstrumentCompleted {
+            instrument,
+            answers,
+            client_self_rating,
+            professional_judgement,
+        } => {
+            put("instrument", text(instrument));
+            put("answers", facts(answers));
+            put("client_self_rating", opt(client_self_rating));
+            put("professional_judgement", opt(professional_judgement));
+        }
+        E::SessionHeld { location } => put("location", opt(location)),
+        E::SessionCancelled { by, reason } => {
+            put(
+                "by",
+                text(if *by == CancelledBy::Client {
+                    "client"
+                } else {
+                    "unit"
+                }),
+            );
+            put("reason", opt(reason));
+        }
+        E::TransitionRequested { to } => put("to", text(to)),
+        E::DecisionMade { granted } => put("granted", Dynamic::from_bool(*granted)),
+        E::OverrideRecorded { reason, .. } => put("reason", text(reason)),
+        E::ActionAcknowledged { action_id } => put("action_id", text(action_id)),
+        E::DeadlineExtended {
+            deadline,
+            ground,
+            days,
+        } => {
+            put("deadline", text(deadline));
+            put("ground", text(ground));
+            put("days", Dynamic::from_int(i64::from(*days)));
+        }
+        E::CaseClosed { reason } => put("reason", text(reason)),
+        E::NoShow | E::TimePassed => {}
     }
+    Dynamic::from_map(map)
 }

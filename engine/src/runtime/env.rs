@@ -18,8 +18,8 @@ pub(crate) struct CaseEnv<'a> {
     pub(crate) phase: PhaseIdx,
     pub(crate) params: &'a [u32],
     pub(crate) scripting: &'a crate::script::Scripting,
-    /// The current event as a rhai map (`event` in scripts).
-    pub(crate) event: &'a rhai::Dynamic,
+    /// The current event (`event` in scripts, made into a rhai map only when a script names it).
+    pub(crate) event: Option<&'a super::Event>,
     /// Script failures during this evaluation.
     pub(crate) errors: std::cell::RefCell<Vec<crate::script::ScriptError>>,
 }
@@ -30,7 +30,9 @@ impl CaseEnv<'_> {
     pub(crate) fn builtin(&self, i: usize) -> rhai::Dynamic {
         match i {
             0 => rhai::Dynamic::from(self.case.phase.clone()),
-            1 => self.event.clone(),
+            1 => self
+                .event
+                .map_or(rhai::Dynamic::UNIT, crate::script::event_map),
             _ => rhai::Dynamic::from(self.case.unit.clone()),
         }
     }
