@@ -7,25 +7,13 @@
 #![expect(clippy::unwrap_used, clippy::panic, reason = "benchmark setup")]
 
 use std::hint::black_box;
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use criterion::{Criterion, criterion_group};
-use lots::catalog::Input;
-use lots::{Catalog, FsSource, MemorySource, Source};
+use lots::{Catalog, MemorySource};
 
-fn shipped() -> Vec<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    FsSource::new([root.join("workflows"), root.join("rules")])
-        .inputs()
-        .unwrap()
-        .into_iter()
-        .map(|i| match i {
-            Input::Text(f) => (f.name().to_owned(), f.text().to_owned()),
-            other => panic!("{other:?}"),
-        })
-        .collect()
-}
+mod support;
+use support::{median, shipped};
 
 /// 100 workflows × 20 phases, 1,000 rules, 50 units, plus one legal file.
 fn generated() -> Vec<(String, String)> {
@@ -131,11 +119,6 @@ fn benches(c: &mut Criterion) {
         b.iter(|| parse_only(black_box(&generated)))
     });
     g.finish();
-}
-
-fn median(mut xs: Vec<Duration>) -> Duration {
-    xs.sort();
-    xs.get(xs.len() / 2).copied().unwrap_or_default()
 }
 
 /// Interleaved rounds: subject and baseline alternate, so machine noise hits both.

@@ -12,21 +12,16 @@ use lots::catalog::Input;
 use lots::watch::{DEBOUNCE, Reload, Watcher};
 use lots::{Catalog, FsSource, Source};
 
-fn median(mut xs: Vec<Duration>) -> Duration {
-    xs.sort();
-    xs.get(xs.len() / 2).copied().unwrap_or_default()
-}
+mod support;
+use support::{median, ms, ratio, verdict};
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let root = support::root();
     let dir = std::env::temp_dir().join(format!("lots-reload-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    for input in FsSource::new([root.join("workflows"), root.join("rules")])
-        .inputs()
-        .unwrap()
-    {
+    for input in FsSource::new(support::catalog_paths()).inputs().unwrap() {
         if let Input::Text(f) = input {
-            let rel = Path::new(f.name()).strip_prefix(root).unwrap().to_owned();
+            let rel = Path::new(f.name()).strip_prefix(&root).unwrap().to_owned();
             let path = dir.join(rel);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, f.text()).unwrap();
@@ -65,7 +60,6 @@ fn main() {
         baseline.push(t.elapsed());
     }
     let (r, b, w) = (median(reload), median(baseline), median(work));
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
         "\nLots reload benchmark (median of 15 interleaved rounds; debounce window {} ms excluded)",
         DEBOUNCE.as_millis()
@@ -74,8 +68,8 @@ fn main() {
         "  save → swap  {:>8.2} ms | baseline load from disk {:>8.2} ms | ratio {:>5.2}x | target < 250 ms: {}",
         ms(r),
         ms(b),
-        r.as_secs_f64() / b.as_secs_f64().max(f64::EPSILON),
-        if ms(r) < 250.0 { "met" } else { "MISSED" }
+        ratio(r, b),
+        verdict(ms(r) < 250.0)
     );
     println!(
         "  of which load + check + swap (measured inside the watcher): {:.2} ms",

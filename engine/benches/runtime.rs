@@ -12,7 +12,6 @@
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,6 +25,9 @@ use lots::syntax::{CountKind, DayCount, DeadlineState, FactType, SinceEvent};
 use lots::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, Workflow};
 use lots::{Catalog, FsSource};
 
+mod support;
+use support::{at, facts, median, ms, ratio, us, verdict};
+
 const WORKFLOW: &str = "vuxna_utsatta";
 const UNIT: &str = "skarholmen";
 const FACT_SETS: usize = 100_000;
@@ -34,8 +36,7 @@ const FACT_SETS: usize = 100_000;
 // Catalog
 
 fn catalog() -> Catalog {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let source = FsSource::new([root.join("workflows"), root.join("rules")]);
+    let source = FsSource::new(support::catalog_paths());
     let loaded = Catalog::load(&source).unwrap();
     loaded.catalog.unwrap_or_else(|| {
         let first: Vec<String> = loaded
@@ -451,17 +452,6 @@ impl RuleBench {
 // ---------------------------------------------------------------------------------------------
 // (b) apply, (c) replay
 
-fn at(day: i64, hour: i8, minute: i8) -> DateTime {
-    date(2025, 8, 4)
-        .checked_add(day.days())
-        .unwrap()
-        .at(hour, minute, 0, 0)
-}
-
-fn facts<const N: usize>(pairs: [(&str, FactValue); N]) -> BTreeMap<String, FactValue> {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-}
-
 fn instrument(id: &str, answers: BTreeMap<String, FactValue>) -> Event {
     Event::InstrumentCompleted {
         instrument: id.to_owned(),
@@ -704,11 +694,6 @@ fn round_trips(event: &Event, n: usize) -> usize {
 // ---------------------------------------------------------------------------------------------
 // Interleaved same-run ratios
 
-fn median(mut xs: Vec<Duration>) -> Duration {
-    xs.sort();
-    xs.get(xs.len() / 2).copied().unwrap_or_default()
-}
-
 /// Interleaved rounds: subject and baseline alternate, so machine noise hits both. Each
 /// sample times `batch` calls; the medians are per call.
 fn interleaved(
@@ -731,22 +716,6 @@ fn interleaved(
         b.push(t.elapsed() / batch);
     }
     (median(s), median(b))
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "MISSED" }
-}
-
-fn ratio(s: Duration, b: Duration) -> f64 {
-    s.as_secs_f64() / b.as_secs_f64().max(f64::EPSILON)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-fn us(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e6
 }
 
 fn ratios() {

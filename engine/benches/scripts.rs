@@ -23,19 +23,20 @@
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, criterion_group};
 use jiff::ToSpan;
-use jiff::civil::{DateTime, date};
-use lots::catalog::Input;
+use jiff::civil::DateTime;
 use lots::condition::{Condition, Env, Node, Recorder, Test, Value};
 use lots::runtime::{Case, Event, FactValue, Owner, Step, TraceEntry, Warning, apply};
 use lots::syntax::{CountKind, DayCount, DeadlineState, SinceEvent};
 use lots::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, Workflow};
-use lots::{Catalog, FsSource, MemorySource, Source};
+use lots::{Catalog, MemorySource};
+
+mod support;
+use support::{at, facts, median, median_f64, ns, ratio, shipped, us};
 
 const WORKFLOW: &str = "vuxna_utsatta";
 const TREE_RULE: &str = "bench_tree";
@@ -100,19 +101,6 @@ rules:
 
 // ---------------------------------------------------------------------------------------------
 // Catalog
-
-fn shipped() -> Vec<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    FsSource::new([root.join("workflows"), root.join("rules")])
-        .inputs()
-        .unwrap()
-        .into_iter()
-        .map(|i| match i {
-            Input::Text(f) => (f.name().to_owned(), f.text().to_owned()),
-            other => panic!("{other:?}"),
-        })
-        .collect()
-}
 
 fn unit_file(id: &str, extra: &str) -> (String, String) {
     (
@@ -351,17 +339,6 @@ impl CondBench {
 // ---------------------------------------------------------------------------------------------
 // (b), (c) apply in units with and without the rule or hook
 
-fn at(day: i64, hour: i8, minute: i8) -> DateTime {
-    date(2025, 8, 4)
-        .checked_add(day.days())
-        .unwrap()
-        .at(hour, minute, 0, 0)
-}
-
-fn facts<const N: usize>(pairs: [(&str, FactValue); N]) -> BTreeMap<String, FactValue> {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-}
-
 fn opened(unit: &str, facts: BTreeMap<String, FactValue>) -> Event {
     Event::CaseOpened {
         case_id: "bench-1".to_owned(),
@@ -569,16 +546,6 @@ fn benches(c: &mut Criterion) {
 // ---------------------------------------------------------------------------------------------
 // Interleaved same-run ratios
 
-fn median(mut xs: Vec<Duration>) -> Duration {
-    xs.sort();
-    xs.get(xs.len() / 2).copied().unwrap_or_default()
-}
-
-fn median_f64(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs.get(xs.len() / 2).copied().unwrap_or_default()
-}
-
 /// Interleaved rounds: subject and baseline alternate, so machine noise hits both. Each
 /// sample times `batch` calls; the medians are per call. The third figure is the median of
 /// each round's difference (subject − baseline), in ns per call.
@@ -605,18 +572,6 @@ fn interleaved(
         d.push(ns(st) - ns(bt));
     }
     (median(s), median(b), median_f64(d))
-}
-
-fn ratio(s: Duration, b: Duration) -> f64 {
-    s.as_secs_f64() / b.as_secs_f64().max(f64::EPSILON)
-}
-
-fn ns(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e9
-}
-
-fn us(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e6
 }
 
 fn ratios() {

@@ -1,0 +1,93 @@
+//! What every Lots benchmark shares: the shipped files, medians, ratios, units, verdicts, and
+//! the small event builders. Each benchmark uses part of it.
+
+#![allow(
+    dead_code,
+    reason = "each benchmark binary uses a different part of this module"
+)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::ToSpan;
+use jiff::civil::{DateTime, date};
+use lots::catalog::Input;
+use lots::runtime::FactValue;
+use lots::{FsSource, Source};
+
+/// The workspace root.
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_default()
+}
+
+/// The shipped catalog's folders.
+pub(crate) fn catalog_paths() -> [PathBuf; 2] {
+    [root().join("workflows"), root().join("rules")]
+}
+
+/// Every shipped catalog file (YAML and rhai) as (name, text).
+pub(crate) fn shipped() -> Vec<(String, String)> {
+    FsSource::new(catalog_paths())
+        .inputs()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|i| match i {
+            Input::Text(f) => Some((f.name().to_owned(), f.text().to_owned())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The median of a sample.
+pub(crate) fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs.get(xs.len() / 2).copied().unwrap_or_default()
+}
+
+/// The median of a sample of numbers.
+pub(crate) fn median_f64(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or_default()
+}
+
+/// Subject over baseline.
+pub(crate) fn ratio(subject: Duration, baseline: Duration) -> f64 {
+    subject.as_secs_f64() / baseline.as_secs_f64().max(f64::EPSILON)
+}
+
+/// Milliseconds.
+pub(crate) fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Microseconds.
+pub(crate) fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// Nanoseconds.
+pub(crate) fn ns(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e9
+}
+
+/// `met` or `MISSED`.
+pub(crate) fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
+}
+
+/// A time `day` days after Monday 4 August 2025.
+pub(crate) fn at(day: i64, hour: i8, minute: i8) -> DateTime {
+    date(2025, 8, 4)
+        .checked_add(day.days())
+        .map(|d| d.at(hour, minute, 0, 0))
+        .unwrap_or_default()
+}
+
+/// Facts from (id, value) pairs.
+pub(crate) fn facts<const N: usize>(pairs: [(&str, FactValue); N]) -> BTreeMap<String, FactValue> {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
