@@ -4,7 +4,6 @@
 //! baseline (parsing the same YAML into untyped values, the floor of any loader) as a ratio,
 //! and the target.
 
-#![expect(clippy::unwrap_used, clippy::panic, reason = "benchmark setup")]
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -79,16 +78,7 @@ fn source(files: &[(String, String)]) -> MemorySource {
 }
 
 fn load(files: &[(String, String)]) -> Catalog {
-    let loaded = Catalog::load(&source(files)).unwrap();
-    loaded.catalog.unwrap_or_else(|| {
-        let first: Vec<String> = loaded
-            .diagnostics
-            .iter()
-            .take(5)
-            .map(|d| format!("{:?}: {}", d.location(), d.message))
-            .collect();
-        panic!("benchmark catalog has errors: {first:?}")
-    })
+    support::load_clean(&source(files))
 }
 
 /// The baseline: the same bytes parsed into untyped YAML values, no checks.

@@ -26,7 +26,7 @@ use lots::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, Workflow};
 use lots::{Catalog, FsSource};
 
 mod support;
-use support::{at, facts, median, ms, ratio, us, verdict};
+use support::{Rng, at, facts, median, ms, ratio, us, verdict};
 
 const WORKFLOW: &str = "vuxna_utsatta";
 const UNIT: &str = "skarholmen";
@@ -37,16 +37,7 @@ const FACT_SETS: usize = 100_000;
 
 fn catalog() -> Catalog {
     let source = FsSource::new(support::catalog_paths());
-    let loaded = Catalog::load(&source).unwrap();
-    loaded.catalog.unwrap_or_else(|| {
-        let first: Vec<String> = loaded
-            .diagnostics
-            .iter()
-            .take(5)
-            .map(|d| format!("{:?}: {}", d.location(), d.message))
-            .collect();
-        panic!("shipped catalog has errors: {first:?}")
-    })
+    support::load_clean(&source)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -87,26 +78,6 @@ struct FactSet {
     since_last_session: Option<i64>,
     utredning_tid: DeadlineState,
     no_shows: u32,
-}
-
-/// xorshift64*, seeded with a constant: the same data every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        (self.next() >> 16) % n
-    }
-
-    fn percent(&mut self, p: u64) -> bool {
-        self.below(100) < p
-    }
 }
 
 fn generate(wf: &Workflow, n: usize) -> Vec<FactSet> {

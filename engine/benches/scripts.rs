@@ -36,7 +36,7 @@ use lots::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, Workflow};
 use lots::{Catalog, MemorySource};
 
 mod support;
-use support::{at, facts, median, median_f64, ns, ratio, shipped, us};
+use support::{Rng, at, facts, median, median_f64, ns, ratio, shipped, us};
 
 const WORKFLOW: &str = "vuxna_utsatta";
 const TREE_RULE: &str = "bench_tree";
@@ -119,16 +119,7 @@ fn catalog() -> Catalog {
     let source = files
         .into_iter()
         .fold(MemorySource::new(), |s, (n, t)| s.with(n, t));
-    let loaded = Catalog::load(&source).unwrap();
-    loaded.catalog.unwrap_or_else(|| {
-        let first: Vec<String> = loaded
-            .diagnostics
-            .iter()
-            .take(5)
-            .map(|d| format!("{:?}: {}", d.location(), d.message))
-            .collect();
-        panic!("benchmark catalog has errors: {first:?}")
-    })
+    support::load_clean(&source)
 }
 
 /// A bench rule's compiled condition for vuxna_utsatta.
@@ -148,26 +139,6 @@ fn condition(catalog: &Catalog, rule: &str) -> Condition {
 
 // ---------------------------------------------------------------------------------------------
 // (a) The condition over generated fact sets
-
-/// xorshift64*, seeded with a constant: the same data every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        (self.next() >> 16) % n
-    }
-
-    fn percent(&mut self, p: u64) -> bool {
-        self.below(100) < p
-    }
-}
 
 /// Slots the closure reads, resolved once by name.
 #[derive(Clone, Copy)]

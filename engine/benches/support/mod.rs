@@ -91,3 +91,41 @@ pub(crate) fn at(day: i64, hour: i8, minute: i8) -> DateTime {
 pub(crate) fn facts<const N: usize>(pairs: [(&str, FactValue); N]) -> BTreeMap<String, FactValue> {
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
+
+/// A catalog that must load without errors; otherwise the first diagnostics, then a panic.
+#[expect(
+    clippy::panic,
+    reason = "benchmark setup: a broken catalog cannot be measured"
+)]
+pub(crate) fn load_clean(source: &dyn lots::Source) -> lots::Catalog {
+    let loaded = lots::Catalog::load(source).unwrap_or_else(|e| panic!("{e}"));
+    loaded.catalog.unwrap_or_else(|| {
+        let first: Vec<String> = loaded
+            .diagnostics
+            .iter()
+            .take(5)
+            .map(|d| format!("{:?}: {}", d.location(), d.message))
+            .collect();
+        panic!("benchmark catalog has errors: {first:?}")
+    })
+}
+
+/// xorshift64*, seeded with a constant: the same data every run.
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        (self.next() >> 16) % n
+    }
+
+    pub(crate) fn percent(&mut self, p: u64) -> bool {
+        self.below(100) < p
+    }
+}
