@@ -4,7 +4,6 @@
 //! baseline (parsing the same YAML into untyped values, the floor of any loader) as a ratio,
 //! and the target.
 
-
 use std::hint::black_box;
 use std::time::Instant;
 

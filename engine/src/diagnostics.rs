@@ -189,15 +189,6 @@ impl Diagnostic {
         self
     }
 
-    /// Sets the help text when there is one.
-    #[must_use]
-    pub fn maybe_help(mut self, help: Option<String>) -> Self {
-        if help.is_some() {
-            self.help = help;
-        }
-        self
-    }
-
     /// Adds a secondary label in the same file.
     #[must_use]
     pub fn note(mut self, span: Span, label: impl Into<String>) -> Self {

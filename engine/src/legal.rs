@@ -20,6 +20,8 @@ pub struct Concept {
     pub title: String,
     /// Statute versions in date order.
     pub versions: Vec<StatuteVersion>,
+    /// Where the concept's id was written.
+    pub span: crate::diagnostics::Span,
 }
 
 /// A concept's place in one statute version.
@@ -194,6 +196,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, file: &LegalFile) -> Vec<Concept> {
             id: c.id.value.as_str().into(),
             title: c.title.clone(),
             versions: versions.into_iter().map(|(v, _)| v).collect(),
+            span: c.id.span,
         });
     }
     out

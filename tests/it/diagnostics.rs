@@ -92,3 +92,54 @@ fn check_invalid(path: &Path) {
     }
     insta::assert_snapshot!(rendered);
 }
+
+/// Ids defined in two files are reported at the later file (in name order), at the id, with
+/// the first file named in the help. (Not in the corpus: a corpus file sorts before the shipped
+/// files, so the diagnostic would land in a shipped file.)
+#[test]
+fn ids_defined_in_two_files() {
+    let rules = "# yaml-language-server: $schema=../schemas/rules.json\nkind: Rules\nid: zz_dup\nversion: 1\ntitle: Dup\nworkflows: [vuxna_utsatta]\nrules:\n  - id: orosanmalan_barn\n    title: Copy\n    when: {is_set: age}\n    actions: [{flag: {message: x}}]\n";
+    let legal = "# yaml-language-server: $schema=../schemas/legal-reference.json\nkind: LegalReference\nid: zz_legal\nversion: 1\ntitle: Dup\nconcepts:\n  - id: investigation.duty\n    title: Copy\n    versions: [{statute: SoL, number: \"2025:400\", valid_from: \"2025-07-01\", verified: false}]\n";
+    let loaded = crate::load_with([
+        ("zz/rules.yaml".to_owned(), rules.to_owned()),
+        ("zz/legal.yaml".to_owned(), legal.to_owned()),
+    ]);
+    let found: Vec<(String, usize, usize, String)> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (file, line, column) = d.location().unwrap();
+            (
+                file.to_owned(),
+                line,
+                column,
+                d.help.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        loaded
+            .diagnostics
+            .iter()
+            .all(|d| d.code == Code::DuplicateId)
+    );
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1, found[0].2),
+        ("zz/legal.yaml", 7, 9)
+    );
+    assert!(
+        found[0].3.contains("rules/legal/sol.yaml"),
+        "{}",
+        found[0].3
+    );
+    assert_eq!(
+        (found[1].0.as_str(), found[1].1, found[1].2),
+        ("zz/rules.yaml", 8, 9)
+    );
+    assert!(
+        found[1].3.contains("rules/routing/vinr.yaml"),
+        "{}",
+        found[1].3
+    );
+}

@@ -126,12 +126,11 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
             _ => {}
         }
     }
-    check_unique_across(
-        &mut diags,
-        "legal concept",
-        concepts.iter().map(|(s, c)| (*s, c.id.as_ref())),
-        &files,
-    );
+    let concept_ids: Vec<(&SourceFile, &str, Span)> = concepts
+        .iter()
+        .map(|(s, c)| (*s, c.id.as_ref(), c.span))
+        .collect();
+    check_unique_files(&mut diags, "legal concept", &concept_ids);
     let known = Known {
         legal: concepts.iter().map(|(_, c)| c.id.clone()).collect(),
         units: unit_ids
@@ -209,6 +208,10 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
             }),
         ),
     ] {
+        let ids: Vec<(&SourceFile, &str, Span)> = ids
+            .iter()
+            .map(|(s, id)| (*s, id.value.as_str(), id.span))
+            .collect();
         check_unique_files(&mut diags, what, &ids);
     }
 
@@ -247,12 +250,11 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
             all_rules.extend(rules::lower(&mut ctx, f, &workflows, &instruments, &known));
         }
     }
-    check_unique_across(
-        &mut diags,
-        "rule",
-        all_rules.iter().map(|r| (&r.source, r.id.as_ref())),
-        &files,
-    );
+    let rule_ids: Vec<(&SourceFile, &str, Span)> = all_rules
+        .iter()
+        .map(|r| (&r.source, r.id.as_ref(), r.span))
+        .collect();
+    check_unique_files(&mut diags, "rule", &rule_ids);
     let mut units = Vec::new();
     let mut indicators = Vec::new();
     for (source, parsed) in &files {
@@ -309,68 +311,27 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
     }
 }
 
-/// Two files of one kind with the same id: reported at the second, noting the first file.
-fn check_unique_files(
-    diags: &mut Diagnostics,
-    what: &str,
-    ids: &[(&SourceFile, &Spanned<String>)],
-) {
-    for (i, (source, id)) in ids.iter().enumerate() {
-        if let Some((first, _)) = ids.iter().take(i).find(|(_, x)| x.value == id.value) {
+/// An id defined in two files (workflows, rule sets, rules, legal concepts…): reported at the
+/// later definition, naming the file of the first. Duplicates within one file are reported by
+/// `Ctx::check_unique` as the file is lowered.
+fn check_unique_files(diags: &mut Diagnostics, what: &str, ids: &[(&SourceFile, &str, Span)]) {
+    for (i, (source, id, span)) in ids.iter().enumerate() {
+        let first = ids
+            .iter()
+            .take(i)
+            .find(|(other, x, _)| x == id && other.name() != source.name());
+        if let Some((first, _, _)) = first {
             diags.push(
-                Diagnostic::new(
-                    Code::DuplicateId,
-                    format!("{what} `{}` is defined twice", id.value),
-                )
-                .at(source, id.span)
-                .label("second definition")
-                .help(format!(
-                    "`{}` also defines it; {what} ids must be unique",
-                    first.name()
-                )),
+                Diagnostic::new(Code::DuplicateId, format!("{what} `{id}` is defined twice"))
+                    .at(source, *span)
+                    .label("second definition")
+                    .help(format!(
+                        "`{}` also defines it; {what} ids must be unique",
+                        first.name()
+                    )),
             );
         }
     }
-}
-
-/// Ids that must be unique across files (rules, legal concepts), found after lowering.
-fn check_unique_across<'a>(
-    diags: &mut Diagnostics,
-    what: &str,
-    ids: impl Iterator<Item = (&'a SourceFile, &'a str)>,
-    files: &[(SourceFile, Parsed)],
-) {
-    let _ = files;
-    let mut seen: HashMap<&str, &SourceFile> = HashMap::new();
-    for (source, id) in ids {
-        match seen.get(id) {
-            Some(first) if *first != source => diags.push(
-                Diagnostic::new(
-                    Code::DuplicateId,
-                    format!("{what} `{id}` is defined in two files"),
-                )
-                .at(source, span_of(source, id))
-                .label("second definition")
-                .help(format!(
-                    "`{}` also defines it; {what} ids must be unique",
-                    first.name()
-                )),
-            ),
-            Some(_) => {}
-            None => {
-                seen.insert(id, source);
-            }
-        }
-    }
-}
-
-/// The first `id: <id>` in a file, for cross-file duplicates found after lowering.
-fn span_of(source: &SourceFile, id: &str) -> Span {
-    let needle = format!("id: {id}");
-    source
-        .text()
-        .find(&needle)
-        .map_or_else(Span::default, |i| Span::new(i + 4, id.len()))
 }
 
 /// The facts an instrument writes must exist, with a compatible type, in every workflow that
