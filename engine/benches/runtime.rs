@@ -337,7 +337,7 @@ impl RuleBench {
         let bench = RuleBench {
             ix: Ix::new(wf),
             rules,
-            params: runtime::effective_parameters(wf, unit),
+            params: unit.configuration(&wf.id).unwrap().parameters.clone(),
             utredning_tid: wf.deadline_idx("utredning_tid").unwrap(),
             sets: generate(wf, n),
         };
@@ -735,10 +735,14 @@ fn ratios() {
     );
     let r = ratio(traced_c, closure_c);
     println!(
-        "  rules traced, in cache     {:>8.2} ms | baseline closure {:>8.2} ms | ratio {r:>6.2}x | target <= 10x: {} (1,000 sets x 100 passes)",
+        "  rules traced, in cache     {:>8.2} ms | baseline closure {:>8.2} ms | ratio {r:>6.2}x | info: 1,000 sets x 100 passes; the issue's <= 10x is over 100,000 sets (above){}",
         ms(traced_c * 100),
         ms(closure_c * 100),
-        verdict(r <= 10.0)
+        if r <= 10.0 {
+            ""
+        } else {
+            ", and in cache it is not met"
+        }
     );
     drop(small);
     let rb = RuleBench::new(&catalog, FACT_SETS);

@@ -40,8 +40,8 @@ use crate::Catalog;
 use crate::condition::{Amount, Condition, Node, Recorder};
 use crate::instrument::{Answer, Instrument, Scoring};
 use crate::rules::{Action as RuleAction, Rule};
-use crate::syntax::{FactType, FireMode, RuleScope, TriggerMode};
-use crate::unit::Unit;
+use crate::syntax::{FactType, FireMode, TriggerMode};
+use crate::unit::{Configuration, Unit};
 use crate::workflow::{PhaseIdx, Transition, Trigger, Workflow};
 use env::{CaseEnv, to_value};
 
@@ -104,12 +104,12 @@ pub(crate) fn apply_owned(
             .for_case(&case.workflow, &case.content_hash)
             .unwrap_or(catalog),
     };
-    let (wf, unit) = match &event {
+    let resolved = match &event {
         Event::CaseOpened { workflow, unit, .. } => resolve_new(catalog, workflow, unit),
         _ => resolve_pinned(catalog, &case),
     }
     .map_err(|r| reject(vec![r]))?;
-    let mut run = Run::new(catalog, wf, unit, case, at, Some(&event));
+    let mut run = Run::new(catalog, resolved, case, at, Some(&event));
     run.guards(&event).map_err(reject)?;
     run.effect(&event).map_err(reject)?;
     run.after_event();
@@ -125,11 +125,14 @@ pub(crate) fn apply_owned(
     })
 }
 
+/// The workflow a case runs, its unit and the unit's effective configuration of it.
+type Resolved<'c> = (&'c Workflow, &'c Unit, &'c Configuration);
+
 fn resolve_new<'c>(
     catalog: &'c Catalog,
     workflow: &str,
     unit: &str,
-) -> Result<(&'c Workflow, &'c Unit), Reason> {
+) -> Result<Resolved<'c>, Reason> {
     let wf = catalog
         .workflow(workflow)
         .ok_or_else(|| Reason::UnknownWorkflow {
@@ -138,19 +141,16 @@ fn resolve_new<'c>(
     let u = catalog.unit(unit).ok_or_else(|| Reason::UnknownUnit {
         unit: unit.to_owned(),
     })?;
-    if !u.workflows.contains(&wf.id) {
-        return Err(Reason::UnitDoesNotRun {
+    let config = u
+        .configuration(&wf.id)
+        .ok_or_else(|| Reason::UnitDoesNotRun {
             unit: unit.to_owned(),
             workflow: workflow.to_owned(),
-        });
-    }
-    Ok((wf, u))
+        })?;
+    Ok((wf, u, config))
 }
 
-fn resolve_pinned<'c>(
-    catalog: &'c Catalog,
-    case: &Case,
-) -> Result<(&'c Workflow, &'c Unit), Reason> {
+fn resolve_pinned<'c>(catalog: &'c Catalog, case: &Case) -> Result<Resolved<'c>, Reason> {
     let wf = catalog
         .workflow(&case.workflow)
         .filter(|w| w.version == case.version && w.content_hash == case.content_hash)
@@ -163,7 +163,13 @@ fn resolve_pinned<'c>(
         .ok_or_else(|| Reason::UnknownUnit {
             unit: case.unit.clone(),
         })?;
-    Ok((wf, u))
+    let config = u
+        .configuration(&wf.id)
+        .ok_or_else(|| Reason::UnitDoesNotRun {
+            unit: case.unit.clone(),
+            workflow: case.workflow.clone(),
+        })?;
+    Ok((wf, u, config))
 }
 
 /// Something that happened in this step that may start or stop deadlines.
@@ -177,36 +183,29 @@ enum Happening {
     DecisionMade,
 }
 
-/// The rules that run for a workflow in a unit: base rules it does not switch off, and local
-/// rules it adds. Mandatory rules cannot be switched off (the loader rejects such a unit).
+/// The rules that run for a workflow in a unit, in evaluation order: base rules it does not
+/// switch off, and local rules it adds. Mandatory rules cannot be switched off (the loader
+/// rejects such a unit). Empty when the unit does not run the workflow.
 pub fn active_rules<'c>(
     catalog: &'c Catalog,
-    wf: &'c Workflow,
+    wf: &Workflow,
     unit: &'c Unit,
 ) -> impl Iterator<Item = (&'c Rule, &'c crate::rules::RuleIn)> {
-    catalog.rules.iter().filter_map(move |r| {
-        let runs = match r.scope {
-            RuleScope::Base => {
-                r.mandatory || !unit.disabled_rules.iter().any(|(id, _)| *id == r.id)
-            }
-            RuleScope::Local => unit.added_rules.contains(&r.id),
-        };
-        let compiled = r.per_workflow.iter().find(|p| p.workflow == wf.id)?;
-        runs.then_some((r, compiled))
-    })
+    unit.configuration(&wf.id)
+        .map(|c| configured_rules(catalog, c))
+        .into_iter()
+        .flatten()
 }
 
-/// The parameter values of a workflow in a unit: the unit's overrides, else the defaults.
-pub fn effective_parameters(wf: &Workflow, unit: &Unit) -> Vec<u32> {
-    wf.parameters
-        .iter()
-        .map(|p| {
-            unit.parameters
-                .iter()
-                .find(|(w, id, _)| *w == wf.id && *id == p.id)
-                .map_or(p.default, |(_, _, v)| *v)
-        })
-        .collect()
+/// The rules of an effective configuration, in evaluation order.
+fn configured_rules<'c>(
+    catalog: &'c Catalog,
+    config: &'c Configuration,
+) -> impl Iterator<Item = (&'c Rule, &'c crate::rules::RuleIn)> {
+    config.rules.iter().filter_map(|&(i, j)| {
+        let rule = catalog.rules.get(i)?;
+        Some((rule, rule.per_workflow.get(j)?))
+    })
 }
 
 /// One step in progress.
@@ -214,13 +213,16 @@ struct Run<'c> {
     catalog: &'c Catalog,
     wf: &'c Workflow,
     unit: &'c Unit,
-    params: Vec<u32>,
+    /// The unit's effective configuration of the workflow.
+    config: &'c Configuration,
     /// The event as scripts see it.
     event: Option<Event>,
     /// The event's type (empty when explaining).
     event_kind: &'static str,
     /// The case's facts by slot, kept in step with `case.facts`.
     slots: Vec<Option<crate::condition::Value>>,
+    /// The current phase's index, kept in step with `case.phase`.
+    phase: PhaseIdx,
     case: Case,
     at: DateTime,
     seq: u64,
@@ -234,26 +236,26 @@ impl<'c> Run<'c> {
     /// A step on `case`; the trace starts with the event (`None` when explaining).
     fn new(
         catalog: &'c Catalog,
-        wf: &'c Workflow,
-        unit: &'c Unit,
+        (wf, unit, config): Resolved<'c>,
         case: Case,
         at: DateTime,
         event: Option<&Event>,
     ) -> Self {
         let seq = case.next_seq();
-        let entries = event
-            .map(|e| TraceEntry::Event {
-                seq,
-                kind: e.kind().to_owned(),
-            })
-            .into_iter()
-            .collect();
+        // Room for the usual entries (one condition per rule, a few more), so the trace is not
+        // copied while it grows.
+        let mut entries = Vec::with_capacity(16 + 2 * config.rules.len());
+        entries.extend(event.map(|e| TraceEntry::Event {
+            seq,
+            kind: e.kind().to_owned(),
+        }));
         Run {
             catalog,
             wf,
             unit,
-            params: effective_parameters(wf, unit),
+            config,
             slots: env::slots(wf, &case),
+            phase: wf.phase_idx(&case.phase).unwrap_or(wf.start),
             event: event.cloned(),
             event_kind: event.map_or("", Event::kind),
             case,
@@ -273,7 +275,7 @@ impl<'c> Run<'c> {
             at: self.at,
             slots: &self.slots,
             phase: self.phase_idx(),
-            params: &self.params,
+            params: &self.config.parameters,
             scripting: &self.catalog.scripting,
             event: self.event.as_ref(),
             errors: std::cell::RefCell::default(),
@@ -283,12 +285,17 @@ impl<'c> Run<'c> {
     fn amount(&self, a: &Amount) -> u32 {
         match a {
             Amount::Value(v) => *v,
-            Amount::Param(p, _) => self.params.get(usize::from(p.0)).copied().unwrap_or(0),
+            Amount::Param(p, _) => self
+                .config
+                .parameters
+                .get(usize::from(p.0))
+                .copied()
+                .unwrap_or(0),
         }
     }
 
     fn phase_idx(&self) -> PhaseIdx {
-        self.wf.phase_idx(&self.case.phase).unwrap_or(self.wf.start)
+        self.phase
     }
 
     fn citation(&self, concept: &str) -> Citation {
@@ -322,6 +329,7 @@ impl<'c> Run<'c> {
                     .phase(wf.start)
                     .map(|p| p.id.to_string())
                     .unwrap_or_default();
+                self.phase = wf.start;
                 self.case.phase_entered = Some(self.at);
                 self.case.opened = Some(self.at);
                 let mut facts = facts.clone();
@@ -767,6 +775,7 @@ impl<'c> Run<'c> {
             automatic,
         });
         self.case.phase = to.id.to_string();
+        self.phase = t.to;
         self.case.phase_entered = Some(self.at);
         self.happened.push(Happening::PhaseLeft(t.from));
         self.happened.push(Happening::PhaseEntered(t.to));
@@ -799,16 +808,15 @@ impl<'c> Run<'c> {
         kind: &str,
         want: fn(&crate::unit::HookKind) -> bool,
     ) -> Vec<(&'c crate::unit::Hook, &'c crate::unit::HookIn)> {
-        let unit: &'c Unit = self.unit;
-        unit.hooks
+        let (unit, config): (&'c Unit, &'c Configuration) = (self.unit, self.config);
+        config
+            .hooks
             .iter()
-            .filter(|h| want(&h.kind) && (h.on.is_empty() || h.on.iter().any(|o| o == kind)))
-            .filter_map(|h| {
-                h.per_workflow
-                    .iter()
-                    .find(|p| p.workflow == self.wf.id)
-                    .map(|p| (h, p))
+            .filter_map(|&(i, j)| {
+                let hook = unit.hooks.get(i)?;
+                Some((hook, hook.per_workflow.get(j)?))
             })
+            .filter(|(h, _)| want(&h.kind) && (h.on.is_empty() || h.on.iter().any(|o| o == kind)))
             .collect()
     }
 
@@ -847,7 +855,7 @@ impl<'c> Run<'c> {
         // A unit may never weaken a duty: facts that a mandatory rule reads are recorded even
         // when a unit's guard objects, and the objection becomes a warning.
         if let Event::FactsRecorded { facts } = event {
-            let duty = active_rules(self.catalog, self.wf, self.unit)
+            let duty = configured_rules(self.catalog, self.config)
                 .filter(|(r, _)| r.mandatory)
                 .any(|(_, c)| facts.keys().any(|f| reads(&c.when.root, f)));
             if duty {
@@ -1118,9 +1126,8 @@ impl<'c> Run<'c> {
     }
 
     fn rules(&mut self) {
-        let active: Vec<(&'c Rule, &'c crate::rules::RuleIn)> =
-            active_rules(self.catalog, self.wf, self.unit).collect();
-        for (rule, compiled) in active {
+        let (catalog, config) = (self.catalog, self.config);
+        for (rule, compiled) in configured_rules(catalog, config) {
             let owner = Owner::Rule {
                 rule: rule.id.clone(),
             };

@@ -30,6 +30,83 @@ pub struct Unit {
     pub disabled_rules: Vec<(Arc<str>, String)>,
     /// Local variations in rhai.
     pub hooks: Vec<Hook>,
+    /// The effective configuration of each workflow it runs, in `workflows` order.
+    pub configurations: Vec<Configuration>,
+}
+
+/// A unit's effective configuration of one workflow: what runs for a case of that workflow in
+/// this unit. Computed once at load from the workflow, the rules and the unit's variation; the
+/// runtime, `lots show` and coverage all read it, so they cannot disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Configuration {
+    /// The workflow.
+    pub workflow: Arc<str>,
+    /// Parameter values by the workflow's parameter index: the unit's override, else the
+    /// default.
+    pub parameters: Vec<u32>,
+    /// The rules that run, in evaluation order: (index in the catalog's rules, index in that
+    /// rule's `per_workflow`). Base rules the unit does not switch off (mandatory ones always)
+    /// and the local rules it adds.
+    pub rules: Vec<(usize, usize)>,
+    /// The unit's hooks that run in this workflow: (index in `hooks`, index in that hook's
+    /// `per_workflow`).
+    pub hooks: Vec<(usize, usize)>,
+}
+
+impl Unit {
+    /// The effective configuration of a workflow, if the unit runs it.
+    pub fn configuration(&self, workflow: &str) -> Option<&Configuration> {
+        self.configurations
+            .iter()
+            .find(|c| c.workflow.as_ref() == workflow)
+    }
+}
+
+/// The effective configuration of `wf` in a unit with these overrides, rule choices and hooks.
+fn configure(
+    wf: &Workflow,
+    parameters: &[(Arc<str>, Arc<str>, u32)],
+    added: &[Arc<str>],
+    disabled: &[(Arc<str>, String)],
+    hooks: &[Hook],
+    rules: &[Rule],
+) -> Configuration {
+    let parameters = wf
+        .parameters
+        .iter()
+        .map(|p| {
+            parameters
+                .iter()
+                .find(|(w, id, _)| *w == wf.id && *id == p.id)
+                .map_or(p.default, |(_, _, v)| *v)
+        })
+        .collect();
+    let rules = rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| match r.scope {
+            RuleScope::Base => r.mandatory || !disabled.iter().any(|(id, _)| *id == r.id),
+            RuleScope::Local => added.contains(&r.id),
+        })
+        .filter_map(|(i, r)| {
+            let j = r.per_workflow.iter().position(|p| p.workflow == wf.id)?;
+            Some((i, j))
+        })
+        .collect();
+    let hooks = hooks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            let j = h.per_workflow.iter().position(|p| p.workflow == wf.id)?;
+            Some((i, j))
+        })
+        .collect();
+    Configuration {
+        workflow: wf.id.clone(),
+        parameters,
+        rules,
+        hooks,
+    }
 }
 
 /// A unit hook, compiled for each workflow it runs in.
@@ -238,10 +315,35 @@ pub(crate) fn lower(
         }
     }
     ctx.check_unique("hook", file.hooks.iter().map(|h| &h.id));
-    let hooks = file
+    let hooks: Vec<Hook> = file
         .hooks
         .iter()
         .filter_map(|h| lower_hook(ctx, h, &runs, known, scripts))
+        .collect();
+    let added_rules: Vec<Arc<str>> = file
+        .rules
+        .add
+        .iter()
+        .map(|a| Arc::from(a.value.as_str()))
+        .collect();
+    let disabled_rules: Vec<(Arc<str>, String)> = file
+        .rules
+        .disable
+        .iter()
+        .map(|d| (Arc::from(d.rule.value.as_str()), d.reason.clone()))
+        .collect();
+    let configurations = runs
+        .iter()
+        .map(|wf| {
+            configure(
+                wf,
+                &parameters,
+                &added_rules,
+                &disabled_rules,
+                &hooks,
+                rules,
+            )
+        })
         .collect();
     Unit {
         hooks,
@@ -250,18 +352,9 @@ pub(crate) fn lower(
         title: file.title.clone(),
         workflows: runs.iter().map(|w| w.id.clone()).collect(),
         parameters,
-        added_rules: file
-            .rules
-            .add
-            .iter()
-            .map(|a| Arc::from(a.value.as_str()))
-            .collect(),
-        disabled_rules: file
-            .rules
-            .disable
-            .iter()
-            .map(|d| (Arc::from(d.rule.value.as_str()), d.reason.clone()))
-            .collect(),
+        added_rules,
+        disabled_rules,
+        configurations,
     }
 }
 

@@ -59,8 +59,8 @@ pub struct Workflow {
     pub deadlines: Vec<Deadline>,
     /// Closure reasons (ids and titles).
     pub closure_reasons: Vec<(Arc<str>, String)>,
-    fact_index: HashMap<Arc<str>, FactSlot>,
-    phase_index: HashMap<Arc<str>, PhaseIdx>,
+    fact_index: HashMap<Arc<str>, FactSlot, foldhash::fast::RandomState>,
+    phase_index: HashMap<Arc<str>, PhaseIdx, foldhash::fast::RandomState>,
 }
 
 /// A typed case variable.

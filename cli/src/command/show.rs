@@ -1,7 +1,7 @@
 //! `lots show`: a workflow's effective configuration in a unit, marked where it differs from
 //! the base.
 
-use lots::runtime::{active_rules, effective_parameters};
+use lots::runtime::active_rules;
 use lots::syntax::RuleScope;
 use lots::unit::HookKind;
 
@@ -19,13 +19,13 @@ pub(crate) fn run(args: &ShowArgs) -> anyhow::Result<ExitStatus> {
     let Some(unit) = catalog.unit(&args.unit) else {
         anyhow::bail!("no unit `{}`", args.unit);
     };
-    if !unit.workflows.contains(&wf.id) {
+    let Some(config) = unit.configuration(&wf.id) else {
         anyhow::bail!("unit `{}` does not run workflow `{}`", unit.id, wf.id);
-    }
+    };
     println!("{} ({}) in {} ({})", wf.title, wf.id, unit.title, unit.id);
     println!("workflow version {} ({})\n", wf.version, wf.content_hash);
     println!("parameters (base → unit):");
-    for (p, value) in wf.parameters.iter().zip(effective_parameters(wf, unit)) {
+    for (p, &value) in wf.parameters.iter().zip(&config.parameters) {
         let mark = if value == p.default { " " } else { "*" };
         println!(
             "  {mark} {:<28} {:>5} → {:<5} {}",

@@ -63,8 +63,9 @@ pub struct OpenDeadline {
 /// `None` when the case is not open in a workflow the catalog holds.
 pub fn explain(catalog: &Catalog, case: &Case, at: DateTime) -> Option<Explanation> {
     let catalog = catalog.for_case(&case.workflow, &case.content_hash)?;
-    let (wf, unit) = super::resolve_pinned(catalog, case).ok()?;
-    let mut run = Run::new(catalog, wf, unit, case.clone(), at, None);
+    let resolved = super::resolve_pinned(catalog, case).ok()?;
+    let wf = resolved.0;
+    let mut run = Run::new(catalog, resolved, case.clone(), at, None);
     let from = run.phase_idx();
     let phase = wf.phase(from)?;
     let mut next = Vec::new();

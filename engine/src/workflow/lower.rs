@@ -36,12 +36,12 @@ pub(crate) fn lower_workflow(
     ctx.check_unique("deadline", file.deadlines.iter().map(|d| &d.id));
     ctx.check_unique("closure reason", file.closure_reasons.iter().map(|c| &c.id));
 
-    let fact_index: HashMap<Arc<str>, FactSlot> = facts
+    let fact_index: HashMap<Arc<str>, FactSlot, _> = facts
         .iter()
         .enumerate()
         .filter_map(|(i, f)| Some((f.id.clone(), FactSlot(u16::try_from(i).ok()?))))
         .collect();
-    let phase_index: HashMap<Arc<str>, PhaseIdx> = file
+    let phase_index: HashMap<Arc<str>, PhaseIdx, _> = file
         .phases
         .iter()
         .enumerate()
