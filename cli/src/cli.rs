@@ -62,6 +62,12 @@ pub(crate) struct RunArgs {
     /// Language of reasons and explanations.
     #[arg(long, value_enum, default_value_t = Language::Sv)]
     pub(crate) lang: Language,
+    /// Play it for this unit only [default: every unit the scenario lists]
+    #[arg(long)]
+    pub(crate) unit: Option<String>,
+    /// Show the whole trace: every condition with the facts it read, hooks run.
+    #[arg(long)]
+    pub(crate) trace: bool,
 }
 
 /// Language of text for caseworkers.

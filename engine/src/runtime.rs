@@ -521,7 +521,7 @@ impl<'c> Run<'c> {
         for (name, value) in facts {
             let shown = match self.wf.fact(name) {
                 Some((_, f)) if f.sensitive => REDACTED.to_owned(),
-                _ => show(value),
+                _ => value.to_string(),
             };
             if let Some((slot, fact)) = self.wf.fact(name)
                 && let Some(v) = self.slots.get_mut(usize::from(slot.0))
@@ -838,7 +838,10 @@ impl<'c> Run<'c> {
                         env.builtin(i)
                     });
             let error = match result {
-                Ok(true) => continue,
+                Ok(true) => {
+                    self.hook_ran(&hook.id, "passed".to_owned());
+                    continue;
+                }
                 Ok(false) => None,
                 Err(e) => Some(e.to_string()),
             };
@@ -860,12 +863,22 @@ impl<'c> Run<'c> {
                 .any(|(_, c)| facts.keys().any(|f| reads(&c.when.root, f)));
             if duty {
                 for reason in reasons {
+                    if let Reason::UnitGuard { hook, .. } = &reason {
+                        self.hook_ran(hook, "objected, yielded to a duty".to_owned());
+                    }
                     self.warnings.push(Warning::GuardYieldedToDuty { reason });
                 }
                 return Ok(());
             }
         }
         Err(reasons)
+    }
+
+    fn hook_ran(&mut self, hook: &str, outcome: String) {
+        self.trace.entries.push(TraceEntry::HookRan {
+            hook: hook.to_owned(),
+            outcome,
+        });
     }
 
     /// The unit's derived facts, written after the event's effect.
@@ -876,11 +889,19 @@ impl<'c> Run<'c> {
                 continue;
             };
             let env = self.env();
-            match compiled
-                .script
-                .eval(&self.catalog.scripting, self.wf, &self.slots, &|i| {
-                    env.builtin(i)
-                }) {
+            let result =
+                compiled
+                    .script
+                    .eval(&self.catalog.scripting, self.wf, &self.slots, &|i| {
+                        env.builtin(i)
+                    });
+            let outcome = match &result {
+                Ok(v) if v.is_unit() => "no value".to_owned(),
+                Ok(_) => format!("derived {}", fact.id),
+                Err(_) => "failed".to_owned(),
+            };
+            self.hook_ran(&hook.id, outcome);
+            match result {
                 Ok(value) if value.is_unit() => {}
                 Ok(value) => match crate::script::from_dynamic(&value, fact.ty, &fact.values) {
                     Some(v) => {
@@ -918,23 +939,30 @@ impl<'c> Run<'c> {
                 continue;
             }
             let env = self.env();
-            let value =
-                match compiled
+            let result =
+                compiled
                     .script
                     .eval(&self.catalog.scripting, self.wf, &self.slots, &|i| {
                         env.builtin(i)
-                    }) {
-                    Ok(v) => v,
-                    Err(error) => {
-                        self.script_failed(
-                            Owner::Hook {
-                                hook: hook.id.clone(),
-                            },
-                            error,
-                        );
-                        continue;
-                    }
-                };
+                    });
+            let outcome = match &result {
+                Ok(v) if v.is_unit() => "no actions".to_owned(),
+                Ok(v) => format!("{} action(s)", v.as_array_ref().map_or(1, |a| a.len())),
+                Err(_) => "failed".to_owned(),
+            };
+            self.hook_ran(&hook.id, outcome);
+            let value = match result {
+                Ok(v) => v,
+                Err(error) => {
+                    self.script_failed(
+                        Owner::Hook {
+                            hook: hook.id.clone(),
+                        },
+                        error,
+                    );
+                    continue;
+                }
+            };
             let items = if value.is_unit() {
                 Vec::new()
             } else if value.is_array() {
@@ -1274,15 +1302,6 @@ impl Recorder for NodeRecorder {
         {
             self.facts.push(f.slot);
         }
-    }
-}
-
-fn show(v: &FactValue) -> String {
-    match v {
-        FactValue::Bool(b) => b.to_string(),
-        FactValue::Integer(i) => i.to_string(),
-        FactValue::Decimal(d) => d.to_string(),
-        FactValue::Text(t) => t.clone(),
     }
 }
 

@@ -19,6 +19,10 @@ pub struct Scenario {
     pub id: String,
     /// Title.
     pub title: String,
+    /// The workflow the case runs.
+    pub workflow: String,
+    /// The units it is played for, one run each.
+    pub units: Vec<String>,
     /// The steps: time, event, expectations after it.
     pub steps: Vec<(DateTime, Event, Option<ExpectDecl>)>,
     /// What must hold at the end.
@@ -60,20 +64,56 @@ pub fn load(source: &SourceFile) -> Result<Scenario, Diagnostics> {
     let Some(file) = parse::from_str::<ScenarioFile>(source, &mut diags) else {
         return Err(diags);
     };
+    let bad_time = |diags: &mut Diagnostics, at: &Spanned<String>, help: &str| {
+        diags.push(
+            Diagnostic::new(Code::InvalidDate, format!("`{}` is not a time", at.value))
+                .at(source, at.span)
+                .label("not a time")
+                .help(help.to_owned()),
+        );
+    };
+    let start = file.start.as_ref().and_then(|s| {
+        let t = parse_time(&s.value);
+        if t.is_none() {
+            bad_time(
+                &mut diags,
+                s,
+                "write `YYYY-MM-DDTHH:MM` (Swedish local time), or a date `YYYY-MM-DD`",
+            );
+        }
+        t
+    });
     let mut steps = Vec::new();
     for step in &file.steps {
-        match parse_time(&step.at) {
+        let at = match (step.at.value.strip_prefix('+'), start) {
+            (Some(rel), Some(start)) => relative_time(start, rel),
+            (Some(_), None) => {
+                bad_time(
+                    &mut diags,
+                    &step.at,
+                    "a relative time (`+3d`) needs the scenario's `start`; add `start: YYYY-MM-DDTHH:MM`",
+                );
+                continue;
+            }
+            (None, _) => parse_time(&step.at.value),
+        };
+        match at {
             Some(at) => steps.push((at, step.event.value.clone(), step.expect.clone())),
-            None => diags.push(
-                Diagnostic::new(
-                    Code::InvalidDate,
-                    format!("`{}` is not a time", step.at.value),
-                )
-                .at(source, step.at.span)
-                .label("not a time")
-                .help("write `YYYY-MM-DDTHH:MM` (Swedish local time), or a date `YYYY-MM-DD`"),
+            None => bad_time(
+                &mut diags,
+                &step.at,
+                "write `YYYY-MM-DDTHH:MM` (Swedish local time), a date `YYYY-MM-DD`, or `+3d` / `+3d 13:30` after `start`",
             ),
         }
+    }
+    check_opening(source, &file, &mut diags);
+    if file.units.is_empty() {
+        diags.push(
+            Diagnostic::new(Code::InvalidValue, "the scenario names no unit")
+                .at(source, file.id.span)
+                .label("played for no unit")
+                .help("list the units to play it for: `units: [skarholmen]`"),
+        );
     }
     if diags.has_errors() {
         return Err(diags);
@@ -81,25 +121,131 @@ pub fn load(source: &SourceFile) -> Result<Scenario, Diagnostics> {
     Ok(Scenario {
         id: file.id.value.clone(),
         title: file.title.clone(),
+        workflow: file.workflow.value.clone(),
+        units: file.units.iter().map(|u| u.value.clone()).collect(),
         steps,
         expect: file.expect.clone(),
     })
 }
 
-fn parse_time(at: &Spanned<String>) -> Option<DateTime> {
-    at.value.parse::<DateTime>().ok().or_else(|| {
-        at.value
-            .parse::<jiff::civil::Date>()
+/// The first event opens the case; a workflow or unit it names must be the scenario's.
+fn check_opening(source: &SourceFile, file: &ScenarioFile, diags: &mut Diagnostics) {
+    let Some(first) = file.steps.first() else {
+        return;
+    };
+    let Event::CaseOpened { workflow, unit, .. } = &first.event.value else {
+        diags.push(
+            Diagnostic::new(Code::InvalidValue, "the first step must open the case")
+                .at(source, first.event.span)
+                .label("not `case_opened`")
+                .help("start the steps with `{type: case_opened, case_id: …, facts: {…}}`"),
+        );
+        return;
+    };
+    let mut mismatch = |what: &str, named: &str, help: String| {
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                format!("`case_opened` names {what} `{named}`, which the scenario does not play"),
+            )
+            .at(source, first.event.span)
+            .label("disagrees with the scenario")
+            .help(help),
+        );
+    };
+    if !workflow.is_empty() && *workflow != file.workflow.value {
+        mismatch(
+            "workflow",
+            workflow,
+            format!(
+                "leave `workflow` out of `case_opened`; the scenario's is `{}`",
+                file.workflow.value
+            ),
+        );
+    }
+    let single = matches!(file.units.as_slice(), [u] if u.value == *unit);
+    if !unit.is_empty() && !single {
+        mismatch(
+            "unit",
+            unit,
+            "leave `unit` out of `case_opened`; the scenario is played once for each of its `units`"
+                .to_owned(),
+        );
+    }
+}
+
+fn parse_time(text: &str) -> Option<DateTime> {
+    text.parse::<DateTime>().ok().or_else(|| {
+        text.parse::<jiff::civil::Date>()
             .ok()
             .map(|d| d.at(8, 0, 0, 0))
     })
 }
 
-/// Plays every step; a rejected step leaves the case as it was and play goes on.
-pub fn run(catalog: &Catalog, scenario: &Scenario) -> (Case, Vec<Outcome>) {
+/// `3d` or `3d 13:30` after `start`.
+fn relative_time(start: DateTime, rel: &str) -> Option<DateTime> {
+    let (days, time) = match rel.split_once(' ') {
+        Some((d, t)) => (d, Some(t.trim())),
+        None => (rel, None),
+    };
+    let days: i32 = days.strip_suffix('d')?.parse().ok()?;
+    let date = start
+        .date()
+        .checked_add(jiff::Span::new().days(days))
+        .ok()?;
+    let time = match time {
+        Some(t) => t.parse::<jiff::civil::Time>().ok()?,
+        None => start.time(),
+    };
+    Some(date.to_datetime(time))
+}
+
+/// One unit's run of a scenario: the final case, each step's outcome, and the expectations
+/// that did not hold.
+#[derive(Debug, Clone)]
+pub struct Played {
+    /// The unit.
+    pub unit: String,
+    /// The case after the last step.
+    pub case: Case,
+    /// What each step did.
+    pub outcomes: Vec<Outcome>,
+    /// Expectations that did not hold (empty: the run passed).
+    pub failures: Vec<Failure>,
+}
+
+/// Plays the scenario once for each of its units and checks the expectations.
+pub fn play(catalog: &Catalog, scenario: &Scenario) -> Vec<Played> {
+    scenario
+        .units
+        .iter()
+        .map(|unit| {
+            let (case, outcomes) = run(catalog, scenario, unit);
+            let failures = check(catalog, scenario, &case, &outcomes);
+            Played {
+                unit: unit.clone(),
+                case,
+                outcomes,
+                failures,
+            }
+        })
+        .collect()
+}
+
+/// Plays every step for one unit; a rejected step leaves the case as it was and play goes on.
+/// The opening event gets the scenario's workflow and this unit.
+pub fn run(catalog: &Catalog, scenario: &Scenario, unit: &str) -> (Case, Vec<Outcome>) {
     let mut case = Case::default();
     let mut outcomes = Vec::new();
     for (at, event, _) in &scenario.steps {
+        let mut event = event.clone();
+        if let Event::CaseOpened {
+            workflow, unit: u, ..
+        } = &mut event
+        {
+            scenario.workflow.clone_into(workflow);
+            unit.clone_into(u);
+        }
         let result = runtime::apply(catalog, &case, event.clone(), *at);
         if let Ok(step) = &result {
             case = step.case.clone();
@@ -113,8 +259,19 @@ pub fn run(catalog: &Catalog, scenario: &Scenario) -> (Case, Vec<Outcome>) {
     (case, outcomes)
 }
 
+/// How much of each step [`render`] shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// What a caseworker sees: phase changes, facts, sessions, actions, rejections, deadlines,
+    /// warnings.
+    Story,
+    /// The story plus the whole trace: every condition evaluated with the facts it read
+    /// (sensitive ones redacted), rules that held without firing, hooks run.
+    Trace,
+}
+
 /// The outcomes as text: phase changes, facts, actions, rejections with reasons, deadlines.
-pub fn render(outcomes: &[Outcome], lang: Lang) -> String {
+pub fn render(outcomes: &[Outcome], lang: Lang, detail: Detail) -> String {
     let mut out = String::new();
     for (i, o) in outcomes.iter().enumerate() {
         let _ = writeln!(
@@ -131,14 +288,21 @@ pub fn render(outcomes: &[Outcome], lang: Lang) -> String {
                     let _ = writeln!(out, "       – {}", r.describe(lang));
                 }
             }
-            Ok(step) => render_step(&mut out, step, lang),
+            Ok(step) => render_step(&mut out, step, lang, detail),
         }
     }
     out
 }
 
-fn render_step(out: &mut String, step: &Step, lang: Lang) {
+fn render_step(out: &mut String, step: &Step, lang: Lang, detail: Detail) {
     for e in &step.trace.entries {
+        let traced = matches!(
+            e,
+            TraceEntry::HookRan { .. } | TraceEntry::Condition { .. } | TraceEntry::RuleHeld { .. }
+        );
+        if traced && detail == Detail::Story {
+            continue;
+        }
         let line = match e {
             TraceEntry::FactSet { fact, value, rule } => match rule {
                 Some(r) => format!("fact {fact} = {value} (rule {r})"),
@@ -185,11 +349,30 @@ fn render_step(out: &mut String, step: &Step, lang: Lang) {
                 let why: Vec<String> = reasons.iter().map(|r| r.describe(lang)).collect();
                 format!("automatic move to {to} blocked: {}", why.join("; "))
             }
+            TraceEntry::HookRan { hook, outcome } => format!("hook {hook}: {outcome}"),
+            TraceEntry::Condition {
+                owner,
+                value,
+                facts,
+                ..
+            } => {
+                let read: Vec<String> = facts
+                    .iter()
+                    .map(|f| match &f.value {
+                        Some(v) => format!("{}={v}", f.fact),
+                        None => format!("{}=-", f.fact),
+                    })
+                    .collect();
+                format!(
+                    "when {} {} [{}]",
+                    describe_owner(owner),
+                    if *value { "true" } else { "false" },
+                    read.join(" ")
+                )
+            }
+            TraceEntry::RuleHeld { rule, why } => format!("rule {rule} held: {why}"),
             // Script failures are printed with the warnings.
-            TraceEntry::Event { .. }
-            | TraceEntry::Condition { .. }
-            | TraceEntry::RuleHeld { .. }
-            | TraceEntry::ScriptFailed { .. } => {
+            TraceEntry::Event { .. } | TraceEntry::ScriptFailed { .. } => {
                 continue;
             }
         };
@@ -218,6 +401,14 @@ fn render_step(out: &mut String, step: &Step, lang: Lang) {
             }
         };
         let _ = writeln!(out, "     WARNING {text}");
+    }
+}
+
+fn describe_owner(owner: &runtime::Owner) -> String {
+    match owner {
+        runtime::Owner::Rule { rule } => format!("rule {rule}"),
+        runtime::Owner::Hook { hook } => format!("hook {hook}"),
+        runtime::Owner::Transition { from, to } => format!("{from} → {to}"),
     }
 }
 

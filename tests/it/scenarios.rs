@@ -7,7 +7,7 @@ use std::path::Path;
 
 use lots::SourceFile;
 use lots::runtime::{Case, Lang};
-use lots::scenario;
+use lots::scenario::{self, Detail};
 
 use crate::load_with;
 
@@ -30,30 +30,37 @@ fn check_scenario(catalog: &lots::Catalog, path: &Path) {
             d.iter().map(|d| d.message.clone()).collect::<Vec<_>>()
         )
     });
-    let (case, outcomes) = scenario::run(catalog, &scenario);
-    let failures = scenario::check(catalog, &scenario, &case, &outcomes);
-    assert!(
-        failures.is_empty(),
-        "{}: expectations failed:\n{}",
-        path.display(),
-        failures
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    let mut rendered = String::new();
+    for played in scenario::play(catalog, &scenario) {
+        let unit = &played.unit;
+        assert!(
+            played.failures.is_empty(),
+            "{} (unit {unit}): expectations failed:\n{}",
+            path.display(),
+            played
+                .failures
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let case = &played.case;
+        let replayed = Case::replay(catalog, &case.events).unwrap();
+        assert_eq!(
+            &replayed, case,
+            "unit {unit}: replaying the accepted events gives another case"
+        );
+        let json = serde_json::to_string(case).unwrap();
+        let back: Case = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            &back, case,
+            "unit {unit}: the case changes in a JSON round trip"
+        );
 
-    let replayed = Case::replay(catalog, &case.events).unwrap();
-    assert_eq!(
-        replayed, case,
-        "replaying the accepted events gives another case"
-    );
-    let json = serde_json::to_string(&case).unwrap();
-    let back: Case = serde_json::from_str(&json).unwrap();
-    assert_eq!(back, case, "the case changes in a JSON round trip");
-
-    let mut rendered = scenario::render(&outcomes, Lang::En);
-    rendered.push_str("\n--- sv ---\n");
-    rendered.push_str(&scenario::render(&outcomes, Lang::Sv));
+        rendered.push_str(&format!("=== unit {unit} ===\n"));
+        rendered.push_str(&scenario::render(&played.outcomes, Lang::En, Detail::Trace));
+        rendered.push_str("--- sv ---\n");
+        rendered.push_str(&scenario::render(&played.outcomes, Lang::Sv, Detail::Story));
+    }
     insta::assert_snapshot!(rendered);
 }

@@ -3,7 +3,7 @@
 
 use lots::SourceFile;
 use lots::runtime::{self, Lang};
-use lots::scenario;
+use lots::scenario::{self, Detail};
 
 use crate::cli::{Language, RunArgs};
 use crate::exit::ExitStatus;
@@ -16,7 +16,7 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<ExitStatus> {
     let text = std::fs::read_to_string(&args.scenario)
         .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", args.scenario.display()))?;
     let source = SourceFile::new(args.scenario.display().to_string(), text);
-    let scenario = match scenario::load(&source) {
+    let mut scenario = match scenario::load(&source) {
         Ok(s) => s,
         Err(diagnostics) => {
             for d in diagnostics.iter() {
@@ -29,20 +29,42 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<ExitStatus> {
         Language::Sv => Lang::Sv,
         Language::En => Lang::En,
     };
-    let (case, outcomes) = scenario::run(&catalog, &scenario);
-    println!("{}\n", scenario.title);
-    print!("{}", scenario::render(&outcomes, lang));
-    let last = scenario.steps.last().map(|(at, _, _)| *at);
-    if let Some(explanation) = last.and_then(|at| runtime::explain(&catalog, &case, at)) {
-        println!("\n{}", explanation.render(lang));
+    let detail = if args.trace {
+        Detail::Trace
+    } else {
+        Detail::Story
+    };
+    if let Some(unit) = &args.unit {
+        if !scenario.units.contains(unit) {
+            anyhow::bail!(
+                "scenario `{}` is not played for unit `{unit}`; it lists {}",
+                scenario.id,
+                scenario.units.join(", ")
+            );
+        }
+        scenario.units = vec![unit.clone()];
     }
-    let failures = scenario::check(&catalog, &scenario, &case, &outcomes);
-    if failures.is_empty() {
-        return Ok(ExitStatus::Ok);
+    println!("{}", scenario.title);
+    let mut n_failed = 0;
+    for played in scenario::play(&catalog, &scenario) {
+        println!("\n== {} in {} ==", scenario.workflow, played.unit);
+        print!("{}", scenario::render(&played.outcomes, lang, detail));
+        let last = scenario.steps.last().map(|(at, _, _)| *at);
+        if let Some(explanation) = last.and_then(|at| runtime::explain(&catalog, &played.case, at))
+        {
+            println!("\n{}", explanation.render(lang));
+        }
+        if !played.failures.is_empty() {
+            n_failed += played.failures.len();
+            println!("\n{} expectation(s) failed:", played.failures.len());
+            for f in &played.failures {
+                println!("  {f}");
+            }
+        }
     }
-    println!("\n{} expectation(s) failed:", failures.len());
-    for f in &failures {
-        println!("  {f}");
-    }
-    Ok(ExitStatus::Findings)
+    Ok(if n_failed == 0 {
+        ExitStatus::Ok
+    } else {
+        ExitStatus::Findings
+    })
 }

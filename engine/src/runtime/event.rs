@@ -21,6 +21,17 @@ pub enum FactValue {
     Text(String),
 }
 
+impl std::fmt::Display for FactValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FactValue::Bool(b) => write!(f, "{b}"),
+            FactValue::Integer(i) => write!(f, "{i}"),
+            FactValue::Decimal(d) => write!(f, "{d}"),
+            FactValue::Text(t) => f.write_str(t),
+        }
+    }
+}
+
 /// Who cancelled a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -53,9 +64,13 @@ pub enum Event {
     CaseOpened {
         /// The host's id of the case (pseudonymous; never a personal identity number).
         case_id: String,
-        /// The workflow; the case is pinned to its newest version in the catalog.
+        /// The workflow; the case is pinned to its newest version in the catalog. Hosts must
+        /// give it; a scenario file may leave it out (it comes from the scenario).
+        #[serde(default)]
         workflow: String,
-        /// The unit that runs the case.
+        /// The unit that runs the case. Hosts must give it; a scenario file may leave it out
+        /// (the scenario is played once per unit it lists).
+        #[serde(default)]
         unit: String,
         /// Who referred the client (police, self, health_care, school, other_unit, …); written
         /// to the fact `referral_source` when the workflow declares it.

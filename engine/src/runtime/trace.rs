@@ -124,6 +124,15 @@ pub enum TraceEntry {
         /// The written reason.
         reason: String,
     },
+    /// A unit hook's script ran (a guard that objects rejects the event instead, and shows as
+    /// the rejection's `unit_guard` reason).
+    HookRan {
+        /// The hook.
+        hook: String,
+        /// What came of it: `passed`, `yielded to a duty`, `wrote <fact>`, `no value`,
+        /// `<n> actions`, `failed`.
+        outcome: String,
+    },
     /// A script failed or hit a sandbox limit (also in the step's warnings).
     ScriptFailed {
         /// Whose script.

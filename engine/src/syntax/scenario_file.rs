@@ -22,7 +22,17 @@ pub struct ScenarioFile {
     /// What the scenario shows and where it comes from.
     #[serde(default)]
     pub description: Option<String>,
-    /// The events, in time order.
+    /// The workflow the case runs.
+    pub workflow: Spanned<String>,
+    /// The units the story is played for: once per unit, each with that unit's effective
+    /// configuration of the workflow. The expectations must hold for every one of them.
+    pub units: Vec<Spanned<String>>,
+    /// When the story starts (`YYYY-MM-DDTHH:MM`, or a date meaning 08:00). A step's `at` may
+    /// then be relative to it: `+3d` (same time of day, three days later) or `+3d 13:30`.
+    #[serde(default)]
+    pub start: Option<Spanned<String>>,
+    /// The events, in time order. The first is `case_opened`; its `workflow` and `unit` may
+    /// be left out (they come from `workflow` and `units`).
     pub steps: Vec<StepDecl>,
     /// What must hold at the end.
     #[serde(default)]
@@ -33,7 +43,8 @@ pub struct ScenarioFile {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepDecl {
-    /// When, as Swedish local time `YYYY-MM-DDTHH:MM` (or a date, meaning 08:00).
+    /// When, as Swedish local time `YYYY-MM-DDTHH:MM` (or a date, meaning 08:00), or relative
+    /// to the scenario's `start`: `+3d` or `+3d 13:30`.
     pub at: Spanned<String>,
     /// What happened.
     pub event: Spanned<Event>,
