@@ -27,8 +27,54 @@ pub(crate) enum Command {
     Schema(SchemaArgs),
     /// Show a workflow's effective configuration in a unit, and how it differs from the base.
     Show(ShowArgs),
+    /// Play every scenario, check its expectations, and report coverage and mutations.
+    ///
+    /// Exit 1 when a scenario fails, when (with --coverage) a phase, transition or mandatory
+    /// rule is covered by no scenario and not allowed, when coverage is below --min-coverage,
+    /// or when (with --mutate) a mandatory rule or a transition guard can be switched off
+    /// without any scenario failing.
+    Test(TestArgs),
     /// Re-check the catalog on every save and print the diagnostics (Ctrl-C to stop).
     Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TestArgs {
+    /// Scenario files or directories [default: tests/data/scenarios]
+    #[arg(value_name = "PATH")]
+    pub(crate) scenarios: Vec<PathBuf>,
+    /// Catalog files or directories [default: workflows rules]
+    #[arg(long = "catalog", value_name = "PATH")]
+    pub(crate) catalog: Vec<PathBuf>,
+    /// Report coverage, and fail on required items no scenario covers.
+    #[arg(long)]
+    pub(crate) coverage: bool,
+    /// Fail when overall coverage (in percent) is below this; implies --coverage.
+    #[arg(long, value_name = "N")]
+    pub(crate) min_coverage: Option<f64>,
+    /// Accepted coverage gaps [default: tests/data/coverage-allowance.yaml, if it exists]
+    #[arg(long, value_name = "FILE")]
+    pub(crate) allow: Option<PathBuf>,
+    /// Also write the coverage as an HTML page with the phase graphs; implies --coverage.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
+    /// Switch off each rule and each transition guard in turn; report which no scenario notices.
+    #[arg(long)]
+    pub(crate) mutate: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TestFormat::Table)]
+    pub(crate) format: TestFormat,
+}
+
+/// How `lots test` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TestFormat {
+    /// Readable text.
+    Table,
+    /// One JSON document.
+    Json,
+    /// JUnit XML, for CI systems.
+    Junit,
 }
 
 #[derive(Debug, Args)]

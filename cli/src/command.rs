@@ -5,6 +5,7 @@ mod graph;
 mod run;
 mod schema;
 mod show;
+mod test;
 mod watch;
 
 use crate::cli::{Cli, Command};
@@ -17,6 +18,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Run(args) => run::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Show(args) => show::run(&args),
+        Command::Test(args) => test::run(&args),
         Command::Watch(args) => watch::run(&args),
     }
 }

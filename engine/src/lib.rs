@@ -9,11 +9,13 @@
 pub mod calendar;
 pub mod catalog;
 pub mod condition;
+pub mod coverage;
 pub mod diagnostics;
 pub mod graph;
 pub mod indicator;
 pub mod instrument;
 pub mod legal;
+pub mod mutation;
 pub mod rules;
 pub mod runtime;
 pub mod scenario;

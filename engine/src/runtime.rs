@@ -773,6 +773,12 @@ impl<'c> Run<'c> {
             from: from.id.to_string(),
             to: to.id.to_string(),
             automatic,
+            transition: self
+                .wf
+                .transitions
+                .iter()
+                .position(|x| std::ptr::eq(x, t))
+                .unwrap_or_default(),
         });
         self.case.phase = to.id.to_string();
         self.phase = t.to;

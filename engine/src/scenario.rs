@@ -322,6 +322,7 @@ fn render_step(out: &mut String, step: &Step, lang: Lang, detail: Detail) {
                 from,
                 to,
                 automatic,
+                ..
             } => {
                 format!(
                     "phase {from} → {to}{}",

@@ -3,7 +3,8 @@
 use schemars::{JsonSchema, Schema, generate::SchemaSettings};
 
 use crate::syntax::{
-    IndicatorFile, InstrumentFile, Kind, LegalFile, RulesFile, ScenarioFile, UnitFile, WorkflowFile,
+    AllowanceFile, IndicatorFile, InstrumentFile, Kind, LegalFile, RulesFile, ScenarioFile,
+    UnitFile, WorkflowFile,
 };
 
 /// One schema per file kind: `(file name in schemas/, pretty JSON text ending in a newline)`.
@@ -23,6 +24,7 @@ fn render(kind: Kind) -> String {
         Kind::Unit => generate::<UnitFile>(),
         Kind::LegalReference => generate::<LegalFile>(),
         Kind::Scenario => generate::<ScenarioFile>(),
+        Kind::CoverageAllowance => generate::<AllowanceFile>(),
     };
     // `kind` must be exactly this file's kind: editors then offer it and flag a wrong one.
     if let Some(properties) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {

@@ -5,6 +5,7 @@
 //! into the checked model. **Boundary:** the file format, versioned by the JSON Schemas in
 //! `schemas/` (generated from these types by `schema::json_schemas`).
 
+mod allowance_file;
 mod condition;
 mod indicator_file;
 mod instrument_file;
@@ -18,6 +19,7 @@ mod workflow_file;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+pub use allowance_file::{AllowDecl, AllowanceFile};
 pub use condition::{
     BandTest, CompareOp, Condition, CountKind, CountTest, DeadlineState, DeadlineTest, ElapsedTest,
     FactCompare, FactValue, FactValues, ScoreTest, SinceEvent,
@@ -61,11 +63,13 @@ pub enum Kind {
     LegalReference,
     /// A case told as timed events (not part of the catalog).
     Scenario,
+    /// Accepted gaps in scenario coverage (not part of the catalog).
+    CoverageAllowance,
 }
 
 impl Kind {
     /// Every kind, in the order their schemas are listed.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Workflow,
         Kind::Instrument,
         Kind::Rules,
@@ -73,6 +77,7 @@ impl Kind {
         Kind::Unit,
         Kind::LegalReference,
         Kind::Scenario,
+        Kind::CoverageAllowance,
     ];
 
     /// The name written in the `kind` field.
@@ -85,6 +90,7 @@ impl Kind {
             Kind::Unit => "Unit",
             Kind::LegalReference => "LegalReference",
             Kind::Scenario => "Scenario",
+            Kind::CoverageAllowance => "CoverageAllowance",
         }
     }
 
@@ -98,6 +104,7 @@ impl Kind {
             Kind::Unit => "unit.json",
             Kind::LegalReference => "legal-reference.json",
             Kind::Scenario => "scenario.json",
+            Kind::CoverageAllowance => "coverage-allowance.json",
         }
     }
 }

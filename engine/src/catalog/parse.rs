@@ -60,8 +60,9 @@ pub(crate) fn parse(source: &SourceFile, diags: &mut Diagnostics) -> Option<Pars
         Kind::Indicator => Parsed::Indicator(from_str(source, diags)?),
         Kind::Unit => Parsed::Unit(from_str(source, diags)?),
         Kind::LegalReference => Parsed::Legal(from_str(source, diags)?),
-        // Scenarios tell cases against a catalog; they are not part of it.
-        Kind::Scenario => return None,
+        // Scenarios tell cases against a catalog, and allowances are about scenarios; neither
+        // is part of the catalog.
+        Kind::Scenario | Kind::CoverageAllowance => return None,
     })
 }
 

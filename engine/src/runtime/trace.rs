@@ -74,6 +74,9 @@ pub enum TraceEntry {
         to: String,
         /// Taken automatically (not requested).
         automatic: bool,
+        /// The transition taken: its index in the workflow's `transitions` (two transitions
+        /// may join the same phases under different guards).
+        transition: usize,
     },
     /// A transition could not be taken.
     TransitionBlocked {
