@@ -54,6 +54,9 @@ pub struct ConfigurationCoverage {
     pub deadlines: Vec<DeadlineItem>,
     /// Every node of every rule condition and transition guard.
     pub conditions: Vec<NodeItem>,
+    /// Per transition: its phases and the path of its guard's root node, if it has one.
+    #[serde(skip)]
+    guards: Vec<(String, String, Option<String>)>,
 }
 
 /// A phase, transition, rule or hook and the scenarios that covered it.
@@ -225,9 +228,11 @@ impl Coverage {
             return;
         };
         config.runs += 1;
+        let mut phase = String::new();
         for outcome in &played.outcomes {
             match &outcome.result {
                 Ok(step) => {
+                    phase.clone_from(&step.case.phase);
                     config.mark_phase(&step.case.phase, scenario);
                     for entry in &step.trace.entries {
                         config.record_entry(entry, scenario);
@@ -241,10 +246,16 @@ impl Coverage {
                     }
                 }
                 Err(rejection) => {
-                    // A guard that objects rejects the event: its script ran all the same.
+                    // A rejection carries no trace, but says what was evaluated: a unit guard
+                    // that objected ran its script, and a transition guard that does not hold
+                    // was seen false.
                     for reason in &rejection.reasons {
-                        if let Reason::UnitGuard { hook, .. } = reason {
-                            mark(&mut config.hooks, hook, scenario);
+                        match reason {
+                            Reason::UnitGuard { hook, .. } => {
+                                mark(&mut config.hooks, hook, scenario);
+                            }
+                            Reason::ConditionNotMet { to, .. } => config.guard_false(&phase, to),
+                            _ => {}
                         }
                     }
                 }
@@ -326,6 +337,21 @@ impl ConfigurationCoverage {
         }
     }
 
+    /// The guards of the transitions `from -> to` were seen false.
+    fn guard_false(&mut self, from: &str, to: &str) {
+        let roots: Vec<&String> = self
+            .guards
+            .iter()
+            .filter(|(f, t, _)| f == from && t == to)
+            .filter_map(|(_, _, root)| root.as_ref())
+            .collect();
+        for n in &mut self.conditions {
+            if roots.contains(&&n.path) {
+                n.seen_false = true;
+            }
+        }
+    }
+
     fn mark_phase(&mut self, phase: &str, scenario: &str) {
         mark(&mut self.phases, phase, scenario);
     }
@@ -403,6 +429,15 @@ fn configuration(
     config: &Configuration,
 ) -> ConfigurationCoverage {
     let mut conditions = Vec::new();
+    let name = |i| wf.phase(i).map(|p| p.id.to_string()).unwrap_or_default();
+    let guards = wf
+        .transitions
+        .iter()
+        .map(|t| {
+            let root = t.when.as_ref().map(|w| w.root.path.to_string());
+            (name(t.from), name(t.to), root)
+        })
+        .collect();
     let transitions = wf
         .transitions
         .iter()
@@ -462,11 +497,20 @@ fn configuration(
             })
             .collect(),
         conditions,
+        guards,
     }
 }
 
-/// Every node of a condition, depth first.
+/// Every node of a condition, depth first. A condition written once for several transitions
+/// (`from: [a, b]`) is one condition: its nodes are listed once.
 fn nodes(node: &Node, owner: &str, out: &mut Vec<NodeItem>) {
+    if out.iter().any(|n| n.path == node.path.as_ref()) {
+        return;
+    }
+    push_nodes(node, owner, out);
+}
+
+fn push_nodes(node: &Node, owner: &str, out: &mut Vec<NodeItem>) {
     out.push(NodeItem {
         owner: owner.to_owned(),
         path: node.path.to_string(),
@@ -476,10 +520,10 @@ fn nodes(node: &Node, owner: &str, out: &mut Vec<NodeItem>) {
     match &node.test {
         Test::All(children) | Test::Any(children) => {
             for c in children {
-                nodes(c, owner, out);
+                push_nodes(c, owner, out);
             }
         }
-        Test::Not(child) => nodes(child, owner, out),
+        Test::Not(child) => push_nodes(child, owner, out),
         _ => {}
     }
 }

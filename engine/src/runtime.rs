@@ -460,18 +460,34 @@ impl<'c> Run<'c> {
                             .collect(),
                     }]);
                 }
-                // Into the terminal phase for this reason when there is a way there.
+                // Into the terminal phase for this reason when there is a way there, on the
+                // same terms as requesting that transition (its guard cannot be side-stepped).
                 let from = self.phase_idx();
-                let way = self.wf.transitions.iter().find(|t| {
-                    t.from == from
-                        && self.wf.phase(t.to).is_some_and(|p| {
-                            p.terminal && p.closure_reason.as_deref() == Some(reason)
-                        })
-                });
-                match way {
-                    Some(t) => self.take(t, false),
-                    None => self.close(reason),
+                let ways: Vec<&'c Transition> = self
+                    .wf
+                    .transitions
+                    .iter()
+                    .filter(|t| {
+                        t.from == from
+                            && self.wf.phase(t.to).is_some_and(|p| {
+                                p.terminal && p.closure_reason.as_deref() == Some(reason)
+                            })
+                    })
+                    .collect();
+                if ways.is_empty() {
+                    self.close(reason);
+                    return Ok(());
                 }
+                let mut reasons = Vec::new();
+                for t in ways {
+                    let blockers = self.blockers(t, true);
+                    if blockers.is_empty() {
+                        self.take(t, false);
+                        return Ok(());
+                    }
+                    reasons = blockers;
+                }
+                return Err(reasons);
             }
         }
         Ok(())

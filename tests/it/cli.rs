@@ -167,3 +167,99 @@ fn watch_reports_a_broken_edit_and_keeps_the_last_good_catalog() {
         "{output}"
     );
 }
+
+/// A copy of the shipped catalog under the test's temp dir, with one edit.
+fn catalog_copy(name: &str, file: &str, from: &str, to: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    for (rel, text) in crate::shipped_inputs() {
+        let path = dir.join(&rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let text = if rel == file {
+            assert!(text.contains(from), "{file} no longer contains {from:?}");
+            text.replacen(from, to, 1)
+        } else {
+            text
+        };
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// `lots test --coverage` passes on the repo; with every scenario that fires one mandatory
+/// rule in one configuration removed, it exits 1 and names the gap.
+#[test]
+fn test_fails_when_the_only_cover_of_a_duty_is_removed() {
+    let out = lots()
+        .args(["test", "--coverage", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    let config = &json["coverage"]["configurations"][0];
+    let duty = config["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["required"] == true)
+        .expect("a mandatory rule in the first configuration");
+    let covering: Vec<&str> = duty["by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("scenarios_minus_duty");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for run in json["runs"].as_array().unwrap() {
+        let (id, file) = (
+            run["scenario"].as_str().unwrap(),
+            run["file"].as_str().unwrap(),
+        );
+        if !covering.contains(&id) {
+            std::fs::copy(root().join(file), dir.join(format!("{id}.yaml"))).unwrap();
+        }
+    }
+    let out = lots()
+        .args(["test", "--coverage"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let gap = format!(
+        "mandatory rule `{}` of {} in {} is covered by no scenario",
+        duty["id"].as_str().unwrap(),
+        config["workflow"].as_str().unwrap(),
+        config["unit"].as_str().unwrap()
+    );
+    assert!(stdout.contains(&gap), "expected `{gap}` in:\n{stdout}");
+}
+
+/// Deleting the children-witnessed branch of the orosanmälan rule's condition in a copy of the
+/// catalog makes the scenarios that rely on it fail, and `lots test` exit 1.
+#[test]
+fn test_fails_when_the_orosanmalan_condition_is_cut() {
+    let dir = catalog_copy(
+        "orosanmalan_cut",
+        "rules/routing/vinr.yaml",
+        "            - equals: {fact: children_witnessed, value: true}\n",
+        "",
+    );
+    let out = lots()
+        .args(["test", "--format", "junit", "--catalog"])
+        .arg(dir.join("workflows"))
+        .arg("--catalog")
+        .arg(dir.join("rules"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.starts_with("<?xml"), "{stdout}");
+    assert!(
+        stdout.contains("name=\"barn_bevittnat_orosanmalan\" file=")
+            && stdout.contains("<failure message="),
+        "the orosanmälan scenario should fail:\n{stdout}"
+    );
+}

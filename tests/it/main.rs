@@ -11,6 +11,7 @@
 mod calendar;
 mod cli;
 mod conditions;
+mod coverage;
 mod diagnostics;
 mod hostile;
 mod properties;

@@ -45,7 +45,8 @@ pub fn render_html(catalog: &Catalog, coverage: &Coverage) -> String {
         }
     );
     out.push_str(
-        "<p class=\"legend\"><span>▭ green: entered / taken</span><span>▭ red, dashed: never covered</span>\
+        "<p class=\"legend\"><span class=\"ok\">■ green: entered / taken</span>\
+         <span class=\"gap\">■ red, dashed: never covered</span>\
          <span>hover a phase or arrow for the scenarios that cover it</span></p>\n",
     );
     for c in &coverage.configurations {
