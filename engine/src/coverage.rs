@@ -233,7 +233,7 @@ impl Coverage {
             match &outcome.result {
                 Ok(step) => {
                     phase.clone_from(&step.case.phase);
-                    config.mark_phase(&step.case.phase, scenario);
+                    mark(&mut config.phases, &step.case.phase, scenario);
                     for entry in &step.trace.entries {
                         config.record_entry(entry, scenario);
                     }
@@ -265,23 +265,23 @@ impl Coverage {
 
     /// Every required item no scenario covers and no allowance accepts.
     pub fn gaps(&self) -> Vec<Gap> {
-        let mut gaps = Vec::new();
-        for c in &self.configurations {
-            let kinds = [
-                ("phase", &c.phases),
-                ("transition", &c.transitions),
-                ("mandatory rule", &c.rules),
-            ];
-            for (what, items) in kinds {
-                gaps.extend(items.iter().filter(|i| i.is_gap()).map(|i| Gap {
-                    unit: c.unit.clone(),
-                    workflow: c.workflow.clone(),
-                    what,
-                    id: i.id.clone(),
-                }));
-            }
-        }
-        gaps
+        self.configurations
+            .iter()
+            .flat_map(|c| {
+                c.uncovered()
+                    .filter(|(_, i)| i.is_gap())
+                    .map(|(what, i)| Gap {
+                        unit: c.unit.clone(),
+                        workflow: c.workflow.clone(),
+                        what: if what == "rule" {
+                            "mandatory rule"
+                        } else {
+                            what
+                        },
+                        id: i.id.clone(),
+                    })
+            })
+            .collect()
     }
 
     /// The figures over every configuration.
@@ -304,6 +304,23 @@ impl Coverage {
 }
 
 impl ConfigurationCoverage {
+    /// The phases, transitions, rules and hooks no scenario covers, each with its kind.
+    pub fn uncovered(&self) -> impl Iterator<Item = (&'static str, &Item)> {
+        [
+            ("phase", &self.phases),
+            ("transition", &self.transitions),
+            ("rule", &self.rules),
+            ("hook", &self.hooks),
+        ]
+        .into_iter()
+        .flat_map(|(what, items)| {
+            items
+                .iter()
+                .filter(|i| !i.covered())
+                .map(move |i| (what, i))
+        })
+    }
+
     /// This configuration's figures.
     pub fn totals(&self) -> Totals {
         let started = self.deadlines.iter().fold(Ratio::default(), |r, d| Ratio {
@@ -350,10 +367,6 @@ impl ConfigurationCoverage {
                 n.seen_false = true;
             }
         }
-    }
-
-    fn mark_phase(&mut self, phase: &str, scenario: &str) {
-        mark(&mut self.phases, phase, scenario);
     }
 
     fn record_entry(&mut self, entry: &TraceEntry, scenario: &str) {

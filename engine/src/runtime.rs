@@ -910,41 +910,64 @@ impl<'c> Run<'c> {
             let Some(fact) = self.wf.facts.get(usize::from(slot.0)) else {
                 continue;
             };
-            let env = self.env();
-            let result =
-                compiled
-                    .script
-                    .eval(&self.catalog.scripting, self.wf, &self.slots, &|i| {
-                        env.builtin(i)
-                    });
-            let outcome = match &result {
-                Ok(v) if v.is_unit() => "no value".to_owned(),
-                Ok(_) => format!("derived {}", fact.id),
-                Err(_) => "failed".to_owned(),
+            let describe = |v: &rhai::Dynamic| {
+                if v.is_unit() {
+                    "no value".to_owned()
+                } else {
+                    format!("derived {}", fact.id)
+                }
             };
-            self.hook_ran(&hook.id, outcome);
-            match result {
-                Ok(value) if value.is_unit() => {}
-                Ok(value) => match crate::script::from_dynamic(&value, fact.ty, &fact.values) {
-                    Some(v) => {
-                        let stored = from_value(fact, &v);
-                        if self.case.facts.get(fact.id.as_ref()) != Some(&stored) {
-                            let facts = [(fact.id.to_string(), stored)].into();
-                            let _ = self.record_facts(&facts, Some(&hook.id));
-                        }
+            let Some(value) = self.run_hook(hook, compiled, describe) else {
+                continue;
+            };
+            if value.is_unit() {
+                continue;
+            }
+            match crate::script::from_dynamic(&value, fact.ty, &fact.values) {
+                Some(v) => {
+                    let stored = from_value(fact, &v);
+                    if self.case.facts.get(fact.id.as_ref()) != Some(&stored) {
+                        let facts = [(fact.id.to_string(), stored)].into();
+                        let _ = self.record_facts(&facts, Some(&hook.id));
                     }
-                    None => self.hook_failed(
-                        hook,
-                        &compiled.script,
-                        format!("returned {value}, which `{}` cannot hold", fact.id),
-                    ),
-                },
-                Err(error) => self.script_failed(
+                }
+                None => self.hook_failed(
+                    hook,
+                    &compiled.script,
+                    format!("returned {value}, which `{}` cannot hold", fact.id),
+                ),
+            }
+        }
+    }
+
+    /// Runs a hook's script: records that it ran (`describe` says what its value means) and
+    /// reports a failure. `None` when the script failed.
+    fn run_hook(
+        &mut self,
+        hook: &crate::unit::Hook,
+        compiled: &crate::unit::HookIn,
+        describe: impl Fn(&rhai::Dynamic) -> String,
+    ) -> Option<rhai::Dynamic> {
+        let env = self.env();
+        let result = compiled
+            .script
+            .eval(&self.catalog.scripting, self.wf, &self.slots, &|i| {
+                env.builtin(i)
+            });
+        match result {
+            Ok(value) => {
+                self.hook_ran(&hook.id, describe(&value));
+                Some(value)
+            }
+            Err(error) => {
+                self.hook_ran(&hook.id, "failed".to_owned());
+                self.script_failed(
                     Owner::Hook {
                         hook: hook.id.clone(),
                     },
                     error,
-                ),
+                );
+                None
             }
         }
     }
@@ -960,30 +983,15 @@ impl<'c> Run<'c> {
             if once && fired > 0 {
                 continue;
             }
-            let env = self.env();
-            let result =
-                compiled
-                    .script
-                    .eval(&self.catalog.scripting, self.wf, &self.slots, &|i| {
-                        env.builtin(i)
-                    });
-            let outcome = match &result {
-                Ok(v) if v.is_unit() => "no actions".to_owned(),
-                Ok(v) => format!("{} action(s)", v.as_array_ref().map_or(1, |a| a.len())),
-                Err(_) => "failed".to_owned(),
-            };
-            self.hook_ran(&hook.id, outcome);
-            let value = match result {
-                Ok(v) => v,
-                Err(error) => {
-                    self.script_failed(
-                        Owner::Hook {
-                            hook: hook.id.clone(),
-                        },
-                        error,
-                    );
-                    continue;
+            let describe = |v: &rhai::Dynamic| {
+                if v.is_unit() {
+                    "no actions".to_owned()
+                } else {
+                    format!("{} action(s)", v.as_array_ref().map_or(1, |a| a.len()))
                 }
+            };
+            let Some(value) = self.run_hook(hook, compiled, describe) else {
+                continue;
             };
             let items = if value.is_unit() {
                 Vec::new()

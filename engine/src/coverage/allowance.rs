@@ -90,14 +90,11 @@ pub fn load_allowance(source: &SourceFile, coverage: &Coverage) -> Result<Allowa
         let Some(first) = configs.first() else {
             continue;
         };
-        let items = |c: &super::ConfigurationCoverage| -> Vec<Item> {
-            match what {
-                What::Phase => c.phases.clone(),
-                What::Transition => c.transitions.clone(),
-                What::Rule => c.rules.clone(),
-            }
+        let known: &[Item] = match what {
+            What::Phase => &first.phases,
+            What::Transition => &first.transitions,
+            What::Rule => &first.rules,
         };
-        let known = items(first);
         if !known.iter().any(|i| i.id == id_value) {
             let (code, label) = match what {
                 What::Phase => (Code::UnknownPhase, "phase"),

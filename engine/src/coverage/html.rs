@@ -84,22 +84,15 @@ fn section(out: &mut String, catalog: &Catalog, c: &ConfigurationCoverage) {
         graph(out, wf, c);
     }
     let mut missing = Vec::new();
-    for (what, items) in [
-        ("phase", &c.phases),
-        ("transition", &c.transitions),
-        ("rule", &c.rules),
-        ("hook", &c.hooks),
-    ] {
-        for i in items.iter().filter(|i| !i.covered()) {
-            missing.push(match (&i.allowed, i.required) {
-                (Some(r), _) => format!("{what} <code>{}</code> — allowed: {}", esc(&i.id), esc(r)),
-                (None, true) => format!(
-                    "<span class=\"gap\">{what} <code>{}</code> — required, covered by no scenario</span>",
-                    esc(&i.id)
-                ),
-                (None, false) => format!("{what} <code>{}</code>", esc(&i.id)),
-            });
-        }
+    for (what, i) in c.uncovered() {
+        missing.push(match (&i.allowed, i.required) {
+            (Some(r), _) => format!("{what} <code>{}</code> — allowed: {}", esc(&i.id), esc(r)),
+            (None, true) => format!(
+                "<span class=\"gap\">{what} <code>{}</code> — required, covered by no scenario</span>",
+                esc(&i.id)
+            ),
+            (None, false) => format!("{what} <code>{}</code>", esc(&i.id)),
+        });
     }
     for d in &c.deadlines {
         if d.started_by.is_empty() {

@@ -70,20 +70,13 @@ fn row(out: &mut String, unit: &str, workflow: &str, runs: usize, t: &Totals) {
 
 fn details(out: &mut String, c: &ConfigurationCoverage) {
     let mut lines = Vec::new();
-    for (what, items) in [
-        ("phase", &c.phases),
-        ("transition", &c.transitions),
-        ("rule", &c.rules),
-        ("hook", &c.hooks),
-    ] {
-        for i in items.iter().filter(|i| !i.covered()) {
-            let note = match (&i.allowed, i.required) {
-                (Some(reason), _) => format!(" (allowed: {reason})"),
-                (None, true) => " (GAP: required)".to_owned(),
-                (None, false) => String::new(),
-            };
-            lines.push(format!("{what} {} never covered{note}", i.id));
-        }
+    for (what, i) in c.uncovered() {
+        let note = match (&i.allowed, i.required) {
+            (Some(reason), _) => format!(" (allowed: {reason})"),
+            (None, true) => " (GAP: required)".to_owned(),
+            (None, false) => String::new(),
+        };
+        lines.push(format!("{what} {} never covered{note}", i.id));
     }
     for d in &c.deadlines {
         match (d.started_by.is_empty(), d.due_by.is_empty()) {
