@@ -1,4 +1,4 @@
-//! One thin module per subcommand.
+//! One thin module per subcommand. Each writes to the `out` it is given, never with `print!`.
 
 mod check;
 mod graph;
@@ -8,17 +8,23 @@ mod show;
 mod test;
 mod watch;
 
+use std::io::{BufWriter, Write};
+
 use crate::cli::{Cli, Command};
 use crate::exit::ExitStatus;
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
-    match cli.command {
-        Command::Check(args) => check::run(&args),
-        Command::Graph(args) => graph::run(&args),
-        Command::Run(args) => run::run(&args),
-        Command::Schema(args) => schema::run(&args),
-        Command::Show(args) => show::run(&args),
-        Command::Test(args) => test::run(&args),
-        Command::Watch(args) => watch::run(&args),
-    }
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let status = match cli.command {
+        Command::Check(args) => check::run(&args, &mut out),
+        Command::Graph(args) => graph::run(&args, &mut out),
+        Command::Run(args) => run::run(&args, &mut out),
+        Command::Schema(args) => schema::run(&args, &mut out),
+        Command::Show(args) => show::run(&args, &mut out),
+        Command::Test(args) => test::run(&args, &mut out),
+        Command::Watch(args) => watch::run(&args, &mut out),
+    }?;
+    // Flushed here, not on drop, so that a write error is seen.
+    out.flush()?;
+    Ok(status)
 }

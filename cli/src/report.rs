@@ -2,24 +2,26 @@
 
 use lots::{Diagnostic, Loaded, Severity};
 use miette::{GraphicalReportHandler, GraphicalTheme};
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal, Write};
 
 use crate::cli::ErrorFormat;
+use crate::out;
 
 /// Loads the catalog for a command that needs a clean one; on errors prints them (plain) to
 /// stderr and returns `None`.
 pub(crate) fn load_clean(paths: &[std::path::PathBuf]) -> anyhow::Result<Option<lots::Catalog>> {
     let loaded = lots::Catalog::load(&lots::FsSource::new(crate::cli::or_default(paths)))?;
     if loaded.catalog.is_none() {
-        eprintln!("the catalog has errors; run `lots check` to see them");
+        out::err("the catalog has errors; run `lots check` to see them");
         for d in loaded.diagnostics.iter() {
-            eprintln!("{}", plain(d));
+            out::err(plain(d));
         }
     }
     Ok(loaded.catalog)
 }
 
-pub(crate) fn print(loaded: &Loaded, format: ErrorFormat) {
+/// Writes every diagnostic and the summary to `out`.
+pub(crate) fn print(out: &mut dyn Write, loaded: &Loaded, format: ErrorFormat) -> io::Result<()> {
     match format {
         ErrorFormat::Human => {
             let theme = if std::io::stdout().is_terminal() {
@@ -29,18 +31,18 @@ pub(crate) fn print(loaded: &Loaded, format: ErrorFormat) {
             };
             let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
             for d in loaded.diagnostics.iter() {
-                let mut out = String::new();
-                if handler.render_report(&mut out, d).is_ok() {
-                    println!("{out}");
+                let mut text = String::new();
+                if handler.render_report(&mut text, d).is_ok() {
+                    writeln!(out, "{text}")?;
                 }
             }
-            println!("{}", summary_line(loaded));
+            writeln!(out, "{}", summary_line(loaded))?;
         }
         ErrorFormat::Plain => {
             for d in loaded.diagnostics.iter() {
-                println!("{}", plain(d));
+                writeln!(out, "{}", plain(d))?;
             }
-            println!("{}", summary_line(loaded));
+            writeln!(out, "{}", summary_line(loaded))?;
         }
         ErrorFormat::Json => {
             let diagnostics: Vec<serde_json::Value> = loaded.diagnostics.iter().map(json).collect();
@@ -56,9 +58,14 @@ pub(crate) fn print(loaded: &Loaded, format: ErrorFormat) {
                     "warnings": loaded.diagnostics.n_warnings(),
                 }
             });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )?;
         }
     }
+    Ok(())
 }
 
 fn severity(d: &Diagnostic) -> &'static str {

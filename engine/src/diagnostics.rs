@@ -13,6 +13,15 @@ use miette::{LabeledSpan, SourceCode, SourceSpan};
 
 pub use code::Code;
 
+/// The longest line, in characters, that the rendered report shows as a source excerpt. Past
+/// it, the report gives the place in words instead. miette 7.6 pads the underline of a label
+/// with `format!("{:width$}")`, and a width past 65,535 columns panics; long before that, an
+/// excerpt many screens wide helps nobody (a line that long is generated or minified, not
+/// written by hand). At 1,000 characters the widest a line can render (every character a
+/// double-width one, or a tab expanded to a few columns) stays far below the panic, and no
+/// line a person writes is cut off.
+const MAX_SHOWN_LINE: usize = 1_000;
+
 /// A byte range in a source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Span {
@@ -70,6 +79,38 @@ impl SourceFile {
             offset += l.len();
         }
         self.text.len()
+    }
+
+    /// The first line touched by `span` that is longer than `limit` characters, as its
+    /// one-based number and its length in characters.
+    fn line_longer_than(&self, span: Span, limit: usize) -> Option<(usize, usize)> {
+        let bytes = self.text.as_bytes();
+        let start = span.offset.min(bytes.len());
+        let end = span
+            .offset
+            .saturating_add(span.len)
+            .clamp(start, bytes.len());
+        let before = bytes.get(..start)?;
+        let first = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let last = bytes
+            .get(end..)?
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| end + i);
+        // `first` follows a newline and `last` is one (or the end), so both are char
+        // boundaries.
+        let lines = self.text.get(first..last)?;
+        if lines.len() <= limit {
+            return None; // no line has more characters than the whole has bytes
+        }
+        let first_line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        lines.split('\n').enumerate().find_map(|(i, line)| {
+            let n_chars = line.chars().count();
+            (n_chars > limit).then_some((first_line + i, n_chars))
+        })
     }
 
     /// One-based line and column (in characters) of a byte offset.
@@ -205,6 +246,50 @@ impl Diagnostic {
         let (line, column) = source.line_column(self.span.map_or(0, |s| s.offset));
         Some((source.name(), line, column))
     }
+
+    /// A line under the span or a note that is too long to show in an excerpt
+    /// ([`MAX_SHOWN_LINE`]): its number and length in characters.
+    fn too_long_line(&self) -> Option<(usize, usize)> {
+        let source = self.source.as_ref()?;
+        self.span
+            .iter()
+            .chain(self.notes.iter().map(|n| &n.span))
+            .find_map(|&span| source.line_longer_than(span, MAX_SHOWN_LINE))
+    }
+
+    /// The help, followed by the places in words, for a diagnostic whose excerpt is not shown
+    /// because a line is too long.
+    fn help_with_places(&self, long_line: usize, n_chars: usize) -> String {
+        let mut text = self.help.clone().unwrap_or_default();
+        let line_break = |text: &mut String| {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+        };
+        if let Some((file, line, column)) = self.location() {
+            line_break(&mut text);
+            let which = if line == long_line {
+                "the line".to_owned()
+            } else {
+                format!("line {long_line}")
+            };
+            text.push_str(&format!(
+                "at {file}:{line}:{column} ({which} is {n_chars} characters long, too long to show)"
+            ));
+        }
+        if let Some(source) = &self.source {
+            for note in &self.notes {
+                let (line, column) = source.line_column(note.span.offset);
+                line_break(&mut text);
+                text.push_str(&format!(
+                    "{} at {}:{line}:{column}",
+                    note.label,
+                    source.name()
+                ));
+            }
+        }
+        text
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -228,16 +313,26 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        if let Some((line, n_chars)) = self.too_long_line() {
+            return Some(Box::new(self.help_with_places(line, n_chars)));
+        }
         self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
+    // No excerpt when a line is too long to show (see `MAX_SHOWN_LINE`); `help` says where.
     fn source_code(&self) -> Option<&dyn SourceCode> {
+        if self.too_long_line().is_some() {
+            return None;
+        }
         self.source.as_ref().map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.too_long_line().is_some() {
+            return None;
+        }
         let span = self.span?;
         let primary = LabeledSpan::new_primary_with_span(
             self.label.clone(),

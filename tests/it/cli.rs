@@ -263,3 +263,125 @@ fn test_fails_when_the_orosanmalan_condition_is_cut() {
         "the orosanmälan scenario should fail:\n{stdout}"
     );
 }
+
+/// Waits for a child with its stdout already taken, collecting stderr, without a sleep: a
+/// thread waits, and a generous timeout only catches a hang.
+fn finish(child: std::process::Child, what: &str) -> std::process::Output {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(120))
+        .unwrap_or_else(|_| panic!("`lots {what}` did not end within 120 s"))
+        .unwrap()
+}
+
+/// `lots … | head` must end quietly, as ripgrep does: no panic ("failed printing to stdout"),
+/// no exit 101, not killed by SIGPIPE. Each subcommand runs twice: with the read end of its
+/// stdout closed before it starts, and with a reader that takes a few bytes and goes away.
+/// (In the second case a small output may already sit in the pipe before the reader leaves;
+/// then the run simply succeeds, which the assertions allow. Nothing depends on timing.)
+#[test]
+fn every_subcommand_survives_a_closed_pipe() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let scenario = "tests/data/scenarios/vuxna_utsatta/barn_bevittnat_orosanmalan.yaml";
+    let runs: &[&[&str]] = &[
+        &["check"],
+        &["graph", "vuxna_utsatta"],
+        &["run", scenario, "--trace"],
+        &["schema"],
+        &["show", "vuxna_utsatta", "--unit", "skarholmen"],
+        &["test", "--coverage"],
+        &["watch", "--reloads", "0"],
+    ];
+    let check = |args: &[&str], variant: &str, out: std::process::Output| {
+        let what = format!("{} ({variant})", args.join(" "));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.code().is_some(),
+            "`lots {what}` was killed: {:?}",
+            out.status
+        );
+        assert_ne!(out.status.code(), Some(101), "`lots {what}`:\n{stderr}");
+        assert!(!stderr.contains("panicked"), "`lots {what}`:\n{stderr}");
+    };
+    for &args in runs {
+        // (a) The read end is closed before the child is even started.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let child = lots()
+            .args(args)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        check(
+            args,
+            "closed before it writes",
+            finish(child, &args.join(" ")),
+        );
+
+        // (b) A reader takes a few bytes, then goes away.
+        let mut child = lots()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut head = [0_u8; 8];
+        stdout.read_exact(&mut head).unwrap();
+        drop(stdout);
+        check(args, "closed after 8 bytes", finish(child, &args.join(" ")));
+    }
+}
+
+/// A diagnostic on a 70,000-character line: miette 7.6 panics when it underlines past column
+/// 65,535, so the report gives the place in words instead of an excerpt. Every error format
+/// still names the file, line and code, and exits 1.
+#[test]
+fn a_66_kb_line_gives_a_diagnostic() {
+    let dir = std::env::temp_dir().join(format!("lots-66kb-line-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = format!(
+        "# yaml-language-server: $schema=../schemas/unit.json\n\
+         kind: Unit\nid: a\nversion: 1\ntitle: t\nworkflows: [{}, zz]\n",
+        "x".repeat(70_000)
+    );
+    std::fs::write(dir.join("u.yaml"), text).unwrap();
+    for format in ["human", "plain", "json"] {
+        let out = lots()
+            .arg("check")
+            .arg(&dir)
+            .args(["--error-format", format])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{format}:\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{format}:\n{stderr}");
+        assert!(
+            stdout.contains("reference::unknown_workflow"),
+            "{format}:\n{stdout}"
+        );
+        if format == "json" {
+            // The place is in fields of its own: `file`, `line`, `column`.
+            let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            let d = &json["diagnostics"][0];
+            let place = format!("{}:{}:", d["file"].as_str().unwrap(), d["line"]);
+            assert!(place.ends_with("u.yaml:6:"), "{place}");
+            assert_eq!(d["code"], "reference::unknown_workflow");
+        } else {
+            assert!(stdout.contains("u.yaml:6:"), "{format}:\n{stdout}");
+        }
+        if format == "human" {
+            // miette wraps the help to the width; read it as words.
+            let words = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+            let said = "u.yaml:6:13 (the line is 70017 characters long, too long to show)";
+            assert!(words.contains(said), "no `{said}` in:\n{stdout}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -143,3 +143,34 @@ fn ids_defined_in_two_files() {
         found[1].3
     );
 }
+
+/// A note on a line too long to show (a generated file) drops the excerpt, as a long primary
+/// line does; the help then gives both places in words, naming the long line.
+#[test]
+fn a_note_on_a_too_long_line_is_given_in_words() {
+    let long = "y".repeat(5_000);
+    let text = format!("kind: Unit\nid: a\nlong: {long}\n");
+    let source = lots::SourceFile::new("u.yaml", text.clone());
+    let at_long = text.find('y').unwrap();
+    let d = lots::Diagnostic::new(Code::ALL[0], "a problem")
+        .at(&source, lots::Span::new(text.find("a\n").unwrap(), 1))
+        .label("here")
+        .help("fix it")
+        .note(lots::Span::new(at_long, 3), "because of this");
+    assert_eq!(d.location(), Some(("u.yaml", 2, 5)));
+    let mut rendered = String::new();
+    GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_width(200)
+        .render_report(&mut rendered, &d)
+        .unwrap();
+    assert!(!rendered.contains("yyy"), "{rendered}");
+    assert!(
+        rendered.contains("at u.yaml:2:5 (line 3 is 5006 characters long, too long to show)"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("because of this at u.yaml:3:7"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("fix it"), "{rendered}");
+}

@@ -1,12 +1,14 @@
 //! `lots graph`: a workflow's phase graph as Mermaid or DOT.
 
+use std::io::Write;
+
 use lots::graph::{GraphFormat as Format, render};
 
 use crate::cli::{GraphArgs, GraphFormat};
 use crate::exit::ExitStatus;
 use crate::report;
 
-pub(crate) fn run(args: &GraphArgs) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(args: &GraphArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let Some(catalog) = report::load_clean(&args.paths)? else {
         return Ok(ExitStatus::Findings);
     };
@@ -35,6 +37,6 @@ pub(crate) fn run(args: &GraphArgs) -> anyhow::Result<ExitStatus> {
         GraphFormat::Mermaid => Format::Mermaid,
         GraphFormat::Dot => Format::Dot,
     };
-    print!("{}", render(workflow, unit, format));
+    write!(out, "{}", render(workflow, unit, format))?;
     Ok(ExitStatus::Ok)
 }

@@ -1,15 +1,18 @@
 //! `lots run`: play a scenario's events through the engine and print each step, then what
 //! the caseworker must do now.
 
+use std::io::Write;
+
 use lots::SourceFile;
 use lots::runtime::{self, Lang};
 use lots::scenario::{self, Detail};
 
 use crate::cli::{Language, RunArgs};
 use crate::exit::ExitStatus;
+use crate::out;
 use crate::report;
 
-pub(crate) fn run(args: &RunArgs) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let Some(catalog) = report::load_clean(&args.paths)? else {
         return Ok(ExitStatus::Findings);
     };
@@ -20,7 +23,7 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<ExitStatus> {
         Ok(s) => s,
         Err(diagnostics) => {
             for d in diagnostics.iter() {
-                eprintln!("{}", report::plain(d));
+                out::err(report::plain(d));
             }
             return Ok(ExitStatus::Findings);
         }
@@ -44,21 +47,21 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<ExitStatus> {
         }
         scenario.units = vec![unit.clone()];
     }
-    println!("{}", scenario.title);
+    writeln!(out, "{}", scenario.title)?;
     let mut n_failed = 0;
     for played in scenario::play(&catalog, &scenario) {
-        println!("\n== {} in {} ==", scenario.workflow, played.unit);
-        print!("{}", scenario::render(&played.outcomes, lang, detail));
+        writeln!(out, "\n== {} in {} ==", scenario.workflow, played.unit)?;
+        write!(out, "{}", scenario::render(&played.outcomes, lang, detail))?;
         let last = scenario.steps.last().map(|(at, _, _)| *at);
         if let Some(explanation) = last.and_then(|at| runtime::explain(&catalog, &played.case, at))
         {
-            println!("\n{}", explanation.render(lang));
+            writeln!(out, "\n{}", explanation.render(lang))?;
         }
         if !played.failures.is_empty() {
             n_failed += played.failures.len();
-            println!("\n{} expectation(s) failed:", played.failures.len());
+            writeln!(out, "\n{} expectation(s) failed:", played.failures.len())?;
             for f in &played.failures {
-                println!("  {f}");
+                writeln!(out, "  {f}")?;
             }
         }
     }

@@ -1,17 +1,19 @@
 //! `lots schema`: print, write or check the JSON Schemas.
 
+use std::io::Write;
 use std::path::Path;
 
 use crate::cli::SchemaArgs;
 use crate::exit::ExitStatus;
+use crate::out;
 
-pub(crate) fn run(args: &SchemaArgs) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(args: &SchemaArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let schemas = lots::schema::json_schemas();
     if let Some(dir) = &args.write {
         std::fs::create_dir_all(dir)?;
         for (name, text) in &schemas {
             std::fs::write(dir.join(name), text)?;
-            println!("wrote {}", dir.join(name).display());
+            writeln!(out, "wrote {}", dir.join(name).display())?;
         }
         return Ok(ExitStatus::Ok);
     }
@@ -20,19 +22,19 @@ pub(crate) fn run(args: &SchemaArgs) -> anyhow::Result<ExitStatus> {
         for (name, text) in &schemas {
             let path = Path::new("schemas").join(name);
             if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-                eprintln!("{} is out of date", path.display());
+                out::err(format_args!("{} is out of date", path.display()));
                 stale += 1;
             }
         }
         if stale > 0 {
-            eprintln!("run `lots schema --write` (cargo run -p lots-cli -- schema --write)");
+            out::err("run `lots schema --write` (cargo run -p lots-cli -- schema --write)");
             return Ok(ExitStatus::Findings);
         }
-        println!("{} schemas are up to date", schemas.len());
+        writeln!(out, "{} schemas are up to date", schemas.len())?;
         return Ok(ExitStatus::Ok);
     }
     for (name, text) in &schemas {
-        println!("// {name}\n{text}");
+        writeln!(out, "// {name}\n{text}")?;
     }
     Ok(ExitStatus::Ok)
 }

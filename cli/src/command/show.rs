@@ -1,6 +1,8 @@
 //! `lots show`: a workflow's effective configuration in a unit, marked where it differs from
 //! the base.
 
+use std::io::Write;
+
 use lots::runtime::active_rules;
 use lots::syntax::RuleScope;
 use lots::unit::HookKind;
@@ -9,7 +11,7 @@ use crate::cli::ShowArgs;
 use crate::exit::ExitStatus;
 use crate::report;
 
-pub(crate) fn run(args: &ShowArgs) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(args: &ShowArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let Some(catalog) = report::load_clean(&args.paths)? else {
         return Ok(ExitStatus::Findings);
     };
@@ -22,27 +24,39 @@ pub(crate) fn run(args: &ShowArgs) -> anyhow::Result<ExitStatus> {
     let Some(config) = unit.configuration(&wf.id) else {
         anyhow::bail!("unit `{}` does not run workflow `{}`", unit.id, wf.id);
     };
-    println!("{} ({}) in {} ({})", wf.title, wf.id, unit.title, unit.id);
-    println!("workflow version {} ({})\n", wf.version, wf.content_hash);
-    println!("parameters (base → unit):");
+    writeln!(
+        out,
+        "{} ({}) in {} ({})",
+        wf.title, wf.id, unit.title, unit.id
+    )?;
+    writeln!(
+        out,
+        "workflow version {} ({})\n",
+        wf.version, wf.content_hash
+    )?;
+    writeln!(out, "parameters (base → unit):")?;
     for (p, &value) in wf.parameters.iter().zip(&config.parameters) {
         let mark = if value == p.default { " " } else { "*" };
-        println!(
+        writeln!(
+            out,
             "  {mark} {:<28} {:>5} → {:<5} {}",
             p.id,
             p.default,
             value,
             p.title.as_deref().unwrap_or("")
-        );
+        )?;
     }
-    println!("\nrules that run, in order (* = differs from the base):");
+    writeln!(
+        out,
+        "\nrules that run, in order (* = differs from the base):"
+    )?;
     for (rule, _) in active_rules(&catalog, wf, unit) {
         let (mark, note) = match (rule.scope, rule.mandatory) {
             (RuleScope::Local, _) => ("*", "added by the unit"),
             (_, true) => (" ", "mandatory"),
             _ => (" ", ""),
         };
-        println!("  {mark} {:<34} {note}", rule.id);
+        writeln!(out, "  {mark} {:<34} {note}", rule.id)?;
     }
     let disabled: Vec<&(std::sync::Arc<str>, String)> = unit
         .disabled_rules
@@ -55,9 +69,9 @@ pub(crate) fn run(args: &ShowArgs) -> anyhow::Result<ExitStatus> {
         })
         .collect();
     if !disabled.is_empty() {
-        println!("\nrules switched off by the unit:");
+        writeln!(out, "\nrules switched off by the unit:")?;
         for (id, reason) in disabled {
-            println!("  * {id:<34} {reason}");
+            writeln!(out, "  * {id:<34} {reason}")?;
         }
     }
     let hooks: Vec<_> = unit
@@ -66,7 +80,7 @@ pub(crate) fn run(args: &ShowArgs) -> anyhow::Result<ExitStatus> {
         .filter(|h| h.per_workflow.iter().any(|p| p.workflow == wf.id))
         .collect();
     if !hooks.is_empty() {
-        println!("\nunit hooks (rhai):");
+        writeln!(out, "\nunit hooks (rhai):")?;
         for h in hooks {
             let kind = match &h.kind {
                 HookKind::Guard { .. } => "guard",
@@ -78,11 +92,12 @@ pub(crate) fn run(args: &ShowArgs) -> anyhow::Result<ExitStatus> {
             } else {
                 h.on.join(", ")
             };
-            println!(
+            writeln!(
+                out,
                 "  * {:<22} {kind:<7} on {on}: {}",
                 h.id,
                 h.title.as_deref().unwrap_or("")
-            );
+            )?;
         }
     }
     Ok(ExitStatus::Ok)

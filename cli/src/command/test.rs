@@ -2,6 +2,7 @@
 //! report coverage and mutations; for quality staff without a Rust toolchain.
 
 use std::fmt::Write as _;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use lots::SourceFile;
@@ -12,6 +13,7 @@ use serde_json::json;
 
 use crate::cli::{TestArgs, TestFormat};
 use crate::exit::ExitStatus;
+use crate::out;
 use crate::report;
 
 const DEFAULT_SCENARIOS: &str = "tests/data/scenarios";
@@ -24,7 +26,7 @@ struct Ran {
     played: Vec<Played>,
 }
 
-pub(crate) fn run(args: &TestArgs) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let Some(catalog) = report::load_clean(&args.catalog)? else {
         return Ok(ExitStatus::Findings);
     };
@@ -56,7 +58,7 @@ pub(crate) fn run(args: &TestArgs) -> anyhow::Result<ExitStatus> {
             Err(diagnostics) => {
                 broken += 1;
                 for d in diagnostics.iter() {
-                    eprintln!("{}", report::plain(d));
+                    out::err(report::plain(d));
                 }
             }
         }
@@ -92,7 +94,7 @@ pub(crate) fn run(args: &TestArgs) -> anyhow::Result<ExitStatus> {
                 Ok(allowance) => unneeded = c.allow(&allowance),
                 Err(diagnostics) => {
                     for d in diagnostics.iter() {
-                        eprintln!("{}", report::plain(d));
+                        out::err(report::plain(d));
                     }
                     return Ok(ExitStatus::Findings);
                 }
@@ -123,10 +125,11 @@ pub(crate) fn run(args: &TestArgs) -> anyhow::Result<ExitStatus> {
         .count();
 
     match args.format {
-        TestFormat::Table => print!(
+        TestFormat::Table => write!(
+            out,
             "{}",
             table(&ran, coverage.as_ref(), &unneeded, &verdicts, broken)
-        ),
+        )?,
         TestFormat::Json => {
             let value = json!({
                 "runs": ran.iter().flat_map(|r| r.played.iter().map(move |p| json!({
@@ -144,12 +147,15 @@ pub(crate) fn run(args: &TestArgs) -> anyhow::Result<ExitStatus> {
                 "unneeded_allowances": unneeded,
                 "mutants": verdicts,
             });
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         }
-        TestFormat::Junit => print!("{}", junit(&ran, &gaps, &verdicts)),
+        TestFormat::Junit => write!(out, "{}", junit(&ran, &gaps, &verdicts))?,
     }
     if let (Some(min), Some(got), true) = (args.min_coverage, overall, below) {
-        eprintln!("coverage {got:.1}% is below the minimum {min}%");
+        out.flush()?;
+        out::err(format_args!(
+            "coverage {got:.1}% is below the minimum {min}%"
+        ));
     }
     let failed = broken > 0 || n_failed > 0 || !gaps.is_empty() || below || survivors > 0;
     Ok(if failed {
