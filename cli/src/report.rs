@@ -123,3 +123,24 @@ fn summary_line(loaded: &Loaded) -> String {
         loaded.diagnostics.n_warnings()
     )
 }
+
+/// Reads YAML files (scenarios, allowances) under these paths with the catalog's budgets: only
+/// regular files, at most 1 MiB each. Each file is its text, or the diagnostic saying why it
+/// could not be read.
+pub(crate) fn read_yaml(
+    paths: &[std::path::PathBuf],
+) -> anyhow::Result<Vec<Result<lots::SourceFile, Diagnostic>>> {
+    let source = lots::FsSource::with_extensions(
+        paths.iter().cloned(),
+        lots::catalog::source::YAML_EXTENSIONS,
+    );
+    Ok(lots::Source::inputs(&source)?
+        .into_iter()
+        .map(|input| match input {
+            lots::catalog::Input::Text(file) => Ok(file),
+            other => Err(other
+                .diagnostic()
+                .unwrap_or_else(|| Diagnostic::new(lots::Code::NotAFile, "unreadable file"))),
+        })
+        .collect())
+}

@@ -34,6 +34,8 @@ pub struct Rule {
     pub per_workflow: Vec<RuleIn>,
     /// Where the rule's id was written.
     pub span: Span,
+    /// Where each action was written (in `actions` order).
+    pub action_spans: Vec<Span>,
     /// The file it was read from.
     pub source: SourceFile,
 }
@@ -168,6 +170,7 @@ pub(crate) fn lower(
                 fires: r.fires,
                 per_workflow,
                 span: r.id.span,
+                action_spans: r.actions.iter().map(|a| a.span).collect(),
                 source: ctx.source.clone(),
             }
         })

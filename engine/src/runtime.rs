@@ -30,7 +30,7 @@ pub use case::{
     Case, Closure, DeadlineRecord, Extension, FORMAT_VERSION, InstrumentResult, Override, Recorded,
     RuleRecord, Session, SessionOutcome,
 };
-pub use deadlines::deadline_state;
+pub use deadlines::{MAX_EXTENSION_DAYS, deadline_state};
 pub use event::{CancelledBy, Event, FactValue, Requirement};
 pub use explain::{Explanation, NextPhase, OpenDeadline, describe_action, explain};
 pub use reason::{Lang, Reason, Rejection};
@@ -40,6 +40,7 @@ use crate::Catalog;
 use crate::condition::{Amount, Condition, Node, Recorder};
 use crate::instrument::{Answer, Instrument, Scoring};
 use crate::rules::{Action as RuleAction, Rule};
+use crate::secrecy::Secrets;
 use crate::syntax::{FactType, FireMode, TriggerMode};
 use crate::unit::{Configuration, Unit};
 use crate::workflow::{PhaseIdx, Transition, Trigger, Workflow};
@@ -76,10 +77,24 @@ pub(crate) fn apply_owned(
     event: Event,
     at: DateTime,
 ) -> Result<Step, Rejection> {
+    let kind = event.kind();
     let reject = |reasons: Vec<Reason>| Rejection {
-        event: event.kind().to_owned(),
+        event: kind.to_owned(),
         reasons,
     };
+    let years = crate::calendar::FIRST_YEAR..=crate::calendar::LAST_YEAR;
+    if !years.contains(&at.year()) {
+        return Err(reject(vec![Reason::TimeOutOfRange {
+            at: at.to_string(),
+            first: *years.start(),
+            last: *years.end(),
+        }]));
+    }
+    if let Event::CaseOpened { case_id, .. } = &event
+        && let Some(problem) = case_id_problem(case_id)
+    {
+        return Err(reject(vec![Reason::InvalidCaseId { problem }]));
+    }
     if let Some(last) = case.events.last()
         && at < last.at
     {
@@ -109,20 +124,57 @@ pub(crate) fn apply_owned(
         _ => resolve_pinned(catalog, &case),
     }
     .map_err(|r| reject(vec![r]))?;
+    // The one redaction step: whatever text leaves this step (the rejection, the trace, the
+    // warnings, the actions) is cleared of the case's sensitive values.
+    let mut secrets = Secrets::of(resolved.0, &case, Some(&event));
+    let refuse = |reasons: Vec<Reason>| {
+        let mut rejection = reject(reasons);
+        secrets.apply(&mut rejection);
+        rejection
+    };
     let mut run = Run::new(catalog, resolved, case, at, Some(&event));
-    run.guards(&event).map_err(reject)?;
-    run.effect(&event).map_err(reject)?;
+    let event = run.guards(event).map_err(refuse)?;
+    run.effect(&event).map_err(refuse)?;
     run.after_event();
     let seq = run.seq;
     run.case
         .events
         .push(std::sync::Arc::new(Recorded { seq, at, event }));
-    Ok(Step {
+    secrets.extend(Secrets::of(run.wf, &run.case, None));
+    let mut step = Step {
         case: run.case,
         actions: run.emitted,
         trace: run.trace,
         warnings: run.warnings,
-    })
+    };
+    secrets.apply(&mut step.trace);
+    secrets.apply(&mut step.warnings);
+    Ok(step)
+}
+
+/// The longest case id a host may give, in bytes.
+pub const MAX_CASE_ID_BYTES: usize = 128;
+
+/// What is wrong with a host's case id, if anything. Case ids are part of every action id
+/// (`<case>/rule/<rule>/<n>/<i>`), so they hold no `/`, no whitespace and no control or
+/// format characters, and are at most [`MAX_CASE_ID_BYTES`] bytes.
+fn case_id_problem(id: &str) -> Option<String> {
+    if id.is_empty() {
+        return Some("it is empty".to_owned());
+    }
+    if id.len() > MAX_CASE_ID_BYTES {
+        return Some(format!(
+            "it is {} bytes long; at most {MAX_CASE_ID_BYTES} are allowed",
+            id.len()
+        ));
+    }
+    let bad = id.chars().find(|c| {
+        *c == '/' || c.is_whitespace() || c.is_control() || (!c.is_ascii() && !c.is_alphanumeric())
+    })?;
+    Some(format!(
+        "it contains U+{:04X}; a case id holds no `/`, whitespace or invisible characters",
+        u32::from(bad)
+    ))
 }
 
 /// The workflow a case runs, its unit and the unit's effective configuration of it.
@@ -206,6 +258,38 @@ fn configured_rules<'c>(
         let rule = catalog.rules.get(i)?;
         Some((rule, rule.per_workflow.get(j)?))
     })
+}
+
+/// Who writes facts in a step.
+#[derive(Debug, Clone, Copy)]
+enum Writer<'a> {
+    /// The host's event (or the instrument, decision or opening it records).
+    Host,
+    /// A routing rule.
+    Rule { id: &'a str, mandatory: bool },
+    /// A unit hook.
+    Hook(&'a str),
+}
+
+impl<'a> Writer<'a> {
+    /// The rule or hook that wrote, for the trace.
+    fn id(self) -> Option<&'a str> {
+        match self {
+            Writer::Host => None,
+            Writer::Rule { id, .. } | Writer::Hook(id) => Some(id),
+        }
+    }
+
+    /// The writer, when it may not write duty inputs.
+    fn bound(self) -> Option<&'a str> {
+        match self {
+            Writer::Host
+            | Writer::Rule {
+                mandatory: true, ..
+            } => None,
+            Writer::Rule { id, .. } | Writer::Hook(id) => Some(id),
+        }
+    }
 }
 
 /// One step in progress.
@@ -339,11 +423,11 @@ impl<'c> Run<'c> {
                         FactValue::Text(source.clone()),
                     );
                 }
-                self.record_facts(&facts, None)?;
+                self.record_facts(&facts, Writer::Host)?;
                 self.happened.push(Happening::CaseOpened);
                 self.happened.push(Happening::PhaseEntered(wf.start));
             }
-            Event::FactsRecorded { facts } => self.record_facts(facts, None)?,
+            Event::FactsRecorded { facts } => self.record_facts(facts, Writer::Host)?,
             Event::InstrumentCompleted {
                 instrument,
                 answers,
@@ -389,7 +473,7 @@ impl<'c> Run<'c> {
                 if self.wf.fact("decision").is_some() {
                     let value = if *granted { "granted" } else { "denied" };
                     let facts = [("decision".to_owned(), FactValue::Text(value.to_owned()))].into();
-                    self.record_facts(&facts, None)?;
+                    self.record_facts(&facts, Writer::Host)?;
                 }
                 self.happened.push(Happening::DecisionMade);
             }
@@ -398,7 +482,7 @@ impl<'c> Run<'c> {
                 reason,
             } => {
                 let mut reasons = Vec::new();
-                if reason.trim().is_empty() {
+                if !crate::text::has_visible_text(reason) {
                     reasons.push(Reason::EmptyReason);
                 }
                 if let Requirement::Guard { to } = requirement {
@@ -444,39 +528,43 @@ impl<'c> Run<'c> {
             } => self.extend(deadline, ground, *days)?,
             Event::TimePassed => {}
             Event::CaseClosed { reason } => {
-                if !self
-                    .wf
-                    .closure_reasons
-                    .iter()
-                    .any(|(id, _)| id.as_ref() == reason)
-                {
+                let Some(closure) = self.wf.closure_reasons.iter().find(|c| *c.id == **reason)
+                else {
                     return Err(vec![Reason::UnknownClosureReason {
                         reason: reason.clone(),
                         allowed: self
                             .wf
                             .closure_reasons
                             .iter()
-                            .map(|(id, _)| id.to_string())
+                            .map(|c| c.id.to_string())
                             .collect(),
                     }]);
-                }
-                // Into the terminal phase for this reason when there is a way there, on the
-                // same terms as requesting that transition (its guard cannot be side-stepped).
+                };
+                // Into the terminal phase for this reason, on the same terms as requesting that
+                // transition (its guard cannot be side-stepped). Only a reason the workflow
+                // declares valid from any phase closes a case where it stands.
                 let from = self.phase_idx();
+                let terminal = |p: &crate::workflow::Phase| {
+                    p.terminal && p.closure_reason.as_deref() == Some(reason.as_str())
+                };
                 let ways: Vec<&'c Transition> = self
                     .wf
                     .transitions
                     .iter()
-                    .filter(|t| {
-                        t.from == from
-                            && self.wf.phase(t.to).is_some_and(|p| {
-                                p.terminal && p.closure_reason.as_deref() == Some(reason)
-                            })
-                    })
+                    .filter(|t| t.from == from && self.wf.phase(t.to).is_some_and(terminal))
                     .collect();
                 if ways.is_empty() {
-                    self.close(reason);
-                    return Ok(());
+                    if closure.from_any_phase {
+                        self.close(reason);
+                        return Ok(());
+                    }
+                    let to = self
+                        .wf
+                        .phases
+                        .iter()
+                        .find(|p| terminal(p))
+                        .map_or_else(|| reason.clone(), |p| p.id.to_string());
+                    return Err(vec![self.no_transition(&to)]);
                 }
                 let mut reasons = Vec::new();
                 for t in ways {
@@ -511,11 +599,13 @@ impl<'c> Run<'c> {
         }
     }
 
-    /// Validates and records facts; every problem is a reason and nothing is recorded.
+    /// Validates and records facts; every problem is a reason and nothing is recorded. A
+    /// writer that may not write duty inputs (a hook, a rule that is not mandatory) never
+    /// does: such a fact is left as it was, with a warning.
     fn record_facts(
         &mut self,
         facts: &std::collections::BTreeMap<String, FactValue>,
-        rule: Option<&str>,
+        writer: Writer<'_>,
     ) -> Result<(), Vec<Reason>> {
         let mut reasons = Vec::new();
         for (name, value) in facts {
@@ -535,6 +625,15 @@ impl<'c> Run<'c> {
             return Err(reasons);
         }
         for (name, value) in facts {
+            if let (Some(by), Some((slot, _))) = (writer.bound(), self.wf.fact(name))
+                && self.config.duties.fact(slot).is_some()
+            {
+                self.warnings.push(Warning::DutyInputProtected {
+                    fact: name.clone(),
+                    writer: by.to_owned(),
+                });
+                continue;
+            }
             let shown = match self.wf.fact(name) {
                 Some((_, f)) if f.sensitive => REDACTED.to_owned(),
                 _ => value.to_string(),
@@ -548,7 +647,7 @@ impl<'c> Run<'c> {
             self.trace.entries.push(TraceEntry::FactSet {
                 fact: name.clone(),
                 value: shown,
-                rule: rule.map(str::to_owned),
+                rule: writer.id().map(str::to_owned),
             });
         }
         Ok(())
@@ -656,7 +755,7 @@ impl<'c> Run<'c> {
                 facts.insert(w.fact.to_string(), v);
             }
         }
-        self.record_facts(&facts, None)?;
+        self.record_facts(&facts, Writer::Host)?;
         self.happened
             .push(Happening::InstrumentCompleted(id.to_owned()));
         Ok(())
@@ -844,8 +943,13 @@ impl<'c> Run<'c> {
 
     /// The unit's guards: each must return true, or the event is rejected with the unit's
     /// reason. A guard that fails counts as not satisfied.
-    fn guards(&mut self, event: &Event) -> Result<(), Vec<Reason>> {
-        let mut reasons = Vec::new();
+    /// The unit's guards: each must return true, or the event is rejected with the unit's
+    /// reason (a guard that fails counts as not satisfied). A guard never refuses what a legal
+    /// duty depends on: when the event records duty inputs, they are recorded and the guard's
+    /// objection becomes a warning; other facts bundled into the same event are refused. The
+    /// event returned is the one to apply and store.
+    fn guards(&mut self, event: Event) -> Result<Event, Vec<Reason>> {
+        let mut objections = Vec::new();
         for (hook, compiled) in self.hooks(event.kind(), |k| {
             matches!(k, crate::unit::HookKind::Guard { .. })
         }) {
@@ -867,33 +971,144 @@ impl<'c> Run<'c> {
                 Ok(false) => None,
                 Err(e) => Some(e.to_string()),
             };
-            reasons.push(Reason::UnitGuard {
+            objections.push(Reason::UnitGuard {
                 unit: self.unit.id.to_string(),
                 hook: hook.id.to_string(),
                 reason: reason.clone(),
                 error,
             });
         }
-        if reasons.is_empty() {
-            return Ok(());
+        if objections.is_empty() {
+            return Ok(event);
         }
-        // A unit may never weaken a duty: facts that a mandatory rule reads are recorded even
-        // when a unit's guard objects, and the objection becomes a warning.
-        if let Event::FactsRecorded { facts } = event {
-            let duty = configured_rules(self.catalog, self.config)
-                .filter(|(r, _)| r.mandatory)
-                .any(|(_, c)| facts.keys().any(|f| reads(&c.when.root, f)));
-            if duty {
-                for reason in reasons {
-                    if let Reason::UnitGuard { hook, .. } = &reason {
-                        self.hook_ran(hook, "objected, yielded to a duty".to_owned());
-                    }
-                    self.warnings.push(Warning::GuardYieldedToDuty { reason });
-                }
-                return Ok(());
+        let Some((applied, recorded, refused)) = self.duty_part(event) else {
+            return Err(objections);
+        };
+        for reason in objections {
+            if let Reason::UnitGuard { hook, .. } = &reason {
+                self.hook_ran(hook, "objected, yielded to a duty".to_owned());
             }
+            self.warnings.push(Warning::GuardYieldedToDuty {
+                reason,
+                recorded: recorded.clone(),
+                refused: refused.clone(),
+            });
         }
-        Err(reasons)
+        self.event = Some(applied.clone());
+        Ok(applied)
+    }
+
+    /// The part of an event a legal duty depends on, when it has one: the event to apply
+    /// instead (the whole event, or its duty facts only), what it records for the duty, and
+    /// what it drops.
+    fn duty_part(&self, event: Event) -> Option<(Event, Vec<String>, Vec<String>)> {
+        let duties = &self.config.duties;
+        let whole = |event: Event, what: &str| Some((event, vec![what.to_owned()], Vec::new()));
+        match event {
+            Event::CaseOpened { .. } if duties.opening.is_some() => whole(event, "case_opened"),
+            Event::CaseOpened {
+                case_id,
+                workflow,
+                unit,
+                referral_source,
+                facts,
+            } => {
+                let (facts, mut recorded, mut refused) = self.duty_facts(facts);
+                let referral_duty = self
+                    .wf
+                    .fact("referral_source")
+                    .is_some_and(|(slot, _)| duties.fact(slot).is_some());
+                let referral_source = match referral_source {
+                    Some(source) if referral_duty => {
+                        recorded.push("referral_source".to_owned());
+                        Some(source)
+                    }
+                    Some(_) => {
+                        refused.push("referral_source".to_owned());
+                        None
+                    }
+                    None => None,
+                };
+                (!recorded.is_empty()).then(|| {
+                    let event = Event::CaseOpened {
+                        case_id,
+                        workflow,
+                        unit,
+                        referral_source,
+                        facts,
+                    };
+                    (event, recorded, refused)
+                })
+            }
+            Event::FactsRecorded { facts } => {
+                let (facts, recorded, refused) = self.duty_facts(facts);
+                (!recorded.is_empty()).then(|| (Event::FactsRecorded { facts }, recorded, refused))
+            }
+            Event::InstrumentCompleted { ref instrument, .. } => {
+                let what = instrument.clone();
+                duties.instrument(&what).and_then(|_| whole(event, &what))
+            }
+            Event::SessionHeld { .. } | Event::SessionCancelled { .. } | Event::NoShow => duties
+                .sessions
+                .as_ref()
+                .and_then(|_| whole(event, "sessions")),
+            Event::DecisionMade { .. } => duties
+                .decision
+                .as_ref()
+                .and_then(|_| whole(event, "decision")),
+            Event::TransitionRequested { ref to } => {
+                let target = self.wf.phase_idx(to)?;
+                let what = to.clone();
+                self.duty_transition_from_here(|t| t.to == target)
+                    .then(|| whole(event, &what))
+                    .flatten()
+            }
+            Event::CaseClosed { ref reason } => {
+                let what = reason.clone();
+                let into_reason = |t: &Transition| {
+                    self.wf.phase(t.to).is_some_and(|p| {
+                        p.terminal && p.closure_reason.as_deref() == Some(what.as_str())
+                    })
+                };
+                (duties.closing.is_some() || self.duty_transition_from_here(into_reason))
+                    .then(|| whole(event, &what))
+                    .flatten()
+            }
+            Event::TimePassed if duties.has_deadlines() => whole(event, "time_passed"),
+            _ => None,
+        }
+    }
+
+    /// Splits facts into the duty inputs (kept) and the others (refused, by name).
+    fn duty_facts(
+        &self,
+        facts: std::collections::BTreeMap<String, FactValue>,
+    ) -> (
+        std::collections::BTreeMap<String, FactValue>,
+        Vec<String>,
+        Vec<String>,
+    ) {
+        let (kept, dropped): (
+            std::collections::BTreeMap<_, _>,
+            std::collections::BTreeMap<_, _>,
+        ) = facts.into_iter().partition(|(name, _)| {
+            self.wf
+                .fact(name)
+                .is_some_and(|(slot, _)| self.config.duties.fact(slot).is_some())
+        });
+        let recorded = kept.keys().cloned().collect();
+        let refused = dropped.into_keys().collect();
+        (kept, recorded, refused)
+    }
+
+    /// Whether a transition from the current phase that `wanted` picks is a duty input.
+    fn duty_transition_from_here(&self, wanted: impl Fn(&Transition) -> bool) -> bool {
+        let from = self.phase_idx();
+        self.wf
+            .transitions
+            .iter()
+            .enumerate()
+            .any(|(i, t)| t.from == from && wanted(t) && self.config.duties.transition(i).is_some())
     }
 
     fn hook_ran(&mut self, hook: &str, outcome: String) {
@@ -928,7 +1143,7 @@ impl<'c> Run<'c> {
                     let stored = from_value(fact, &v);
                     if self.case.facts.get(fact.id.as_ref()) != Some(&stored) {
                         let facts = [(fact.id.to_string(), stored)].into();
-                        let _ = self.record_facts(&facts, Some(&hook.id));
+                        let _ = self.record_facts(&facts, Writer::Hook(&hook.id));
                     }
                 }
                 None => self.hook_failed(
@@ -1222,7 +1437,7 @@ impl<'c> Run<'c> {
             let n = record.fired;
             let mut ids = Vec::new();
             for (i, action) in compiled.actions.iter().enumerate() {
-                let id = format!("{}/{}/{}/{}", self.case.id, rule.id, n, i);
+                let id = format!("{}/rule/{}/{}/{}", self.case.id, rule.id, n, i);
                 if let Some(kind) = self.rule_action(rule, action) {
                     let legal = rule.legal.as_deref().map(|c| self.citation(c));
                     ids.push(id.clone());
@@ -1269,7 +1484,13 @@ impl<'c> Run<'c> {
                 let stored = from_value(fact, value);
                 let facts = [(fact.id.to_string(), stored)].into();
                 // Types were checked at load, so this cannot be rejected.
-                let _ = self.record_facts(&facts, Some(&rule.id));
+                let _ = self.record_facts(
+                    &facts,
+                    Writer::Rule {
+                        id: &rule.id,
+                        mandatory: rule.mandatory,
+                    },
+                );
                 None
             }
             RuleAction::Start(idx) => {
@@ -1290,7 +1511,7 @@ impl<'c> Run<'c> {
         kind: ActionKind,
         legal: Option<Citation>,
     ) {
-        let action = Action {
+        let mut action = Action {
             id,
             seq: self.seq,
             at: self.at,
@@ -1299,18 +1520,9 @@ impl<'c> Run<'c> {
             legal,
             acknowledged: false,
         };
+        Secrets::of(self.wf, &self.case, self.event.as_ref()).apply(&mut action);
         self.case.actions.push(std::sync::Arc::new(action.clone()));
         self.emitted.push(action);
-    }
-}
-
-/// Whether a condition reads a fact.
-fn reads(node: &Node, fact: &str) -> bool {
-    use crate::condition::Test;
-    match &node.test {
-        Test::All(children) | Test::Any(children) => children.iter().any(|c| reads(c, fact)),
-        Test::Not(child) => reads(child, fact),
-        _ => node.fact().is_some_and(|f| f.name.as_ref() == fact),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::Catalog;
 use crate::catalog::parse;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile};
 use crate::runtime::{self, Case, Event, Lang, Rejection, Step, TraceEntry};
-use crate::runtime::{Action, deadline_state};
+use crate::runtime::{Action, REDACTED, deadline_state};
 use crate::syntax::{ExpectDecl, ExpectedAction, ScenarioFile, Spanned};
 
 /// A checked scenario: its steps with parsed times, and what the author expects.
@@ -393,10 +393,25 @@ fn render_step(out: &mut String, step: &Step, lang: Lang, detail: Detail) {
                 format!("{held} sessions in {phase}, more than the expected {max}")
             }
             runtime::Warning::ScriptFailed { error, .. } => format!("script failed at {error}"),
-            runtime::Warning::GuardYieldedToDuty { reason } => format!(
-                "{} (recorded anyway: a mandatory rule reads these facts)",
-                reason.describe(lang)
-            ),
+            runtime::Warning::GuardYieldedToDuty {
+                reason,
+                recorded,
+                refused,
+            } => {
+                let mut text = format!(
+                    "{} (yielded to a duty: recorded {}",
+                    reason.describe(lang),
+                    recorded.join(", ")
+                );
+                if !refused.is_empty() {
+                    let _ = write!(text, "; refused {}", refused.join(", "));
+                }
+                text.push(')');
+                text
+            }
+            runtime::Warning::DutyInputProtected { fact, writer } => {
+                format!("{writer} may not write {fact}, which a legal duty depends on; not written")
+            }
             runtime::Warning::UnansweredItems { instrument, items } => {
                 format!("{instrument}: unanswered items {}", items.join(", "))
             }
@@ -541,10 +556,29 @@ fn check_state(catalog: &Catalog, expect: &ExpectDecl, case: &Case, at: DateTime
             if closed { "closed" } else { "open" }
         ));
     }
+    let wf = catalog
+        .for_case(&case.workflow, &case.content_hash)
+        .and_then(|c| c.workflow(&case.workflow));
     for (fact, want) in &expect.facts {
         let got = case.facts.get(fact);
         if got != Some(want) {
-            out.push(format!("expected fact `{fact}` = {want:?}, got {got:?}"));
+            let sensitive = wf
+                .and_then(|w| w.fact(fact))
+                .is_some_and(|(_, f)| f.sensitive);
+            if sensitive {
+                out.push(format!(
+                    "expected fact `{fact}` = {REDACTED}, got {} (a sensitive fact: values are not shown)",
+                    if got.is_some() { REDACTED } else { "nothing" }
+                ));
+            } else {
+                out.push(format!("expected fact `{fact}` = {want:?}, got {got:?}"));
+            }
+        }
+    }
+    if let Some(wf) = wf {
+        let secrets = crate::secrecy::Secrets::of(wf, case, None);
+        for message in &mut out {
+            secrets.redact_in_place(message);
         }
     }
     for (deadline, want) in &expect.deadlines {

@@ -21,8 +21,6 @@ use crate::workflow::{FactSlot, Workflow};
 pub struct Limits {
     /// Operations per evaluation (stops endless loops).
     pub max_operations: u64,
-    /// Function call depth (stops deep recursion).
-    pub max_call_levels: usize,
     /// Expression nesting depth.
     pub max_expr_depth: usize,
     /// Longest string, in bytes.
@@ -33,22 +31,35 @@ pub struct Limits {
     pub max_map_size: usize,
     /// Variables in scope.
     pub max_variables: usize,
-    /// Functions a script may define.
-    pub max_functions: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_operations: 50_000,
-            max_call_levels: 16,
             max_expr_depth: 32,
             max_string_size: 4_096,
             max_array_size: 256,
-            max_map_size: 256,
-            max_variables: 256,
-            max_functions: 32,
+            max_map_size: 64,
+            max_variables: 64,
         }
+    }
+}
+
+impl Limits {
+    /// An upper bound, in bytes, on what one evaluation can hold: every variable at the
+    /// largest value the size limits allow (rhai counts nested strings, array elements and map
+    /// entries towards the limits of the value that holds them; a map key may be as long as a
+    /// string), plus a fixed allowance for the engine's own frames. The memory test holds the
+    /// hostile scripts to it.
+    pub fn memory_budget(&self) -> usize {
+        const DYNAMIC: usize = 16;
+        const MAP_ENTRY: usize = 64;
+        const ENGINE: usize = 1 << 20;
+        let value = self.max_string_size
+            + self.max_array_size * DYNAMIC
+            + self.max_map_size * (MAP_ENTRY + self.max_string_size);
+        (self.max_variables + 1) * value + ENGINE
     }
 }
 
@@ -132,8 +143,10 @@ impl Script {
         text: &str,
         expression: bool,
     ) -> Result<Script, Box<Diagnostic>> {
+        // Sensitive facts are not in scope at all: a script cannot read them, so nothing it
+        // returns, throws or encodes can hold one.
         let mut scope = Scope::new();
-        for f in &wf.facts {
+        for f in wf.facts.iter().filter(|f| !f.sensitive) {
             scope.push_dynamic(f.id.to_string(), Dynamic::UNIT);
         }
         for b in BUILTINS {
@@ -148,7 +161,8 @@ impl Script {
         match compiled {
             Ok(ast) => {
                 let reads = identifiers(text)
-                    .filter_map(|id| wf.fact(id).map(|(slot, f)| (f.id.clone(), slot)))
+                    .filter_map(|id| wf.fact(id).filter(|(_, f)| !f.sensitive))
+                    .map(|(slot, f)| (f.id.clone(), slot))
                     .fold(Vec::new(), |mut v: Vec<(Arc<str>, FactSlot)>, r| {
                         if !v.iter().any(|x| x.1 == r.1) {
                             v.push(r);
@@ -167,6 +181,24 @@ impl Script {
             }
             Err(e) => {
                 let at = offset_of(source, span, e.position());
+                if let rhai::ParseErrorType::VariableUndefined(name) = e.err_type()
+                    && let Some((_, fact)) = wf.fact(name).filter(|(_, f)| f.sensitive)
+                {
+                    return Err(Box::new(
+                        Diagnostic::new(
+                            Code::ReadsSensitiveFact,
+                            format!("the script reads `{}`, a fact marked sensitive", fact.id),
+                        )
+                        .at(source, Span::new(at, fact.id.len()))
+                        .label("sensitive: scripts may not read it")
+                        .help(
+                            "scripts never see sensitive facts (addresses, phone numbers): \
+                             whatever a script returns, throws or encodes could carry them out of \
+                             the engine; decide on a fact that is not sensitive, or do this in \
+                             the host",
+                        ),
+                    ));
+                }
                 let message = e.err_type().to_string();
                 let help = if message.contains("Undefined variable")
                     || message.contains("not found")
@@ -175,6 +207,16 @@ impl Script {
                     format!(
                         "scripts may name the workflow's facts and `phase`, `event`, `unit`; facts: {}",
                         facts.join(", ")
+                    )
+                } else if sandbox::DISABLED
+                    .iter()
+                    .any(|k| message.contains(&format!("'{k}'")))
+                    || message.contains("function")
+                {
+                    format!(
+                        "scripts run in a sandbox without {}, function definitions or closures; \
+                         write the hook as plain expressions and statements",
+                        sandbox::DISABLED.map(|k| format!("`{k}`")).join(", ")
                     )
                 } else {
                     "see the rhai book for the syntax; scripts run in a sandbox without files, time or eval"
@@ -191,6 +233,16 @@ impl Script {
                 ))
             }
         }
+    }
+
+    /// The facts the script reads (never a sensitive one: those are not in its scope).
+    pub fn reads(&self) -> impl Iterator<Item = FactSlot> + '_ {
+        self.reads.iter().map(|(_, slot)| *slot)
+    }
+
+    /// Whether the script reads the case's phase.
+    pub fn reads_phase(&self) -> bool {
+        self.uses[0]
     }
 
     /// Evaluates the script with the case's facts and the builtins in scope.
@@ -252,10 +304,9 @@ impl Script {
                 "stopped after {} operations (sandbox limit)",
                 limits.max_operations
             ),
-            EvalAltResult::ErrorStackOverflow(..) => format!(
-                "stopped: calls nested deeper than {} (sandbox limit)",
-                limits.max_call_levels
-            ),
+            EvalAltResult::ErrorStackOverflow(..) => {
+                "stopped: calls nested too deep (sandbox limit)".to_owned()
+            }
             EvalAltResult::ErrorDataTooLarge(what, ..) => {
                 format!("stopped: {} exceeds the sandbox limit", what.to_lowercase())
             }
@@ -356,7 +407,9 @@ pub(crate) fn from_dynamic(value: &Dynamic, ty: FactType, values: &[Arc<str>]) -
 
 /// An event as a rhai map: `event.type`, `event.location`, `event.to`, `event.facts`, …
 /// Built directly (no JSON in between): it is made on every step whose scripts name `event`.
-pub(crate) fn event_map(event: &crate::runtime::Event) -> Dynamic {
+/// `event.facts` holds only the workflow's declared facts that are not sensitive: a script
+/// never sees a sensitive value, nor a value under a name the workflow does not declare.
+pub(crate) fn event_map(event: &crate::runtime::Event, wf: &Workflow) -> Dynamic {
     use crate::runtime::{CancelledBy, Event as E, FactValue};
     let text = |s: &str| Dynamic::from(s.to_owned());
     let opt = |s: &Option<String>| s.as_deref().map_or(Dynamic::UNIT, text);
@@ -366,9 +419,17 @@ pub(crate) fn event_map(event: &crate::runtime::Event) -> Dynamic {
         FactValue::Decimal(d) => Dynamic::from_float(*d),
         FactValue::Text(t) => text(t),
     };
+    let answers = |f: &std::collections::BTreeMap<String, FactValue>| {
+        let map: rhai::Map = f
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), value(v)))
+            .collect();
+        Dynamic::from_map(map)
+    };
     let facts = |f: &std::collections::BTreeMap<String, FactValue>| {
         let map: rhai::Map = f
             .iter()
+            .filter(|(k, _)| wf.fact(k).is_some_and(|(_, d)| !d.sensitive))
             .map(|(k, v)| (k.as_str().into(), value(v)))
             .collect();
         Dynamic::from_map(map)
@@ -395,12 +456,12 @@ pub(crate) fn event_map(event: &crate::runtime::Event) -> Dynamic {
         E::FactsRecorded { facts: f } => put("facts", facts(f)),
         E::InstrumentCompleted {
             instrument,
-            answers,
+            answers: answers_given,
             client_self_rating,
             professional_judgement,
         } => {
             put("instrument", text(instrument));
-            put("answers", facts(answers));
+            put("answers", answers(answers_given));
             put("client_self_rating", opt(client_self_rating));
             put("professional_judgement", opt(professional_judgement));
         }

@@ -32,6 +32,8 @@ pub struct Unit {
     pub hooks: Vec<Hook>,
     /// The effective configuration of each workflow it runs, in `workflows` order.
     pub configurations: Vec<Configuration>,
+    /// The file it was read from.
+    pub source: SourceFile,
 }
 
 /// A unit's effective configuration of one workflow: what runs for a case of that workflow in
@@ -51,6 +53,9 @@ pub struct Configuration {
     /// The unit's hooks that run in this workflow: (index in `hooks`, index in that hook's
     /// `per_workflow`).
     pub hooks: Vec<(usize, usize)>,
+    /// What the legal duties of this configuration depend on (its mandatory rules, legal
+    /// deadlines and duty transitions): see `duty`.
+    pub duties: crate::duty::Duties,
 }
 
 impl Unit {
@@ -70,6 +75,7 @@ fn configure(
     disabled: &[(Arc<str>, String)],
     hooks: &[Hook],
     rules: &[Rule],
+    instruments: &[crate::instrument::Instrument],
 ) -> Configuration {
     let parameters = wf
         .parameters
@@ -81,7 +87,8 @@ fn configure(
                 .map_or(p.default, |(_, _, v)| *v)
         })
         .collect();
-    let rules = rules
+    let rule_list = rules;
+    let rules: Vec<(usize, usize)> = rules
         .iter()
         .enumerate()
         .filter(|(_, r)| match r.scope {
@@ -101,11 +108,17 @@ fn configure(
             Some((i, j))
         })
         .collect();
+    let mandatory = rules.iter().filter_map(|&(i, j)| {
+        let rule = rule_list.get(i).filter(|r| r.mandatory)?;
+        Some((rule, rule.per_workflow.get(j)?))
+    });
+    let duties = crate::duty::duties(wf, mandatory, instruments);
     Configuration {
         workflow: wf.id.clone(),
         parameters,
         rules,
         hooks,
+        duties,
     }
 }
 
@@ -120,6 +133,8 @@ pub struct Hook {
     pub on: Vec<String>,
     /// What it does.
     pub kind: HookKind,
+    /// Where it was written: its id, or for `derive` the fact it writes.
+    pub span: Span,
     /// The compiled script per workflow.
     pub per_workflow: Vec<HookIn>,
 }
@@ -175,6 +190,7 @@ pub(crate) fn lower(
     file: &UnitFile,
     workflows: &[Workflow],
     rules: &[Rule],
+    instruments: &[crate::instrument::Instrument],
     known: &Known,
     scripts: &[SourceFile],
 ) -> Unit {
@@ -184,6 +200,7 @@ pub(crate) fn lower(
         .filter_map(|w| resolve::workflow(ctx, workflows, w))
         .collect();
     let mut parameters = Vec::new();
+    let mut parameter_spans = Vec::new();
     for o in &file.parameters {
         let candidates: Vec<&Workflow> = match &o.workflow {
             Some(w) => match run_workflow(ctx, &format!("parameter `{}`", o.id.value), &runs, w) {
@@ -248,6 +265,7 @@ pub(crate) fn lower(
                     );
                 }
                 parameters.push((wf.id.clone(), p.id.clone(), o.value.value));
+                parameter_spans.push(o.value.span);
             }
             many => {
                 let names: Vec<String> = many.iter().map(|w| format!("`{}`", w.id)).collect();
@@ -342,9 +360,13 @@ pub(crate) fn lower(
                 &disabled_rules,
                 &hooks,
                 rules,
+                instruments,
             )
         })
         .collect();
+    for (wf, config) in runs.iter().zip(&configurations) {
+        check_ranges(ctx, file, wf, config, &parameters, &parameter_spans);
+    }
     Unit {
         hooks,
         id: file.id.value.as_str().into(),
@@ -355,6 +377,66 @@ pub(crate) fn lower(
         added_rules,
         disabled_rules,
         configurations,
+        source: ctx.source.clone(),
+    }
+}
+
+/// Every `{min, max}` of a phase keeps `min <= max` with the unit's parameter values; an
+/// inverted pair is reported at the unit's override that moved it.
+fn check_ranges(
+    ctx: &mut Ctx<'_>,
+    file: &UnitFile,
+    wf: &Workflow,
+    config: &Configuration,
+    overrides: &[(Arc<str>, Arc<str>, u32)],
+    spans: &[Span],
+) {
+    use crate::condition::Amount;
+    let value = |a: &Amount| match a {
+        Amount::Value(v) => *v,
+        Amount::Param(p, _) => config
+            .parameters
+            .get(usize::from(p.0))
+            .copied()
+            .unwrap_or(0),
+    };
+    let overridden = |a: &Amount| match a {
+        Amount::Param(_, id) => overrides
+            .iter()
+            .position(|(w, p, _)| *w == wf.id && p == id)
+            .and_then(|i| spans.get(i)),
+        Amount::Value(_) => None,
+    };
+    for phase in &wf.phases {
+        for (what, bounds) in [
+            ("sessions", &phase.sessions),
+            ("duration_days", &phase.duration_days),
+        ] {
+            let (Some(min), Some(max)) = (&bounds.min, &bounds.max) else {
+                continue;
+            };
+            let (lo, hi) = (value(min), value(max));
+            if lo <= hi {
+                continue;
+            }
+            let Some(span) = overridden(min).or_else(|| overridden(max)) else {
+                continue;
+            };
+            ctx.push(
+                Diagnostic::new(
+                    Code::InvertedRange,
+                    format!(
+                        "in unit `{}`, phase `{}` of `{}` expects {what} from {lo} to {hi}: the minimum is above the maximum",
+                        file.id.value, phase.id, wf.id
+                    ),
+                )
+                .at(ctx.source, *span)
+                .label("inverts the range")
+                .help(format!(
+                    "the phase's `{what}` is {{min: {min}, max: {max}}}; give the unit values with {min} <= {max}"
+                )),
+            );
+        }
     }
 }
 
@@ -504,6 +586,7 @@ fn lower_hook(
     }
     Some(Hook {
         id: h.id.value.as_str().into(),
+        span: fact.map_or(h.id.span, |f| f.span),
         title: h.title.clone(),
         on: h.on.iter().map(|o| o.value.clone()).collect(),
         kind,

@@ -57,10 +57,21 @@ pub struct Workflow {
     pub start: PhaseIdx,
     /// Deadlines.
     pub deadlines: Vec<Deadline>,
-    /// Closure reasons (ids and titles).
-    pub closure_reasons: Vec<(Arc<str>, String)>,
+    /// Closure reasons.
+    pub closure_reasons: Vec<ClosureReason>,
     fact_index: HashMap<Arc<str>, FactSlot, foldhash::fast::RandomState>,
     phase_index: HashMap<Arc<str>, PhaseIdx, foldhash::fast::RandomState>,
+}
+
+/// A reason a case may be closed for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosureReason {
+    /// Id.
+    pub id: Arc<str>,
+    /// Title.
+    pub title: String,
+    /// Whether a case may be closed for it from any phase, in place.
+    pub from_any_phase: bool,
 }
 
 /// A typed case variable.
@@ -144,6 +155,8 @@ pub struct Transition {
     pub title: Option<String>,
     /// Legal concept id.
     pub legal: Option<Arc<str>>,
+    /// Marked as a legal duty.
+    pub duty: bool,
     /// Where its `to` was written.
     pub span: Span,
     /// Where its `from` was written.

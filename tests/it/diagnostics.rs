@@ -3,7 +3,10 @@
 //! produces is rendered (miette, no colour, width 80) and snapshotted.
 //!
 //! A first line `# lots-test: pad-to-bytes N` pads the file with comment lines to N bytes
-//! before loading (for the size limit, without committing a huge file).
+//! before loading (for the size limit, without committing a huge file). A first line
+//! `# lots-test: fs-link TARGET` stands for a file that cannot be committed: the test makes a
+//! symbolic link of that name to TARGET (`self` for a link to itself, or a path such as
+//! `/dev/null`) in a temporary folder and loads it from disk, beside the shipped catalog.
 
 use std::path::Path;
 
@@ -13,6 +16,18 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 use crate::{root, shipped_inputs};
 
 const DIRECTIVE: &str = "# lots-test: pad-to-bytes ";
+const FS_LINK: &str = "# lots-test: fs-link ";
+
+/// The shipped catalog from memory, plus files read from disk.
+struct WithDisk(MemorySource, lots::FsSource);
+
+impl lots::Source for WithDisk {
+    fn inputs(&self) -> Result<Vec<lots::catalog::Input>, lots::SourceError> {
+        let mut inputs = self.0.inputs()?;
+        inputs.extend(self.1.inputs()?);
+        Ok(inputs)
+    }
+}
 
 #[test]
 fn invalid_inputs() {
@@ -67,7 +82,31 @@ fn check_invalid(path: &Path) {
     for (file, text) in shipped_inputs() {
         source = source.with(file, text);
     }
-    let loaded = lots::Catalog::load(&source.with_bytes(rel.clone(), bytes)).unwrap();
+    let link = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|t| t.lines().next())
+        .and_then(|l| l.strip_prefix(FS_LINK))
+        .map(|t| t.trim().to_owned());
+    let mut scratch = None;
+    let loaded = match link {
+        Some(target) => {
+            let dir = std::env::temp_dir().join(format!("lots-fs-{}-{name}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join(&module)).unwrap();
+            let at = dir.join(&rel);
+            let target = if target == "self" {
+                at.clone()
+            } else {
+                target.into()
+            };
+            std::os::unix::fs::symlink(target, &at).unwrap();
+            let loaded =
+                lots::Catalog::load(&WithDisk(source, lots::FsSource::new([&dir]))).unwrap();
+            scratch = Some(dir);
+            loaded
+        }
+        None => lots::Catalog::load(&source.with_bytes(rel.clone(), bytes)).unwrap(),
+    };
     let codes: Vec<&str> = loaded.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert!(
         codes.contains(&expected.as_str()),
@@ -89,6 +128,10 @@ fn check_invalid(path: &Path) {
     for d in loaded.diagnostics.iter() {
         handler.render_report(&mut rendered, d).unwrap();
         rendered.push('\n');
+    }
+    if let Some(dir) = scratch {
+        rendered = rendered.replace(&format!("{}/", dir.display()), "");
+        std::fs::remove_dir_all(dir).unwrap();
     }
     insta::assert_snapshot!(rendered);
 }

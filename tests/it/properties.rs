@@ -233,7 +233,7 @@ fn make(op: &Op, case: &Case) -> Event {
         // Closing ends the story: keep it rare so most sequences get far.
         Op::Close(n) if *n >= 24 => Event::TimePassed,
         Op::Close(n) => Event::CaseClosed {
-            reason: pick(&wf.closure_reasons, *n).map_or_else(String::new, |r| r.0.to_string()),
+            reason: pick(&wf.closure_reasons, *n).map_or_else(String::new, |r| r.id.to_string()),
         },
     }
 }

@@ -3,7 +3,6 @@
 
 use std::io::Write;
 
-use lots::SourceFile;
 use lots::runtime::{self, Lang};
 use lots::scenario::{self, Detail};
 
@@ -16,9 +15,14 @@ pub(crate) fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<ExitSta
     let Some(catalog) = report::load_clean(&args.paths)? else {
         return Ok(ExitStatus::Findings);
     };
-    let text = std::fs::read_to_string(&args.scenario)
-        .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", args.scenario.display()))?;
-    let source = SourceFile::new(args.scenario.display().to_string(), text);
+    let source = match report::read_yaml(std::slice::from_ref(&args.scenario))?.pop() {
+        Some(Ok(source)) => source,
+        Some(Err(d)) => {
+            out::err(report::plain(&d));
+            return Ok(ExitStatus::Findings);
+        }
+        None => anyhow::bail!("`{}` is not a YAML file", args.scenario.display()),
+    };
     let mut scenario = match scenario::load(&source) {
         Ok(s) => s,
         Err(diagnostics) => {

@@ -3,9 +3,8 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use lots::SourceFile;
 use lots::coverage::{self, Coverage};
 use lots::mutation::{self, Verdict};
 use lots::scenario::{self, Played, Scenario};
@@ -35,17 +34,18 @@ pub(crate) fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitSt
     } else {
         args.scenarios.clone()
     };
-    let mut files = Vec::new();
-    for root in &roots {
-        collect(root, &mut files)?;
-    }
-    files.sort();
     let mut broken = 0;
     let mut ran = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", file.display()))?;
-        let source = SourceFile::new(file.display().to_string(), text);
+    for read in report::read_yaml(&roots)? {
+        let source = match read {
+            Ok(source) => source,
+            Err(d) => {
+                broken += 1;
+                out::err(report::plain(&d));
+                continue;
+            }
+        };
+        let file = PathBuf::from(source.name());
         match scenario::load(&source) {
             Ok(scenario) => {
                 let played = scenario::play(&catalog, &scenario);
@@ -87,9 +87,14 @@ pub(crate) fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitSt
             p.exists().then_some(p)
         });
         if let Some(path) = allow_path {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))?;
-            let source = SourceFile::new(path.display().to_string(), text);
+            let source = match report::read_yaml(std::slice::from_ref(&path))?.pop() {
+                Some(Ok(source)) => source,
+                Some(Err(d)) => {
+                    out::err(report::plain(&d));
+                    return Ok(ExitStatus::Findings);
+                }
+                None => anyhow::bail!("`{}` is not a YAML file", path.display()),
+            };
             match coverage::load_allowance(&source, &c) {
                 Ok(allowance) => unneeded = c.allow(&allowance),
                 Err(diagnostics) => {
@@ -163,25 +168,6 @@ pub(crate) fn run(args: &TestArgs, out: &mut dyn Write) -> anyhow::Result<ExitSt
     } else {
         ExitStatus::Ok
     })
-}
-
-/// Scenario files under a path: the file itself, or every `.yaml`/`.yml` below a directory.
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    if path.is_file() {
-        out.push(path.to_owned());
-        return Ok(());
-    }
-    let entries = std::fs::read_dir(path)
-        .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))?;
-    for entry in entries {
-        let p = entry?.path();
-        if p.is_dir() {
-            collect(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 fn duplicate_id(ran: &[Ran]) -> Option<String> {

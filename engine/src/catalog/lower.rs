@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::parse::{Parsed, parse};
-use super::source::{Input, MAX_FILE_BYTES};
+use super::source::Input;
 use super::{Catalog, Loaded, Summary};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile, Span, suggest};
 use crate::syntax::{FactType, Spanned, WriteSource};
@@ -91,22 +91,17 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
             Input::Text(source) if source.name().ends_with(".rhai") => scripts.push(source),
             Input::Text(source) => {
                 if let Some(parsed) = parse(&source, &mut diags) {
+                    super::ids::check_file(
+                        &mut Ctx {
+                            source: &source,
+                            diags: &mut diags,
+                        },
+                        &parsed,
+                    );
                     files.push((source, parsed));
                 }
             }
-            Input::TooLarge { name, size } => diags.push(
-                Diagnostic::new(
-                    Code::FileTooLarge,
-                    format!(
-                        "`{name}` is {size} bytes; catalog files may be at most {MAX_FILE_BYTES}"
-                    ),
-                )
-                .help("split the file, or check that it is the file you meant"),
-            ),
-            Input::NotUtf8 { name } => diags.push(
-                Diagnostic::new(Code::NotUtf8, format!("`{name}` is not UTF-8 text"))
-                    .help("save the file as UTF-8"),
-            ),
+            other => diags.extend(other.diagnostic()),
         }
     }
 
@@ -265,7 +260,13 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
         match parsed {
             Parsed::Unit(f) => {
                 units.push(unit::lower(
-                    &mut ctx, f, &workflows, &all_rules, &known, &scripts,
+                    &mut ctx,
+                    f,
+                    &workflows,
+                    &all_rules,
+                    &instruments,
+                    &known,
+                    &scripts,
                 ));
             }
             Parsed::Indicator(f) => {
@@ -281,6 +282,7 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
         }
     }
 
+    crate::duty::check(&mut diags, &workflows, &instruments, &all_rules, &units);
     let summary = Summary {
         files: n_files,
         workflows: workflows.len(),

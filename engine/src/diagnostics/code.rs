@@ -42,6 +42,10 @@ codes! {
     UnknownVariant = "syntax::unknown_variant", Error, "a value or key that is not one of the allowed ones";
     InvalidValue = "syntax::invalid_value", Error, "a value of the wrong type or out of range";
     InvalidDate = "syntax::invalid_date", Error, "a date that is not a valid `YYYY-MM-DD`";
+    InvalidId = "syntax::invalid_id", Error, "an id that is not `[a-z][a-z0-9_]*` of at most 64 bytes, or is a reserved word";
+    NoVisibleText = "syntax::no_visible_text", Error, "a written reason with no visible text";
+    NotAFile = "source::not_a_file", Error, "a catalog path that is not a regular file (a pipe, a device, a socket)";
+    SymlinkLoop = "source::symlink_loop", Error, "a symbolic link that leads back to itself or to a folder being read";
     DuplicateId = "catalog::duplicate_id", Error, "two items of the same kind share an id";
     UnknownWorkflow = "reference::unknown_workflow", Error, "a reference to a workflow that does not exist";
     UnknownPhase = "reference::unknown_phase", Error, "a reference to a phase the workflow lacks";
@@ -62,6 +66,7 @@ codes! {
     EnumWithoutValues = "workflow::enum_without_values", Error, "an enum fact without its list of values";
     ValuesOnNonEnum = "workflow::values_on_non_enum", Error, "a list of values on a fact that is not an enum";
     InvalidRange = "workflow::invalid_range", Error, "a range whose minimum is above its maximum";
+    UnreachableClosureReason = "workflow::unreachable_closure_reason", Error, "a closure reason that no terminal phase records and that is not valid from any phase";
     TerminalWithExits = "workflow::terminal_with_exits", Error, "a terminal phase with transitions out of it";
     UnknownStartPhase = "graph::unknown_start_phase", Error, "the start phase is not one of the workflow's phases";
     UnknownTarget = "graph::unknown_target", Error, "a transition to or from a phase that does not exist";
@@ -74,6 +79,7 @@ codes! {
     IncompatibleWrite = "instrument::incompatible_write", Error, "an instrument writes a value the target fact cannot hold";
     DisablesMandatoryRule = "unit::disables_mandatory_rule", Error, "a unit switches off a rule that is a duty in law";
     AddsBaseRule = "unit::adds_base_rule", Warning, "a unit adds a rule that already runs for every unit";
+    InvertedRange = "unit::inverted_range", Error, "a unit's parameter values give a phase's range a minimum above its maximum";
     ParameterOutOfRange = "unit::parameter_out_of_range", Error, "a parameter override outside the parameter's allowed range";
     AmbiguousParameter = "unit::ambiguous_parameter", Error, "a parameter declared by several of the unit's workflows, named without `workflow`";
     WorkflowNotRun = "unit::workflow_not_run", Error, "a rule or override for a workflow the unit does not run";
@@ -84,6 +90,10 @@ codes! {
     MinCellTooSmall = "indicator::min_cell_too_small", Error, "a smallest cell size below 3, which could identify a person";
     NotNumeric = "indicator::not_numeric", Error, "a mean or median of a fact that is not a number";
     ScriptCompile = "script::compile_error", Error, "a unit script or `script:` condition that does not compile";
+    ReadsSensitiveFact = "script::reads_sensitive_fact", Error, "a script names a fact marked sensitive, which scripts may never read";
     MissingScriptFile = "script::missing_file", Error, "a hook names a script file that does not exist";
+    HookWritesDutyInput = "duty::hook_writes_duty_input", Error, "a unit hook writes a fact that a legal duty depends on";
+    RuleWritesDutyInput = "duty::rule_writes_duty_input", Error, "a rule that is not mandatory writes a fact that a legal duty depends on";
+    RuleStopsLegalDeadline = "duty::rule_stops_legal_deadline", Error, "a rule that is not mandatory stops a legally grounded deadline";
     InvalidHook = "unit::invalid_hook", Error, "a hook without exactly one of guard, derive and after, or without exactly one of script and file";
 }

@@ -8,6 +8,9 @@ use super::{ActionKind, Reason, Run, TraceEntry, matches};
 use crate::calendar;
 use crate::syntax::DeadlineState;
 
+/// The longest extension, in days in total, of a deadline that declares no `max_days`.
+pub const MAX_EXTENSION_DAYS: u32 = 365;
+
 /// A deadline's state on a date.
 pub(crate) fn state(r: &DeadlineRecord, warn_days: Option<u32>, today: Date) -> DeadlineState {
     if r.stopped.is_some() {
@@ -117,15 +120,14 @@ impl Run<'_> {
                     .collect(),
             }]);
         }
-        let total: u32 = r
+        // Host-supplied days are bounded before any date arithmetic: by the deadline's
+        // declared maximum, else by [`MAX_EXTENSION_DAYS`].
+        let max = d.extension_max_days.unwrap_or(MAX_EXTENSION_DAYS);
+        let total = r
             .extensions
             .iter()
-            .map(|e| e.days)
-            .sum::<u32>()
-            .saturating_add(days);
-        if let Some(max) = d.extension_max_days
-            && total > max
-        {
+            .try_fold(days, |sum, e| sum.checked_add(e.days));
+        if total.is_none_or(|t| t > max) {
             return Err(vec![Reason::ExtensionTooLong {
                 deadline: id.to_owned(),
                 max_days: max,

@@ -30,9 +30,9 @@ impl CaseEnv<'_> {
     pub(crate) fn builtin(&self, i: usize) -> rhai::Dynamic {
         match i {
             0 => rhai::Dynamic::from(self.case.phase.clone()),
-            1 => self
-                .event
-                .map_or(rhai::Dynamic::UNIT, crate::script::event_map),
+            1 => self.event.map_or(rhai::Dynamic::UNIT, |e| {
+                crate::script::event_map(e, self.wf)
+            }),
             _ => rhai::Dynamic::from(self.case.unit.clone()),
         }
     }

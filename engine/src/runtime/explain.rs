@@ -97,14 +97,16 @@ pub fn explain(catalog: &Catalog, case: &Case, at: DateTime) -> Option<Explanati
             })
         })
         .collect();
-    Some(Explanation {
+    let mut explanation = Explanation {
         phase: phase.id.to_string(),
         phase_title: phase.title.clone(),
         closed: case.closed.is_some(),
         next,
         deadlines,
         pending: case.pending_actions().cloned().collect(),
-    })
+    };
+    crate::secrecy::Secrets::of(wf, case, None).apply(&mut explanation);
+    Some(explanation)
 }
 
 impl Explanation {

@@ -27,6 +27,20 @@ pub enum Reason {
     AlreadyOpened,
     /// The case is closed.
     Closed,
+    /// The event's time lies outside the years the engine counts time in.
+    TimeOutOfRange {
+        /// The event's time.
+        at: String,
+        /// The first year accepted.
+        first: i16,
+        /// The last year accepted.
+        last: i16,
+    },
+    /// The host's case id cannot be used as one.
+    InvalidCaseId {
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The event is older than the case's last event.
     TimeWentBack {
         /// The last event's time.
@@ -195,6 +209,16 @@ impl Reason {
                 "the case is already open".into(),
             ),
             Reason::Closed => pick("ärendet är avslutat".into(), "the case is closed".into()),
+            Reason::TimeOutOfRange { at, first, last } => pick(
+                format!("tiden {at} ligger utanför åren {first}–{last} som tidsfrister räknas i"),
+                format!(
+                    "the time {at} lies outside the years {first}–{last} that deadlines are counted in"
+                ),
+            ),
+            Reason::InvalidCaseId { problem } => pick(
+                format!("ärendets id kan inte användas: {problem}"),
+                format!("the case id cannot be used: {problem}"),
+            ),
             Reason::TimeWentBack { last } => pick(
                 format!("händelsen är äldre än ärendets senaste händelse ({last})"),
                 format!("the event is earlier than the case's last event ({last})"),

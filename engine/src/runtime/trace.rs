@@ -211,11 +211,24 @@ pub enum Warning {
         /// Where and why.
         error: crate::script::ScriptError,
     },
-    /// A unit's guard objected to recording facts that a mandatory rule reads; the duty wins,
-    /// so the facts were recorded anyway.
+    /// A unit's guard objected to an event that records duty inputs; the duty wins. The duty
+    /// inputs were recorded; the rest of the event (other facts it bundled) was refused with
+    /// the guard's reason.
     GuardYieldedToDuty {
         /// The guard's objection.
         reason: Reason,
+        /// What was recorded because a duty depends on it (facts, or the event itself).
+        recorded: Vec<String>,
+        /// What the event also carried and the guard's objection refused (not recorded).
+        refused: Vec<String>,
+    },
+    /// A rule that is not mandatory, or a unit hook, tried to write a duty input; it was not
+    /// written (the loader refuses such catalogs; this guards catalogs built by hand).
+    DutyInputProtected {
+        /// The fact.
+        fact: String,
+        /// The rule or hook.
+        writer: String,
     },
     /// An instrument was completed with items unanswered.
     UnansweredItems {

@@ -199,6 +199,11 @@ pub struct TransitionDecl {
     /// Legal ground for the transition.
     #[serde(default)]
     pub legal: Option<Spanned<String>>,
+    /// The move is a legal duty (e.g. opening a child investigation without delay): what its
+    /// guard reads becomes a duty input, which no unit hook or non-mandatory rule may write and
+    /// no unit guard may refuse to record.
+    #[serde(default)]
+    pub duty: bool,
 }
 
 /// How a transition is taken.
@@ -276,4 +281,9 @@ pub struct ClosureReasonDecl {
     pub id: Spanned<String>,
     /// Title shown to caseworkers.
     pub title: String,
+    /// The case may be closed for this reason from any phase, in place. Otherwise closing
+    /// takes the transition from the current phase into the terminal phase that records the
+    /// reason, on the same terms as requesting it (its guard included).
+    #[serde(default)]
+    pub from_any_phase: bool,
 }

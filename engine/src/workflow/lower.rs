@@ -88,7 +88,11 @@ pub(crate) fn lower_workflow(
         closure_reasons: file
             .closure_reasons
             .iter()
-            .map(|c| (Arc::from(c.id.value.as_str()), c.title.clone()))
+            .map(|c| super::ClosureReason {
+                id: Arc::from(c.id.value.as_str()),
+                title: c.title.clone(),
+                from_any_phase: c.from_any_phase,
+            })
             .collect(),
         fact_index,
         phase_index,
@@ -101,6 +105,30 @@ pub(crate) fn lower_workflow(
         .map(|p| lower_phase(ctx, &wf, p, instruments, known))
         .collect();
     wf.phases = phases;
+    for (c, decl) in wf.closure_reasons.iter().zip(&file.closure_reasons) {
+        let recorded = wf
+            .phases
+            .iter()
+            .any(|p| p.terminal && p.closure_reason.as_deref() == Some(c.id.as_ref()));
+        if !recorded && !c.from_any_phase {
+            ctx.push(
+                Diagnostic::new(
+                    Code::UnreachableClosureReason,
+                    format!(
+                        "no terminal phase records closure reason `{}`, and it is not valid from any phase",
+                        c.id
+                    ),
+                )
+                .at(ctx.source, decl.id.span)
+                .label("a case can never be closed for this reason")
+                .help(format!(
+                    "add a terminal phase with `closure_reason: {}` and transitions into it, or \
+                     write `from_any_phase: true` if a case may be closed for it wherever it stands",
+                    c.id
+                )),
+            );
+        }
+    }
 
     match wf.phase_idx(&file.start.value) {
         Some(idx) => wf.start = idx,
@@ -269,7 +297,7 @@ fn lower_phase(
         && !wf
             .closure_reasons
             .iter()
-            .any(|(id, _)| id.as_ref() == reason.value)
+            .any(|c| c.id.as_ref() == reason.value)
     {
         ctx.push(
             Diagnostic::new(
@@ -284,7 +312,7 @@ fn lower_phase(
             .help(suggest(
                 &reason.value,
                 "closure reasons",
-                wf.closure_reasons.iter().map(|(id, _)| id.as_ref()),
+                wf.closure_reasons.iter().map(|c| c.id.as_ref()),
             )),
         );
     }
@@ -408,6 +436,7 @@ fn lower_transition(
                 when: when.clone(),
                 title: t.title.clone(),
                 legal: t.legal.as_ref().map(|l| l.value.as_str().into()),
+                duty: t.duty,
                 span: t.to.span,
                 from_span: t.from.span,
             })

@@ -1,0 +1,551 @@
+//! Duty inputs: what a legal duty depends on, computed at load, so that no unit weakens a duty
+//! by construction.
+//!
+//! A *duty* is a mandatory rule, a legally grounded deadline (one with `legal:`), or a
+//! transition marked `duty: true`. Its *inputs* are what it reads or depends on:
+//!
+//! - a mandatory rule: every fact, phase, instrument, count and deadline its condition reads
+//!   (a `script:` leaf: the facts it names; every phase when it reads `phase`);
+//! - a phase a duty reads: every transition into it (being there is what the duty reads) and
+//!   every automatic transition out of it (a fact could move the case away unasked);
+//! - a duty deadline: the phases that start or stop it (so the transitions into them and the
+//!   automatic ones out of them), and what else starts it (the instrument completed, the
+//!   decision, the opening, the closing);
+//! - a duty transition: what its guard reads, and the instruments its phase requires before
+//!   leaving it;
+//! - a duty fact: the instruments that write it, and the decision or opening that records it.
+//!
+//! A session minimum on the way is deliberately not an input: refusing some sessions (no home
+//! visits) never stops a minimum from being met by the sessions a unit allows. Sessions are
+//! inputs only when a duty counts them.
+//!
+//! What follows from it (enforced in [`check`] at load and in the runtime): no unit hook and no
+//! non-mandatory rule may write a duty fact or stop a duty deadline; a unit guard never refuses
+//! the recording of a duty input in any event (its objection becomes a warning, and an event that
+//! bundles duty facts with others is recorded for the duty facts only); mandatory rules therefore
+//! see the facts as the host recorded them.
+
+use std::sync::Arc;
+
+use crate::condition::{Node, Test};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Span};
+use crate::instrument::Instrument;
+use crate::rules::{Action, Rule, RuleIn};
+use crate::syntax::{RuleScope, SinceEvent, TriggerMode};
+use crate::unit::{HookKind, Unit};
+use crate::workflow::{DeadlineIdx, FactSlot, PhaseIdx, Trigger, Workflow};
+
+/// The duty an input serves: shown in diagnostics and by `lots show`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Duty {
+    /// A mandatory rule.
+    Rule {
+        /// The rule.
+        id: Arc<str>,
+        /// Its legal ground.
+        legal: Option<Arc<str>>,
+    },
+    /// A legally grounded deadline, or one a mandatory rule reads.
+    Deadline {
+        /// The deadline.
+        id: Arc<str>,
+        /// Its legal ground.
+        legal: Option<Arc<str>>,
+    },
+    /// A transition marked as a legal duty.
+    Transition {
+        /// From.
+        from: Arc<str>,
+        /// To.
+        to: Arc<str>,
+        /// Its legal ground.
+        legal: Option<Arc<str>>,
+    },
+}
+
+impl Duty {
+    /// The duty in words: "mandatory rule `x` (legal ground `y`)".
+    pub fn describe(&self) -> String {
+        let (what, legal) = match self {
+            Duty::Rule { id, legal } => (format!("mandatory rule `{id}`"), legal),
+            Duty::Deadline { id, legal } => (format!("deadline `{id}`"), legal),
+            Duty::Transition { from, to, legal } => {
+                (format!("the duty to move from `{from}` to `{to}`"), legal)
+            }
+        };
+        match legal {
+            Some(l) => format!("{what} (legal ground `{l}`)"),
+            None => what,
+        }
+    }
+}
+
+/// Every duty input of a workflow in one configuration, each with the first duty that made it
+/// one. Indexed like the workflow's facts, phases, transitions and deadlines.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Duties {
+    /// Facts, by slot.
+    pub facts: Vec<Option<Duty>>,
+    /// Phases, by index.
+    pub phases: Vec<Option<Duty>>,
+    /// Transitions, by index in the workflow's `transitions`.
+    pub transitions: Vec<Option<Duty>>,
+    /// Deadlines, by index.
+    pub deadlines: Vec<Option<Duty>>,
+    /// Instruments whose completion a duty depends on.
+    pub instruments: Vec<(Arc<str>, Duty)>,
+    /// Sessions (held, no-shows, cancellations), when a duty counts them.
+    pub sessions: Option<Duty>,
+    /// The decision on bistånd.
+    pub decision: Option<Duty>,
+    /// The opening of the case.
+    pub opening: Option<Duty>,
+    /// The closing of the case.
+    pub closing: Option<Duty>,
+}
+
+impl Duties {
+    /// The duty a fact serves, if it is a duty input.
+    pub fn fact(&self, slot: FactSlot) -> Option<&Duty> {
+        self.facts.get(usize::from(slot.0)).and_then(Option::as_ref)
+    }
+
+    /// The duty a transition serves, if it is one.
+    pub fn transition(&self, idx: usize) -> Option<&Duty> {
+        self.transitions.get(idx).and_then(Option::as_ref)
+    }
+
+    /// The duty a deadline serves, if it is one.
+    pub fn deadline(&self, idx: DeadlineIdx) -> Option<&Duty> {
+        self.deadlines
+            .get(usize::from(idx.0))
+            .and_then(Option::as_ref)
+    }
+
+    /// The duty an instrument's completion serves, if it does.
+    pub fn instrument(&self, id: &str) -> Option<&Duty> {
+        self.instruments
+            .iter()
+            .find(|(i, _)| i.as_ref() == id)
+            .map(|(_, d)| d)
+    }
+
+    /// Whether any duty deadline exists (time passing is then a duty input).
+    pub fn has_deadlines(&self) -> bool {
+        self.deadlines.iter().any(Option::is_some)
+    }
+}
+
+/// The duty inputs of `wf` given the mandatory rules that run for it.
+pub fn duties<'r>(
+    wf: &Workflow,
+    mandatory: impl IntoIterator<Item = (&'r Rule, &'r RuleIn)>,
+    instruments: &[Instrument],
+) -> Duties {
+    let mut d = Duties {
+        facts: vec![None; wf.facts.len()],
+        phases: vec![None; wf.phases.len()],
+        transitions: vec![None; wf.transitions.len()],
+        deadlines: vec![None; wf.deadlines.len()],
+        ..Duties::default()
+    };
+    // Seeds: mandatory rules, legally grounded deadlines, transitions marked as duties.
+    for (rule, compiled) in mandatory {
+        let duty = Duty::Rule {
+            id: rule.id.clone(),
+            legal: rule.legal.clone(),
+        };
+        reads(wf, &compiled.when.root, &duty, &mut d);
+    }
+    for (i, deadline) in wf.deadlines.iter().enumerate() {
+        if deadline.legal.is_some() && d.deadlines.get(i).is_some_and(Option::is_none) {
+            set(
+                &mut d.deadlines,
+                i,
+                Duty::Deadline {
+                    id: deadline.id.clone(),
+                    legal: deadline.legal.clone(),
+                },
+            );
+        }
+    }
+    for (i, t) in wf.transitions.iter().enumerate() {
+        if t.duty {
+            let duty = Duty::Transition {
+                from: wf.phase(t.from).map(|p| p.id.clone()).unwrap_or_default(),
+                to: wf.phase(t.to).map(|p| p.id.clone()).unwrap_or_default(),
+                legal: t.legal.clone(),
+            };
+            set(&mut d.transitions, i, duty);
+        }
+    }
+    // The closure: a guard may read a deadline, a deadline names a phase, a phase brings its
+    // transitions; repeat until nothing is added (each pass only adds, so this ends).
+    loop {
+        let before = d.clone();
+        // Deadlines: what starts them, and what could stop them unasked.
+        for (i, deadline) in wf.deadlines.iter().enumerate() {
+            let Some(duty) = d.deadlines.get(i).cloned().flatten() else {
+                continue;
+            };
+            for (trigger, starts) in deadline
+                .starts
+                .iter()
+                .map(|t| (t, true))
+                .chain(deadline.stops.iter().map(|t| (t, false)))
+            {
+                match trigger {
+                    Trigger::PhaseEntered(p) => mark_phase(&mut d, *p, &duty),
+                    Trigger::PhaseLeft(p) => {
+                        mark_phase(&mut d, *p, &duty);
+                        if starts {
+                            out_of(wf, &mut d, *p, false, &duty);
+                        }
+                    }
+                    Trigger::InstrumentCompleted(i) if starts => mark_instrument(&mut d, i, &duty),
+                    Trigger::DecisionMade if starts => {
+                        d.decision.get_or_insert_with(|| duty.clone());
+                    }
+                    Trigger::CaseOpened if starts => {
+                        d.opening.get_or_insert_with(|| duty.clone());
+                    }
+                    Trigger::CaseClosed if starts => {
+                        d.closing.get_or_insert_with(|| duty.clone());
+                    }
+                    // Stopping a deadline by completing an instrument, deciding or closing is the
+                    // host's event: no hook or rule can do it.
+                    _ => {}
+                }
+            }
+        }
+        // Phases a duty reads: every way in, and the automatic ways out.
+        for p in 0..wf.phases.len() {
+            let Some(duty) = d.phases.get(p).cloned().flatten() else {
+                continue;
+            };
+            let Ok(idx) = u16::try_from(p).map(PhaseIdx) else {
+                continue;
+            };
+            into(wf, &mut d, idx, &duty);
+            out_of(wf, &mut d, idx, true, &duty);
+        }
+        // Transitions: what their guard reads and what their phase requires before leaving.
+        for (i, t) in wf.transitions.iter().enumerate() {
+            let Some(duty) = d.transitions.get(i).cloned().flatten() else {
+                continue;
+            };
+            if let Some(when) = &t.when {
+                // A guard's phase reads are the transition's own phase: not a new duty phase.
+                let mut guard = Duties {
+                    phases: vec![None; wf.phases.len()],
+                    ..Duties::default()
+                };
+                guard.facts.resize(wf.facts.len(), None);
+                guard.deadlines.resize(wf.deadlines.len(), None);
+                reads(wf, &when.root, &duty, &mut guard);
+                merge_reads(&mut d, guard);
+            }
+            let to_terminal = wf.phase(t.to).is_some_and(|p| p.terminal);
+            if let (Some(from), false) = (wf.phase(t.from), to_terminal) {
+                for inst in &from.required {
+                    mark_instrument(&mut d, inst, &duty);
+                }
+            }
+        }
+        // Facts: the events and instruments that record them.
+        for (slot, fact) in wf.facts.iter().enumerate() {
+            let Some(duty) = d.facts.get(slot).cloned().flatten() else {
+                continue;
+            };
+            if fact.id.as_ref() == "decision" {
+                d.decision.get_or_insert_with(|| duty.clone());
+            }
+            for inst in instruments {
+                if inst.writes.iter().any(|w| w.fact == fact.id) {
+                    mark_instrument(&mut d, &inst.id, &duty);
+                }
+            }
+        }
+        if d == before {
+            break;
+        }
+    }
+    d
+}
+
+fn set(list: &mut [Option<Duty>], i: usize, duty: Duty) {
+    if let Some(slot) = list.get_mut(i)
+        && slot.is_none()
+    {
+        *slot = Some(duty);
+    }
+}
+
+fn mark_phase(d: &mut Duties, p: PhaseIdx, duty: &Duty) {
+    set(&mut d.phases, usize::from(p.0), duty.clone());
+}
+
+fn mark_instrument(d: &mut Duties, id: &Arc<str>, duty: &Duty) {
+    if d.instrument(id).is_none() {
+        d.instruments.push((id.clone(), duty.clone()));
+    }
+}
+
+/// Marks every transition into `p`.
+fn into(wf: &Workflow, d: &mut Duties, p: PhaseIdx, duty: &Duty) {
+    for (i, t) in wf.transitions.iter().enumerate() {
+        if t.to == p {
+            set(&mut d.transitions, i, duty.clone());
+        }
+    }
+}
+
+/// Marks the transitions out of `p` (only the automatic ones when `automatic_only`).
+fn out_of(wf: &Workflow, d: &mut Duties, p: PhaseIdx, automatic_only: bool, duty: &Duty) {
+    for (i, t) in wf.transitions.iter().enumerate() {
+        if t.from == p && (!automatic_only || t.trigger == TriggerMode::Automatic) {
+            set(&mut d.transitions, i, duty.clone());
+        }
+    }
+}
+
+/// Adds what a condition reads to `d`.
+fn reads(wf: &Workflow, node: &Node, duty: &Duty, d: &mut Duties) {
+    match &node.test {
+        Test::All(children) | Test::Any(children) => {
+            for c in children {
+                reads(wf, c, duty, d);
+            }
+        }
+        Test::Not(child) => reads(wf, child, duty, d),
+        Test::Equals { fact, .. }
+        | Test::In { fact, .. }
+        | Test::Compare { fact, .. }
+        | Test::IsSet(fact) => set(&mut d.facts, usize::from(fact.slot.0), duty.clone()),
+        Test::Phase(phases) => {
+            for p in phases {
+                mark_phase(d, p.idx, duty);
+            }
+        }
+        Test::Completed(i)
+        | Test::Band { instrument: i, .. }
+        | Test::Score { instrument: i, .. } => {
+            mark_instrument(d, i, duty);
+        }
+        Test::Count { .. } => {
+            d.sessions.get_or_insert_with(|| duty.clone());
+        }
+        Test::Elapsed { since, .. } => {
+            if *since == SinceEvent::LastSession {
+                d.sessions.get_or_insert_with(|| duty.clone());
+            }
+        }
+        Test::Deadline { deadline, .. } => {
+            set(&mut d.deadlines, usize::from(deadline.0), duty.clone());
+        }
+        Test::Script(script) => {
+            for slot in script.reads() {
+                set(&mut d.facts, usize::from(slot.0), duty.clone());
+            }
+            if script.reads_phase() {
+                for p in 0..wf.phases.len() {
+                    set(&mut d.phases, p, duty.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Adds a guard's reads (facts, instruments, sessions, deadlines) to `d`.
+fn merge_reads(d: &mut Duties, guard: Duties) {
+    for (i, f) in guard.facts.into_iter().enumerate() {
+        if let Some(duty) = f {
+            set(&mut d.facts, i, duty);
+        }
+    }
+    for (i, f) in guard.deadlines.into_iter().enumerate() {
+        if let Some(duty) = f {
+            set(&mut d.deadlines, i, duty);
+        }
+    }
+    for (id, duty) in guard.instruments {
+        mark_instrument(d, &id, &duty);
+    }
+    if let (None, Some(duty)) = (&d.sessions, guard.sessions) {
+        d.sessions = Some(duty);
+    }
+}
+
+/// The load checks: no non-mandatory rule writes a duty fact or stops a duty deadline, and no
+/// unit hook writes a duty fact, in any configuration. Each place is reported once.
+pub(crate) fn check(
+    diags: &mut Diagnostics,
+    workflows: &[Workflow],
+    instruments: &[Instrument],
+    rules: &[Rule],
+    units: &[Unit],
+) {
+    let mut reported: Vec<(Code, String, Span)> = Vec::new();
+    let mut push = |diags: &mut Diagnostics, d: Diagnostic| {
+        let key = (
+            d.code,
+            d.source
+                .as_ref()
+                .map(|s| s.name().to_owned())
+                .unwrap_or_default(),
+            d.span.unwrap_or_default(),
+        );
+        if !reported.contains(&key) {
+            reported.push(key);
+            diags.push(d);
+        }
+    };
+    // The base duties of each workflow hold for every unit: check every base rule against
+    // them, whether or not a unit runs the workflow yet.
+    for wf in workflows {
+        let mandatory = rules
+            .iter()
+            .filter(|r| r.mandatory && r.scope == RuleScope::Base)
+            .flat_map(|r| {
+                r.per_workflow
+                    .iter()
+                    .filter(|c| c.workflow == wf.id)
+                    .map(move |c| (r, c))
+            });
+        let base = &duties(wf, mandatory, instruments);
+        for rule in rules.iter().filter(|r| r.scope == RuleScope::Base) {
+            for compiled in rule.per_workflow.iter().filter(|c| c.workflow == wf.id) {
+                for d in rule_problems(wf, base, rule, compiled, None) {
+                    push(diags, d);
+                }
+            }
+        }
+    }
+    for unit in units {
+        for config in &unit.configurations {
+            let Some(wf) = workflows.iter().find(|w| w.id == config.workflow) else {
+                continue;
+            };
+            for &(i, j) in &config.rules {
+                let Some(rule) = rules.get(i) else { continue };
+                let Some(compiled) = rule.per_workflow.get(j) else {
+                    continue;
+                };
+                for d in rule_problems(wf, &config.duties, rule, compiled, Some(unit)) {
+                    push(diags, d);
+                }
+            }
+            for &(i, j) in &config.hooks {
+                let Some(hook) = unit.hooks.get(i) else {
+                    continue;
+                };
+                let Some(compiled) = hook.per_workflow.get(j) else {
+                    continue;
+                };
+                let (HookKind::Derive, Some(slot)) = (&hook.kind, compiled.fact) else {
+                    continue;
+                };
+                let (Some(duty), Some(fact)) =
+                    (config.duties.fact(slot), wf.facts.get(usize::from(slot.0)))
+                else {
+                    continue;
+                };
+                push(
+                    diags,
+                    Diagnostic::new(
+                        Code::HookWritesDutyInput,
+                        format!(
+                            "hook `{}` of unit `{}` writes `{}`, which {} depends on",
+                            hook.id,
+                            unit.id,
+                            fact.id,
+                            duty.describe()
+                        ),
+                    )
+                    .at(&unit.source, hook.span)
+                    .label("writes a duty input")
+                    .help(format!(
+                        "a unit may never change what a legal duty depends on: only the host's \
+                         events and mandatory rules write `{}`. Derive a fact of the unit's own \
+                         instead",
+                        fact.id
+                    )),
+                );
+            }
+        }
+    }
+}
+
+/// What is wrong with a rule that is not mandatory, against a set of duties.
+fn rule_problems(
+    wf: &Workflow,
+    duties: &Duties,
+    rule: &Rule,
+    compiled: &RuleIn,
+    unit: Option<&Unit>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if rule.mandatory {
+        return out;
+    }
+    let added = unit.map_or_else(String::new, |u| format!(", added by unit `{}`,", u.id));
+    for (action, span) in compiled.actions.iter().zip(&rule.action_spans) {
+        match action {
+            Action::Set { slot, .. } => {
+                let (Some(duty), Some(fact)) =
+                    (duties.fact(*slot), wf.facts.get(usize::from(slot.0)))
+                else {
+                    continue;
+                };
+                out.push(
+                    Diagnostic::new(
+                        Code::RuleWritesDutyInput,
+                        format!(
+                            "rule `{}`{added} sets `{}`, which {} depends on",
+                            rule.id,
+                            fact.id,
+                            duty.describe()
+                        ),
+                    )
+                    .at(&rule.source, *span)
+                    .label("writes a duty input")
+                    .help(format!(
+                        "only the host's events and mandatory rules may write `{}`; remove the \
+                         `set`, or make the rule mandatory if the law requires it",
+                        fact.id
+                    )),
+                );
+            }
+            Action::Stop(idx) => {
+                let (Some(duty), Some(deadline)) =
+                    (duties.deadline(*idx), wf.deadlines.get(usize::from(idx.0)))
+                else {
+                    continue;
+                };
+                out.push(
+                    Diagnostic::new(
+                        Code::RuleStopsLegalDeadline,
+                        format!(
+                            "rule `{}`{added} stops deadline `{}`, which is {}",
+                            rule.id,
+                            deadline.id,
+                            match duty {
+                                Duty::Deadline { .. } => "legally grounded".to_owned(),
+                                other => format!("read by {}", other.describe()),
+                            }
+                        ),
+                    )
+                    .at(&rule.source, *span)
+                    .label("stops a legal deadline")
+                    .help(format!(
+                        "a legal deadline is met only by what its `stops` list says (`{}` in \
+                         workflow `{}`); remove the `stop` action",
+                        deadline.id, wf.id
+                    )),
+                );
+            }
+            _ => {}
+        }
+    }
+    out
+}

@@ -1,0 +1,141 @@
+//! Rules for what people write: the identifiers of catalog files and the written reasons of
+//! caseworkers and units. Pure functions; the loader turns a broken rule into a diagnostic and
+//! the runtime into a rejection.
+
+/// The longest identifier, in bytes.
+pub const MAX_ID_BYTES: usize = 64;
+
+/// Words no identifier may be: the names scripts see besides facts (`phase`, `event`, `unit`),
+/// rhai's keywords and reserved words, and names the engine gives meaning to. A fact called
+/// `if` could never be read by a script, and an id called `event` would shadow the event.
+pub const RESERVED: &[&str] = &[
+    "phase",
+    "event",
+    "unit",
+    "true",
+    "false",
+    "let",
+    "const",
+    "if",
+    "else",
+    "switch",
+    "do",
+    "while",
+    "until",
+    "loop",
+    "for",
+    "in",
+    "continue",
+    "break",
+    "return",
+    "throw",
+    "try",
+    "catch",
+    "fn",
+    "private",
+    "import",
+    "export",
+    "as",
+    "global",
+    "this",
+    "is_def_var",
+    "is_def_fn",
+    "is_shared",
+    "call",
+    "curry",
+    "print",
+    "debug",
+    "type_of",
+    "eval",
+    "var",
+    "static",
+    "shared",
+    "sync",
+    "async",
+    "await",
+    "yield",
+    "match",
+    "default",
+    "void",
+    "null",
+    "nil",
+    "spawn",
+    "thread",
+    "go",
+    "goto",
+    "module",
+    "super",
+    "new",
+    "use",
+    "with",
+];
+
+/// What is wrong with an identifier, in words for the help text; `None` when it is fine.
+/// An identifier is `[a-z][a-z0-9_]*`, at most [`MAX_ID_BYTES`] bytes, and not [`RESERVED`].
+pub fn id_problem(id: &str) -> Option<String> {
+    if id.is_empty() {
+        return Some("it is empty".to_owned());
+    }
+    if id.len() > MAX_ID_BYTES {
+        return Some(format!(
+            "it is {} bytes long; at most {MAX_ID_BYTES} are allowed",
+            id.len()
+        ));
+    }
+    let mut chars = id.chars();
+    if !chars.next().is_some_and(|c| c.is_ascii_lowercase()) {
+        return Some("it must start with a lowercase letter a–z".to_owned());
+    }
+    if let Some(bad) = id
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
+    {
+        return Some(format!(
+            "it contains {}, which an id may not hold",
+            describe_char(bad)
+        ));
+    }
+    if RESERVED.contains(&id) {
+        return Some(format!("`{id}` is a reserved word"));
+    }
+    None
+}
+
+/// Like [`id_problem`] for a dotted identifier (legal concept ids such as
+/// `child.preassessment.deadline`): parts that are identifiers, joined by single dots.
+/// Reserved words are allowed as parts (`reporting.feedback`, `child.investigation.duty`).
+pub fn dotted_id_problem(id: &str) -> Option<String> {
+    if id.len() > MAX_ID_BYTES {
+        return Some(format!(
+            "it is {} bytes long; at most {MAX_ID_BYTES} are allowed",
+            id.len()
+        ));
+    }
+    id.split('.').find_map(|part| match id_problem(part) {
+        Some(_) if RESERVED.contains(&part) => None,
+        Some(p) if part.is_empty() => Some(format!("a part between dots is empty ({p})")),
+        other => other,
+    })
+}
+
+/// Whether a written reason holds visible text: at least one letter or digit that is not an
+/// invisible filler. Whitespace, zero-width spaces, bidi controls and other format characters
+/// alone are not a reason.
+pub fn has_visible_text(text: &str) -> bool {
+    /// Letters that render as nothing (Hangul fillers).
+    const INVISIBLE_LETTERS: [char; 4] = ['\u{115F}', '\u{1160}', '\u{3164}', '\u{FFA0}'];
+    text.chars()
+        .any(|c| c.is_alphanumeric() && !INVISIBLE_LETTERS.contains(&c))
+}
+
+/// A character as shown in a message: printable ones quoted, others by code point.
+fn describe_char(c: char) -> String {
+    if c.is_control() || c.is_whitespace() || !c.is_ascii() && !c.is_alphanumeric() {
+        format!("U+{:04X}", u32::from(c))
+    } else {
+        format!("`{c}`")
+    }
+}
+
+#[cfg(test)]
+mod tests;
