@@ -7,7 +7,7 @@ use crate::root;
 
 /// The `lots` binary. `cargo test` builds binaries only for their own package's integration
 /// tests, so the first call builds it with the cargo that runs the tests (same target dir).
-fn lots() -> Command {
+pub(crate) fn lots() -> Command {
     static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     BUILT.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());

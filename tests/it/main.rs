@@ -14,6 +14,7 @@ mod conditions;
 mod coverage;
 mod diagnostics;
 mod hostile;
+mod hostile_cases;
 mod properties;
 mod repo_files;
 mod scenarios;
