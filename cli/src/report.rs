@@ -129,7 +129,7 @@ fn summary_line(loaded: &Loaded) -> String {
 /// could not be read.
 pub(crate) fn read_yaml(
     paths: &[std::path::PathBuf],
-) -> anyhow::Result<Vec<Result<lots::SourceFile, Diagnostic>>> {
+) -> anyhow::Result<Vec<Result<lots::SourceFile, Box<Diagnostic>>>> {
     let source = lots::FsSource::with_extensions(
         paths.iter().cloned(),
         lots::catalog::source::YAML_EXTENSIONS,
@@ -138,9 +138,9 @@ pub(crate) fn read_yaml(
         .into_iter()
         .map(|input| match input {
             lots::catalog::Input::Text(file) => Ok(file),
-            other => Err(other
-                .diagnostic()
-                .unwrap_or_else(|| Diagnostic::new(lots::Code::NotAFile, "unreadable file"))),
+            other => Err(Box::new(other.diagnostic().unwrap_or_else(|| {
+                Diagnostic::new(lots::Code::NotAFile, "unreadable file")
+            }))),
         })
         .collect())
 }

@@ -232,8 +232,8 @@ impl Coverage {
         for outcome in &played.outcomes {
             match &outcome.result {
                 Ok(step) => {
-                    phase.clone_from(&step.case.phase);
-                    mark(&mut config.phases, &step.case.phase, scenario);
+                    phase.clone_from(&step.phase);
+                    mark(&mut config.phases, &step.phase, scenario);
                     for entry in &step.trace.entries {
                         config.record_entry(entry, scenario);
                     }

@@ -27,8 +27,8 @@ use jiff::civil::DateTime;
 
 pub use action::{Action, ActionKind, Citation};
 pub use case::{
-    Case, Closure, DeadlineRecord, Extension, FORMAT_VERSION, InstrumentResult, Override, Recorded,
-    RuleRecord, Session, SessionOutcome,
+    Case, Closure, DeadlineRecord, Extension, FORMAT_VERSION, History, InstrumentResult, Override,
+    Recorded, RuleRecord, Session, SessionCounts, SessionOutcome,
 };
 pub use deadlines::{MAX_EXTENSION_DAYS, deadline_state};
 pub use event::{CancelledBy, Event, FactValue, Requirement};
@@ -139,7 +139,7 @@ pub(crate) fn apply_owned(
     let seq = run.seq;
     run.case
         .events
-        .push(std::sync::Arc::new(Recorded { seq, at, event }));
+        .push_back(std::sync::Arc::new(Recorded { seq, at, event }));
     secrets.extend(Secrets::of(run.wf, &run.case, None));
     let mut step = Step {
         case: run.case,
@@ -770,11 +770,19 @@ impl<'c> Run<'c> {
 
     fn session(&mut self, outcome: SessionOutcome) {
         let phase = self.case.phase.clone();
-        self.case.sessions.push(Session {
+        self.case.sessions.push_back(Session {
             at: self.at,
             phase: phase.clone(),
             outcome,
         });
+        self.case
+            .session_counts
+            .entry(phase.clone())
+            .or_default()
+            .add(outcome);
+        if outcome == SessionOutcome::Held {
+            self.case.last_session_held = Some(self.at);
+        }
         let label = match outcome {
             SessionOutcome::Held => "held",
             SessionOutcome::NoShow => "no_show",
@@ -801,13 +809,10 @@ impl<'c> Run<'c> {
     }
 
     fn held_in_phase(&self) -> u32 {
-        let n = self
-            .case
-            .sessions
-            .iter()
-            .filter(|s| s.phase == self.case.phase && s.outcome == SessionOutcome::Held)
-            .count();
-        u32::try_from(n).unwrap_or(u32::MAX)
+        self.case
+            .session_counts
+            .get(&self.case.phase)
+            .map_or(0, |c| c.held)
     }
 
     /// Why a transition from the current phase cannot be taken now (empty: it can).
@@ -1042,7 +1047,11 @@ impl<'c> Run<'c> {
             }
             Event::FactsRecorded { facts } => {
                 let (facts, recorded, refused) = self.duty_facts(facts);
-                (!recorded.is_empty()).then(|| (Event::FactsRecorded { facts }, recorded, refused))
+                (!recorded.is_empty()).then_some((
+                    Event::FactsRecorded { facts },
+                    recorded,
+                    refused,
+                ))
             }
             Event::InstrumentCompleted { ref instrument, .. } => {
                 let what = instrument.clone();
@@ -1521,7 +1530,9 @@ impl<'c> Run<'c> {
             acknowledged: false,
         };
         Secrets::of(self.wf, &self.case, self.event.as_ref()).apply(&mut action);
-        self.case.actions.push(std::sync::Arc::new(action.clone()));
+        self.case
+            .actions
+            .push_back(std::sync::Arc::new(action.clone()));
         self.emitted.push(action);
     }
 }

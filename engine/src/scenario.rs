@@ -8,7 +8,7 @@ use jiff::civil::DateTime;
 use crate::Catalog;
 use crate::catalog::parse;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile};
-use crate::runtime::{self, Case, Event, Lang, Rejection, Step, TraceEntry};
+use crate::runtime::{self, Case, Event, Lang, Rejection, TraceEntry};
 use crate::runtime::{Action, REDACTED, deadline_state};
 use crate::syntax::{ExpectDecl, ExpectedAction, ScenarioFile, Spanned};
 
@@ -54,8 +54,22 @@ pub struct Outcome {
     pub at: DateTime,
     /// The event's type.
     pub event: String,
-    /// The step, or why the event was rejected (the case is then unchanged).
-    pub result: Result<Step, Rejection>,
+    /// What the accepted event did, or why it was rejected (the case is then unchanged).
+    pub result: Result<Stepped, Rejection>,
+}
+
+/// What an accepted step did: the step without the case it left behind, so that a played
+/// story holds one case, not one per step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stepped {
+    /// The phase the case is in after the step.
+    pub phase: String,
+    /// Actions emitted.
+    pub actions: Vec<Action>,
+    /// What was evaluated, fired, blocked.
+    pub trace: runtime::Trace,
+    /// Accepted, but worth attention.
+    pub warnings: Vec<runtime::Warning>,
 }
 
 /// Reads a scenario file; every problem is a diagnostic.
@@ -219,25 +233,19 @@ pub fn play(catalog: &Catalog, scenario: &Scenario) -> Vec<Played> {
     scenario
         .units
         .iter()
-        .map(|unit| {
-            let (case, outcomes) = run(catalog, scenario, unit);
-            let failures = check(catalog, scenario, &case, &outcomes);
-            Played {
-                unit: unit.clone(),
-                case,
-                outcomes,
-                failures,
-            }
-        })
+        .map(|unit| play_unit(catalog, scenario, unit))
         .collect()
 }
 
-/// Plays every step for one unit; a rejected step leaves the case as it was and play goes on.
-/// The opening event gets the scenario's workflow and this unit.
-pub fn run(catalog: &Catalog, scenario: &Scenario, unit: &str) -> (Case, Vec<Outcome>) {
+/// Plays every step for one unit, checking each step's expectations as it goes; a rejected
+/// step leaves the case as it was and play goes on. The opening event gets the scenario's
+/// workflow and this unit. Only the current case is kept, so a long story costs memory in
+/// proportion to its length.
+fn play_unit(catalog: &Catalog, scenario: &Scenario, unit: &str) -> Played {
     let mut case = Case::default();
-    let mut outcomes = Vec::new();
-    for (at, event, _) in &scenario.steps {
+    let mut outcomes = Vec::with_capacity(scenario.steps.len());
+    let mut failures = Vec::new();
+    for (i, (at, event, expect)) in scenario.steps.iter().enumerate() {
         let mut event = event.clone();
         if let Event::CaseOpened {
             workflow, unit: u, ..
@@ -246,17 +254,51 @@ pub fn run(catalog: &Catalog, scenario: &Scenario, unit: &str) -> (Case, Vec<Out
             scenario.workflow.clone_into(workflow);
             unit.clone_into(u);
         }
-        let result = runtime::apply(catalog, &case, event.clone(), *at);
-        if let Ok(step) = &result {
-            case = step.case.clone();
-        }
-        outcomes.push(Outcome {
+        let kind = event.kind().to_owned();
+        let result = match runtime::apply(catalog, &case, event, *at) {
+            Ok(step) => {
+                let stepped = Stepped {
+                    phase: step.case.phase.clone(),
+                    actions: step.actions,
+                    trace: step.trace,
+                    warnings: step.warnings,
+                };
+                case = step.case;
+                Ok(stepped)
+            }
+            Err(rejection) => Err(rejection),
+        };
+        let outcome = Outcome {
             at: *at,
-            event: event.kind().to_owned(),
+            event: kind,
             result,
-        });
+        };
+        for message in check_step(catalog, expect.as_ref(), &outcome, &case) {
+            failures.push(Failure {
+                step: Some(i + 1),
+                message,
+            });
+        }
+        outcomes.push(outcome);
     }
-    (case, outcomes)
+    if let (Some(expect), Some((at, _, _))) = (&scenario.expect, scenario.steps.last()) {
+        let mut messages = Vec::new();
+        if let Some(want) = &expect.actions {
+            let all: Vec<Action> = case.actions.iter().map(|a| (**a).clone()).collect();
+            messages.extend(match_actions(want, &all));
+        }
+        messages.extend(check_state(catalog, expect, &case, *at));
+        failures.extend(messages.into_iter().map(|message| Failure {
+            step: None,
+            message,
+        }));
+    }
+    Played {
+        unit: unit.to_owned(),
+        case,
+        outcomes,
+        failures,
+    }
 }
 
 /// How much of each step [`render`] shows.
@@ -294,7 +336,7 @@ pub fn render(outcomes: &[Outcome], lang: Lang, detail: Detail) -> String {
     out
 }
 
-fn render_step(out: &mut String, step: &Step, lang: Lang, detail: Detail) {
+fn render_step(out: &mut String, step: &Stepped, lang: Lang, detail: Detail) {
     for e in &step.trace.entries {
         let traced = matches!(
             e,
@@ -428,106 +470,70 @@ fn describe_owner(owner: &runtime::Owner) -> String {
     }
 }
 
-/// Checks every expectation of the scenario against its run; empty when all hold.
-pub fn check(
+/// What did not hold of one step's expectations (and an unexpected rejection), given the
+/// case after the step.
+fn check_step(
     catalog: &Catalog,
-    scenario: &Scenario,
+    expect: Option<&ExpectDecl>,
+    outcome: &Outcome,
     case: &Case,
-    outcomes: &[Outcome],
-) -> Vec<Failure> {
-    let mut failures = Vec::new();
-    let mut state = Case::default();
-    for (i, ((at, _, expect), outcome)) in scenario.steps.iter().zip(outcomes).enumerate() {
-        if let Ok(step) = &outcome.result {
-            state = step.case.clone();
-        }
-        // A rejection the file does not expect is always a failure: it usually means a
-        // mistake in the event, and the rest of the story then tells something else.
-        let expects_rejection = expect
-            .as_ref()
-            .is_some_and(|e| e.rejected == Some(true) || !e.reasons.is_empty());
-        if let (Err(r), false) = (&outcome.result, expects_rejection) {
-            failures.push(Failure {
-                step: Some(i + 1),
-                message: format!(
-                    "`{}` was rejected: {}",
-                    outcome.event,
-                    r.describe(Lang::En).replace('\n', "; ")
-                ),
-            });
-        }
-        let Some(expect) = expect else { continue };
-        let mut fail = |message: String| {
-            failures.push(Failure {
-                step: Some(i + 1),
-                message,
-            })
-        };
-        if let (Ok(_), Some(true)) = (&outcome.result, expect.rejected) {
-            fail(format!(
-                "expected `{}` to be rejected, it was accepted",
-                outcome.event
-            ));
-        }
-        if let Err(r) = &outcome.result {
+) -> Vec<String> {
+    let mut out = Vec::new();
+    // A rejection the file does not expect is always a failure: it usually means a mistake in
+    // the event, and the rest of the story then tells something else.
+    let expects_rejection =
+        expect.is_some_and(|e| e.rejected == Some(true) || !e.reasons.is_empty());
+    if let (Err(r), false) = (&outcome.result, expects_rejection) {
+        out.push(format!(
+            "`{}` was rejected: {}",
+            outcome.event,
+            r.describe(Lang::En).replace('\n', "; ")
+        ));
+    }
+    let Some(expect) = expect else {
+        return out;
+    };
+    if let (Ok(_), Some(true)) = (&outcome.result, expect.rejected) {
+        out.push(format!(
+            "expected `{}` to be rejected, it was accepted",
+            outcome.event
+        ));
+    }
+    match &outcome.result {
+        Err(r) => {
             let types: Vec<String> = r.reasons.iter().map(tag).collect();
             for want in &expect.reasons {
                 if !types.contains(want) {
-                    fail(format!(
+                    out.push(format!(
                         "expected rejection reason `{want}`, got [{}]",
                         types.join(", ")
                     ));
                 }
             }
-        } else if !expect.reasons.is_empty() {
-            fail(format!(
-                "expected a rejection with [{}], the event was accepted",
-                expect.reasons.join(", ")
+        }
+        Ok(_) if !expect.reasons.is_empty() => out.push(format!(
+            "expected a rejection with [{}], the event was accepted",
+            expect.reasons.join(", ")
+        )),
+        Ok(_) => {}
+    }
+    let (emitted, warnings): (&[Action], Vec<String>) = match &outcome.result {
+        Ok(s) => (s.actions.as_slice(), s.warnings.iter().map(tag).collect()),
+        Err(_) => (&[], Vec::new()),
+    };
+    if let Some(want) = &expect.actions {
+        out.extend(match_actions(want, emitted));
+    }
+    for w in &expect.warnings {
+        if !warnings.contains(w) {
+            out.push(format!(
+                "expected warning `{w}`, got [{}]",
+                warnings.join(", ")
             ));
         }
-        let emitted: &[Action] = outcome
-            .result
-            .as_ref()
-            .map_or(&[], |s| s.actions.as_slice());
-        if let Some(want) = &expect.actions {
-            for m in match_actions(want, emitted) {
-                fail(m);
-            }
-        }
-        let warnings: Vec<String> = outcome
-            .result
-            .as_ref()
-            .map_or_else(|_| Vec::new(), |s| s.warnings.iter().map(tag).collect());
-        for w in &expect.warnings {
-            if !warnings.contains(w) {
-                fail(format!(
-                    "expected warning `{w}`, got [{}]",
-                    warnings.join(", ")
-                ));
-            }
-        }
-        for m in check_state(catalog, expect, &state, *at) {
-            fail(m);
-        }
     }
-    if let (Some(expect), Some((at, _, _))) = (&scenario.expect, scenario.steps.last()) {
-        let mut fail = |message: String| {
-            failures.push(Failure {
-                step: None,
-                message,
-            })
-        };
-        if let Some(want) = &expect.actions {
-            let all: Vec<Action> = case.actions.iter().map(|a| (**a).clone()).collect();
-            for m in match_actions(want, &all) {
-                fail(m);
-            }
-        }
-        for m in check_state(catalog, expect, case, *at) {
-            fail(m);
-        }
-    }
-    failures
+    out.extend(check_state(catalog, expect, case, outcome.at));
+    out
 }
 
 /// A serializable enum's `type` tag.

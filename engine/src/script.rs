@@ -36,9 +36,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_operations: 50_000,
+            max_operations: 20_000,
             max_expr_depth: 32,
-            max_string_size: 4_096,
+            max_string_size: 1_024,
             max_array_size: 256,
             max_map_size: 64,
             max_variables: 64,
@@ -50,8 +50,10 @@ impl Limits {
     /// An upper bound, in bytes, on what one evaluation can hold: every variable at the
     /// largest value the size limits allow (rhai counts nested strings, array elements and map
     /// entries towards the limits of the value that holds them; a map key may be as long as a
-    /// string), plus a fixed allowance for the engine's own frames. The memory test holds the
-    /// hostile scripts to it.
+    /// string), plus what a loop can add to a map before rhai next checks its size (rhai checks
+    /// a map's size when it is next used, not at each index assignment, so until then the
+    /// operation limit bounds it: an assignment costs at least three operations), plus a fixed
+    /// allowance for the engine's own frames. The memory test holds the hostile scripts to it.
     pub fn memory_budget(&self) -> usize {
         const DYNAMIC: usize = 16;
         const MAP_ENTRY: usize = 64;
@@ -59,7 +61,9 @@ impl Limits {
         let value = self.max_string_size
             + self.max_array_size * DYNAMIC
             + self.max_map_size * (MAP_ENTRY + self.max_string_size);
-        (self.max_variables + 1) * value + ENGINE
+        let unchecked = usize::try_from(self.max_operations / 3).unwrap_or(usize::MAX)
+            * (MAP_ENTRY + self.max_string_size);
+        (self.max_variables + 1) * value + unchecked + ENGINE
     }
 }
 
@@ -208,9 +212,8 @@ impl Script {
                         "scripts may name the workflow's facts and `phase`, `event`, `unit`; facts: {}",
                         facts.join(", ")
                     )
-                } else if sandbox::DISABLED
-                    .iter()
-                    .any(|k| message.contains(&format!("'{k}'")))
+                } else if message.contains("reserved")
+                    || message.contains("'|'")
                     || message.contains("function")
                 {
                     format!(

@@ -80,11 +80,16 @@ pub(crate) fn check_file(ctx: &mut Ctx<'_>, parsed: &Parsed) {
             for h in &f.hooks {
                 check(ctx, "hook", &h.id);
                 if let Some(g) = &h.guard {
-                    check_reason(ctx, "the guard's `reason`", &h.id, &g.reason);
+                    let what = format!("the reason of guard `{}`", shown(&h.id.value));
+                    check_reason(ctx, &what, &h.id, &g.reason);
                 }
             }
             for d in &f.rules.disable {
-                check_reason(ctx, "the reason for switching it off", &d.rule, &d.reason);
+                let what = format!(
+                    "the reason for switching off rule `{}`",
+                    shown(&d.rule.value)
+                );
+                check_reason(ctx, &what, &d.rule, &d.reason);
             }
         }
         Parsed::Legal(f) => {
@@ -147,7 +152,7 @@ fn check_reason(ctx: &mut Ctx<'_>, what: &str, owner: &Spanned<String>, reason: 
     ctx.push(
         Diagnostic::new(
             Code::NoVisibleText,
-            format!("{what} of `{}` has no visible text", shown(&owner.value)),
+            format!("{what} has no visible text"),
         )
         .at(ctx.source, owner.span)
         .label("the reason is empty or invisible")

@@ -2,7 +2,7 @@
 
 use jiff::civil::DateTime;
 
-use super::case::{Case, SessionOutcome};
+use super::case::Case;
 use super::event::FactValue;
 use crate::calendar;
 use crate::condition::{Env, Value};
@@ -96,37 +96,19 @@ impl Env for CaseEnv<'_> {
     }
 
     fn count(&self, of: CountKind, phase: Option<PhaseIdx>) -> u32 {
-        let phase_id = phase.and_then(|p| self.wf.phase(p)).map(|p| p.id.as_ref());
-        let n = self
-            .case
-            .sessions
-            .iter()
-            .filter(|s| phase_id.is_none_or(|p| s.phase == p))
-            .filter(|s| match of {
-                CountKind::SessionsHeld => s.outcome == SessionOutcome::Held,
-                CountKind::NoShows => s.outcome == SessionOutcome::NoShow,
-                CountKind::CancelledByClient => {
-                    s.outcome == SessionOutcome::Cancelled(super::event::CancelledBy::Client)
-                }
-                CountKind::CancelledByUnit => {
-                    s.outcome == SessionOutcome::Cancelled(super::event::CancelledBy::Unit)
-                }
-            })
-            .count();
-        u32::try_from(n).unwrap_or(u32::MAX)
+        let counts = &self.case.session_counts;
+        match phase.and_then(|p| self.wf.phase(p)) {
+            Some(p) => counts.get(p.id.as_ref()).map_or(0, |c| c.of(of)),
+            None if phase.is_some() => 0,
+            None => counts.values().fold(0, |n, c| n.saturating_add(c.of(of))),
+        }
     }
 
     fn elapsed_days(&self, since: SinceEvent, count: DayCount) -> Option<i64> {
         let from = match since {
             SinceEvent::CaseOpened => self.case.opened,
             SinceEvent::PhaseEntered => self.case.phase_entered,
-            SinceEvent::LastSession => self
-                .case
-                .sessions
-                .iter()
-                .rev()
-                .find(|s| s.outcome == SessionOutcome::Held)
-                .map(|s| s.at),
+            SinceEvent::LastSession => self.case.last_session_held,
             SinceEvent::LastEvent => self.case.events.last().map(|r| r.at),
         }?;
         Some(calendar::days_between(from.date(), self.at.date(), count))
