@@ -13,6 +13,7 @@ mod cli;
 mod conditions;
 mod coverage;
 mod diagnostics;
+mod fuzz;
 mod hostile;
 mod properties;
 mod repo_files;
