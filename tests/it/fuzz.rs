@@ -1,6 +1,6 @@
 //! A seeded mutation fuzzer over the shipped files, and the corpus of what it found.
 //!
-//! `fuzz` makes three kinds of input, in turn, and checks each one:
+//! `fuzz` makes three kinds of input, interleaved, and checks each one:
 //!
 //! - **catalog**: one file of the shipped catalog (`workflows/`, `rules/`, `.rhai` scripts
 //!   included) is mutated and the whole catalog is loaded from a [`MemorySource`]. When the
@@ -9,7 +9,7 @@
 //! - **scenario**: a file under `tests/data/scenarios/` is mutated (as text: bytes that are not
 //!   UTF-8 become U+FFFD), read with `scenario::load` and, when it loads, played against the
 //!   shipped catalog.
-//! - **events**: the steps of a scenario, as events, are mutated as a sequence: steps dropped,
+//! - **events**: the steps of a scenario, as events, get one to eight mutations: steps dropped,
 //!   duplicated, swapped, moved in time (minutes to centuries, or to the ends of the calendar);
 //!   fact values made extreme (`i64::MIN`, NaN, infinities, 70,000 characters, control and bidi
 //!   characters, the wrong type), enum values changed, instrument answers changed; and events
@@ -31,16 +31,19 @@
 //!   renders it, its span lies inside its file on character boundaries, and `location()`
 //!   answers;
 //! - **replay equals the case**: for every played run, `Case::replay` of the accepted events
-//!   is `Ok` of an equal case (and `explain` answers without a panic);
+//!   is `Ok` of an equal case; also, the case's JSON form (the store format) reads back as the
+//!   same case, and `explain` answers;
 //! - **no hang**: an input taking more than 5 s is reported as slow (not a failure, since the
 //!   machine may be busy); one taking more than 30 s is a hang and fails the test.
 //!
 //! # Running longer
 //!
 //! By default the test runs [`DEFAULT_ITERATIONS`] inputs (120 catalog, 300 scenario, 1,000
-//! events; about 25 s in a debug build on an idle 2-core machine) with seed [`DEFAULT_SEED`],
-//! and stops early when 45 s have passed. Two environment variables change that:
-//! - `LOTS_FUZZ_SECONDS=600`: run for that many seconds, with no limit on iterations;
+//! events; about 24 s in a debug build on a 2-core machine, 35 s when it is busy) with seed
+//! [`DEFAULT_SEED`], and stops early when 45 s have passed. Two environment variables change
+//! that:
+//! - `LOTS_FUZZ_SECONDS=600`: run for that many seconds, with no limit on iterations (the
+//!   kinds keep the same proportions);
 //! - `LOTS_FUZZ_SEED=n`: the seed (decimal, or hex with `0x`).
 //!
 //! ```text
@@ -70,9 +73,11 @@
 //!
 //! # Known crashes
 //!
-//! [`KNOWN_CRASHES`] lists substrings of panic messages that the main test reports but does
-//! not fail on, for crash classes found and not yet fixed in the engine; their inputs are in
-//! `tests/data/fuzz/known-crashes/`. The engine owner empties it as the crashes are fixed.
+//! [`KNOWN_CRASHES`] lists substrings of findings (panic messages, or problems such as a span
+//! that splits a character) that `fuzz` counts and reports but does not fail on: crash
+//! classes found and not yet fixed in the engine. Their inputs are in
+//! `tests/data/fuzz/known-crashes/`. When one is fixed, move its file up into the corpus and
+//! remove its entry; the list should end up empty.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
@@ -120,6 +125,7 @@ const KNOWN_CRASHES: &[&str] = &[
     "span splits a character (script::compile_error)",
     "span outside the file (script::compile_error)",
     "a NaN compares unequal",
+    "the case's JSON form does not read back",
 ];
 
 /// Replacements for a YAML scalar (besides long strings, deep nestings and catalog ids).
@@ -267,35 +273,38 @@ fn fuzz() {
     let fx = fixture();
     let started = Instant::now();
     let mut report = Report::default();
-    let mut iteration = 0;
-    'run: loop {
-        let kinds: Vec<Kind> = Kind::ALL
+    // The kinds interleave in the proportions of DEFAULT_ITERATIONS, so a run stopped by the
+    // clock has done a like share of each; a kind's iteration is how many of it came before.
+    let mut done = [0usize; 3];
+    loop {
+        let next = Kind::ALL
             .into_iter()
             .filter(|k| {
                 config
                     .iterations
-                    .is_none_or(|max| iteration < max[*k as usize])
+                    .is_none_or(|max| done[*k as usize] < max[*k as usize])
             })
-            .collect();
-        if kinds.is_empty() {
+            .min_by(|a, b| {
+                let share =
+                    |k: &Kind| done[*k as usize] as f64 / DEFAULT_ITERATIONS[*k as usize] as f64;
+                share(a).total_cmp(&share(b))
+            });
+        let Some(kind) = next else { break };
+        if started.elapsed() >= config.budget {
+            report.stopped_early = config.iterations.is_some();
             break;
         }
-        for kind in kinds {
-            if started.elapsed() >= config.budget {
-                report.stopped_early = config.iterations.is_some();
-                break 'run;
-            }
-            let mut rng = rng_for(config.seed, kind, iteration);
-            let (input, mutations) = generate(kind, &mut rng, fx);
-            let label = format!("{kind} seed={} #{iteration}", config.seed);
-            let ran = run(&input, &label, true);
-            let hung = matches!(ran, Ran::Hung);
-            report.record(&config, kind, iteration, &mutations, &input, ran);
-            if hung {
-                break 'run;
-            }
+        let iteration = done[kind as usize];
+        done[kind as usize] += 1;
+        let mut rng = rng_for(config.seed, kind, iteration);
+        let (input, mutations) = generate(kind, &mut rng, fx);
+        let label = format!("{kind} seed={} #{iteration}", config.seed);
+        let ran = run(&input, &label, true);
+        let hung = matches!(ran, Ran::Hung);
+        report.record(&config, kind, iteration, &mutations, &input, ran);
+        if hung {
+            break;
         }
-        iteration += 1;
     }
     report.elapsed = started.elapsed();
     eprintln!("{}", report.summary(&config));
@@ -622,7 +631,7 @@ fn generate(kind: Kind, rng: &mut StdRng, fx: &Fixture) -> (Input, Vec<String>) 
                 })
                 .collect();
             let wf = fx.catalog.workflow(&s.scenario.workflow).unwrap();
-            for _ in 0..rng.random_range(1..=5) {
+            for _ in 0..rng.random_range(1..=8) {
                 mutate_events(rng, fx, wf, &mut steps, &mut muts);
             }
             Input::Events { steps }
@@ -1739,6 +1748,20 @@ fn check_case(catalog: &Catalog, case: &Case, at: Option<DateTime>, what: &str, 
             short(&r.describe(Lang::En))
         )),
     }
+    // The case is the store format: its JSON form must read back as the same case.
+    match serde_json::to_string(case).map(|json| serde_json::from_str::<Case>(&json)) {
+        Ok(Ok(back)) if format!("{back:?}") == format!("{case:?}") => {}
+        Ok(Ok(_)) => out
+            .problems
+            .push(format!("{what}: the case changes in a JSON round trip")),
+        Ok(Err(e)) => out.problems.push(format!(
+            "{what}: the case's JSON form does not read back: {}",
+            short(&e.to_string())
+        )),
+        Err(e) => out
+            .problems
+            .push(format!("{what}: the case does not serialize to JSON: {e}")),
+    }
     if let Some(at) = at
         && let Some(e) = runtime::explain(catalog, case, at)
     {
@@ -1937,10 +1960,19 @@ impl Report {
                 let Some(first) = checked.problems.first() else {
                     return;
                 };
-                if let Some(k) = known(first) {
-                    self.known_crash(config, kind, iteration, k, first, input);
+                // Known only when every problem of the input is.
+                if checked.problems.iter().all(|p| known(p).is_some()) {
+                    for p in &checked.problems {
+                        let k = known(p).unwrap_or_default();
+                        self.known_crash(config, kind, iteration, k, p, input);
+                    }
                     return;
                 }
+                let first = checked
+                    .problems
+                    .iter()
+                    .find(|p| known(p).is_none())
+                    .unwrap_or(first);
                 (first.clone(), checked.problems.join("\n    "))
             }
             Some(Err(p)) => {

@@ -1,4 +1,4 @@
-//! The one integration test binary: catalog files, invalid inputs, schemas, the CLI.
+//! The one integration test binary: catalog files, invalid inputs, schemas, the CLI, fuzzing.
 
 #![expect(
     clippy::unwrap_used,
