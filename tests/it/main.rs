@@ -1,4 +1,4 @@
-//! The one integration test binary: catalog files, invalid inputs, schemas, the CLI.
+//! The one integration test binary: catalog files, invalid inputs, schemas, the CLI, fuzzing.
 
 #![expect(
     clippy::unwrap_used,
@@ -13,6 +13,7 @@ mod cli;
 mod conditions;
 mod coverage;
 mod diagnostics;
+mod fuzz;
 mod hostile;
 mod hostile_cases;
 mod properties;
