@@ -113,6 +113,21 @@ impl SourceFile {
         })
     }
 
+    /// A span of the character at a byte offset (empty at the end of the text), moved back to
+    /// the start of the character when the offset falls inside one.
+    pub fn char_span(&self, offset: usize) -> Span {
+        let mut at = offset.min(self.text.len());
+        while at > 0 && !self.text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let len = self
+            .text
+            .get(at..)
+            .and_then(|t| t.chars().next())
+            .map_or(0, char::len_utf8);
+        Span::new(at, len)
+    }
+
     /// One-based line and column (in characters) of a byte offset.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());

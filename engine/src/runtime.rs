@@ -1579,7 +1579,7 @@ fn expected(fact: &crate::workflow::Fact) -> String {
     match fact.ty {
         FactType::Bool => "true or false".to_owned(),
         FactType::Integer => "a whole number".to_owned(),
-        FactType::Decimal => "a number".to_owned(),
+        FactType::Decimal => "a finite number".to_owned(),
         FactType::Date => "a date YYYY-MM-DD".to_owned(),
         FactType::Text => "text".to_owned(),
         FactType::Enum | FactType::ProtectionLevel => {

@@ -230,7 +230,7 @@ impl Script {
                         Code::ScriptCompile,
                         format!("the script does not compile: {message}"),
                     )
-                    .at(source, Span::new(at, 1))
+                    .at(source, source.char_span(at))
                     .label("here")
                     .help(help),
                 ))

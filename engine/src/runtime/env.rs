@@ -58,7 +58,9 @@ pub(crate) fn to_value(fact: &Fact, v: &FactValue) -> Option<Value> {
         (FactType::Bool, FactValue::Bool(b)) => Some(Value::Bool(*b)),
         (FactType::Integer, FactValue::Integer(i)) => Some(Value::Integer(*i)),
         (FactType::Decimal, FactValue::Integer(i)) => Some(Value::Decimal(*i as f64)),
-        (FactType::Decimal, FactValue::Decimal(d)) => Some(Value::Decimal(*d)),
+        // NaN and the infinities are not numbers a case can hold: NaN never equals itself (so a
+        // replay could not equal the case) and neither survives the JSON form.
+        (FactType::Decimal, FactValue::Decimal(d)) if d.is_finite() => Some(Value::Decimal(*d)),
         (FactType::Date, FactValue::Text(t)) => t.parse().ok().map(Value::Date),
         (FactType::Text, FactValue::Text(t)) => Some(Value::Text(t.as_str().into())),
         (FactType::Enum | FactType::ProtectionLevel, FactValue::Text(t)) => fact
