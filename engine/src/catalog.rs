@@ -116,7 +116,14 @@ impl Catalog {
     /// Loads, checks and compiles every file of a source.
     pub fn load(source: &dyn Source) -> Result<Loaded, SourceError> {
         let inputs = source.inputs()?;
-        Ok(lower::load(inputs))
+        let _span = tracing::debug_span!("load", files = inputs.len()).entered();
+        let loaded = lower::load(inputs);
+        tracing::debug!(
+            errors = loaded.diagnostics.n_errors(),
+            warnings = loaded.diagnostics.n_warnings(),
+            "catalog checked"
+        );
+        Ok(loaded)
     }
 
     /// A workflow by id.

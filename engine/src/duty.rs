@@ -549,3 +549,95 @@ fn rule_problems(
     }
     out
 }
+
+/// What one unit hook or rule of a configuration may change, checked against the duty inputs:
+/// for `lots show` and reviewers. In a catalog that loaded, no entry of `touches` has a duty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Writer {
+    /// `hook` or `rule`.
+    pub kind: &'static str,
+    /// Its id.
+    pub id: Arc<str>,
+    /// What it is: `guard`, `derive`, `after`, `base rule`, `local rule`, `mandatory rule`.
+    pub role: &'static str,
+    /// Facts it sets and deadlines it stops (`fact x`, `stops deadline y`), each with the duty
+    /// it would weaken, if any.
+    pub touches: Vec<(String, Option<Duty>)>,
+}
+
+/// The hooks of a unit and the rules that run in one of its configurations, with what each
+/// writes.
+pub fn writers(
+    wf: &Workflow,
+    rules: &[Rule],
+    unit: &Unit,
+    config: &crate::unit::Configuration,
+) -> Vec<Writer> {
+    let mut out = Vec::new();
+    for &(i, j) in &config.hooks {
+        let Some(hook) = unit.hooks.get(i) else {
+            continue;
+        };
+        let fact = hook.per_workflow.get(j).and_then(|c| c.fact);
+        let (role, touches) = match (&hook.kind, fact) {
+            (HookKind::Guard { .. }, _) => ("guard", Vec::new()),
+            (HookKind::After { .. }, _) => ("after", Vec::new()),
+            (HookKind::Derive, Some(slot)) => (
+                "derive",
+                wf.facts
+                    .get(usize::from(slot.0))
+                    .map(|f| (format!("fact {}", f.id), config.duties.fact(slot).cloned()))
+                    .into_iter()
+                    .collect(),
+            ),
+            (HookKind::Derive, None) => ("derive", Vec::new()),
+        };
+        out.push(Writer {
+            kind: "hook",
+            id: hook.id.clone(),
+            role,
+            touches,
+        });
+    }
+    for &(i, j) in &config.rules {
+        let (Some(rule), Some(compiled)) = (
+            rules.get(i),
+            rules.get(i).and_then(|r| r.per_workflow.get(j)),
+        ) else {
+            continue;
+        };
+        let touches = compiled
+            .actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Set { slot, .. } => {
+                    let fact = wf.facts.get(usize::from(slot.0))?;
+                    Some((
+                        format!("fact {}", fact.id),
+                        config.duties.fact(*slot).cloned(),
+                    ))
+                }
+                Action::Stop(idx) => {
+                    let d = wf.deadlines.get(usize::from(idx.0))?;
+                    Some((
+                        format!("stops deadline {}", d.id),
+                        config.duties.deadline(*idx).cloned(),
+                    ))
+                }
+                _ => None,
+            })
+            .collect();
+        let role = match (rule.mandatory, rule.scope) {
+            (true, _) => "mandatory rule",
+            (false, RuleScope::Local) => "local rule",
+            (false, RuleScope::Base) => "base rule",
+        };
+        out.push(Writer {
+            kind: "rule",
+            id: rule.id.clone(),
+            role,
+            touches,
+        });
+    }
+    out
+}

@@ -78,6 +78,8 @@ pub(crate) fn apply_owned(
     at: DateTime,
 ) -> Result<Step, Rejection> {
     let kind = event.kind();
+    // Ids and counts only: never a fact value or a text from the event.
+    let _span = tracing::debug_span!("apply", event = kind, seq = case.next_seq()).entered();
     let reject = |reasons: Vec<Reason>| Rejection {
         event: kind.to_owned(),
         reasons,
@@ -151,6 +153,9 @@ pub(crate) fn apply_owned(
     secrets.apply(&mut step.warnings);
     Ok(step)
 }
+
+/// The latest due time, in days, a hook's task may have.
+pub const MAX_HOOK_DUE_DAYS: u32 = 3_650;
 
 /// The longest case id a host may give, in bytes.
 pub const MAX_CASE_ID_BYTES: usize = 128;
@@ -1258,10 +1263,17 @@ impl<'c> Run<'c> {
         let text = |k: &str| map.get(k).and_then(|v| v.clone().into_string().ok());
         match text("type")?.as_str() {
             "task" => {
-                let days = map
-                    .get("due_days")
-                    .and_then(|v| v.as_int().ok())
-                    .and_then(|d| u32::try_from(d).ok());
+                // A script's number is bounded before any date arithmetic: a due time beyond
+                // [`MAX_HOOK_DUE_DAYS`] makes the map no action (reported as a script failure).
+                let days = match map.get("due_days") {
+                    None => None,
+                    Some(v) => Some(
+                        v.as_int()
+                            .ok()
+                            .and_then(|d| u32::try_from(d).ok())
+                            .filter(|d| *d <= MAX_HOOK_DUE_DAYS)?,
+                    ),
+                };
                 let working = map
                     .get("working_days")
                     .and_then(|v| v.as_bool().ok())
@@ -1296,8 +1308,10 @@ impl<'c> Run<'c> {
         }
     }
 
-    /// A script failure goes to the trace and to the warnings.
+    /// A script failure goes to the trace and to the warnings (and to `tracing`, where and
+    /// whether a limit stopped it, never its message).
     fn script_failed(&mut self, owner: Owner, error: crate::script::ScriptError) {
+        tracing::debug!(location = %error.location, limit = error.limit, "script failed");
         self.trace.entries.push(TraceEntry::ScriptFailed {
             owner: owner.clone(),
             error: error.clone(),
@@ -1453,6 +1467,7 @@ impl<'c> Run<'c> {
                     self.emit(id, Some(rule.id.to_string()), kind, legal);
                 }
             }
+            tracing::trace!(rule = %rule.id, actions = ids.len(), "rule fired");
             self.trace.entries.push(TraceEntry::RuleFired {
                 rule: rule.id.to_string(),
                 actions: ids,

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use lots::duty::{Duty, writers};
 use lots::runtime::active_rules;
 use lots::syntax::RuleScope;
 use lots::unit::HookKind;
@@ -100,5 +101,117 @@ pub(crate) fn run(args: &ShowArgs, out: &mut dyn Write) -> anyhow::Result<ExitSt
             )?;
         }
     }
+    duties(out, &catalog, wf, unit, config)?;
     Ok(ExitStatus::Ok)
+}
+
+/// The duty inputs of the configuration, and what each hook and rule of the unit writes.
+fn duties(
+    out: &mut dyn Write,
+    catalog: &lots::Catalog,
+    wf: &lots::workflow::Workflow,
+    unit: &lots::unit::Unit,
+    config: &lots::unit::Configuration,
+) -> std::io::Result<()> {
+    let d = &config.duties;
+    writeln!(
+        out,
+        "\nduty inputs (what the legal duties depend on: only the host's events and mandatory \
+         rules write them, and unit guards never refuse to record them):"
+    )?;
+    let mut items: Vec<(String, &Duty)> = Vec::new();
+    let named = |list: &[Option<Duty>], name: &dyn Fn(usize) -> String| -> Vec<(String, Duty)> {
+        list.iter()
+            .enumerate()
+            .filter_map(|(i, duty)| Some((name(i), duty.clone()?)))
+            .collect()
+    };
+    let facts = named(&d.facts, &|i| {
+        format!("fact {}", wf.facts.get(i).map_or("?", |f| f.id.as_ref()))
+    });
+    let phases = named(&d.phases, &|i| {
+        format!("phase {}", wf.phases.get(i).map_or("?", |p| p.id.as_ref()))
+    });
+    let transitions = named(&d.transitions, &|i| {
+        let t = wf.transitions.get(i);
+        let id = |p: Option<lots::workflow::PhaseIdx>| {
+            p.and_then(|p| wf.phase(p)).map_or("?", |p| p.id.as_ref())
+        };
+        format!(
+            "transition {} → {}",
+            id(t.map(|t| t.from)),
+            id(t.map(|t| t.to))
+        )
+    });
+    let deadlines = named(&d.deadlines, &|i| {
+        format!(
+            "deadline {}",
+            wf.deadlines.get(i).map_or("?", |x| x.id.as_ref())
+        )
+    });
+    for (name, duty) in facts
+        .iter()
+        .chain(&phases)
+        .chain(&transitions)
+        .chain(&deadlines)
+    {
+        items.push((name.clone(), duty));
+    }
+    for (id, duty) in &d.instruments {
+        items.push((format!("instrument {id}"), duty));
+    }
+    for (what, duty) in [
+        ("sessions", &d.sessions),
+        ("the decision", &d.decision),
+        ("opening the case", &d.opening),
+        ("closing the case", &d.closing),
+    ] {
+        if let Some(duty) = duty {
+            items.push((what.to_owned(), duty));
+        }
+    }
+    if items.is_empty() {
+        writeln!(
+            out,
+            "  (none: no mandatory rule, legal deadline or duty transition)"
+        )?;
+    }
+    for (name, duty) in items {
+        match duty {
+            Duty::Deadline { id, legal } if name == format!("deadline {id}") => writeln!(
+                out,
+                "  {name:<44} legally grounded (`{}`)",
+                legal.as_deref().unwrap_or("read by a mandatory rule")
+            )?,
+            _ => writeln!(out, "  {name:<44} for {}", duty.describe())?,
+        }
+    }
+    writeln!(out, "\nwhat the unit's hooks and the rules that run write:")?;
+    for w in writers(wf, &catalog.rules, unit, config) {
+        let role = format!("{} {} ({})", w.kind, w.id, w.role);
+        if w.role == "mandatory rule" {
+            writeln!(out, "  ✓ {role:<48} a duty itself")?;
+            continue;
+        }
+        if w.touches.is_empty() {
+            let what = if w.role == "guard" {
+                "writes nothing; yields to duty inputs"
+            } else {
+                "writes no fact, stops no deadline"
+            };
+            writeln!(out, "  ✓ {role:<48} {what}")?;
+            continue;
+        }
+        for (what, duty) in &w.touches {
+            match duty {
+                None => writeln!(out, "  ✓ {role:<48} {what}: not a duty input")?,
+                Some(duty) => writeln!(
+                    out,
+                    "  ✗ {role:<48} {what}: a duty input for {}",
+                    duty.describe()
+                )?,
+            }
+        }
+    }
+    Ok(())
 }
