@@ -107,7 +107,11 @@ fn benches(c: &mut Criterion) {
 }
 
 /// Median of `runs` timings of `f`, each run interleaved with one of `baseline`.
-fn interleaved(runs: usize, mut f: impl FnMut(), mut baseline: impl FnMut()) -> (Duration, Duration) {
+fn interleaved(
+    runs: usize,
+    mut f: impl FnMut(),
+    mut baseline: impl FnMut(),
+) -> (Duration, Duration) {
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         let t = Instant::now();

@@ -421,6 +421,9 @@ impl<'c> Run<'c> {
                 self.phase = wf.start;
                 self.case.phase_entered = Some(self.at);
                 self.case.opened = Some(self.at);
+                // Every fact as sent is checked, so what is stored is what was accepted, even
+                // a `referral_source` fact that the event's own field then replaces.
+                self.check_facts(facts)?;
                 let mut facts = facts.clone();
                 if let (Some(source), Some(_)) = (referral_source, wf.fact("referral_source")) {
                     facts.insert(
@@ -604,13 +607,10 @@ impl<'c> Run<'c> {
         }
     }
 
-    /// Validates and records facts; every problem is a reason and nothing is recorded. A
-    /// writer that may not write duty inputs (a hook, a rule that is not mandatory) never
-    /// does: such a fact is left as it was, with a warning.
-    fn record_facts(
-        &mut self,
+    /// Every problem with facts as a host sends them: unknown names, values of the wrong type.
+    fn check_facts(
+        &self,
         facts: &std::collections::BTreeMap<String, FactValue>,
-        writer: Writer<'_>,
     ) -> Result<(), Vec<Reason>> {
         let mut reasons = Vec::new();
         for (name, value) in facts {
@@ -626,9 +626,22 @@ impl<'c> Run<'c> {
                 }
             }
         }
-        if !reasons.is_empty() {
-            return Err(reasons);
+        if reasons.is_empty() {
+            Ok(())
+        } else {
+            Err(reasons)
         }
+    }
+
+    /// Validates and records facts; every problem is a reason and nothing is recorded. A
+    /// writer that may not write duty inputs (a hook, a rule that is not mandatory) never
+    /// does: such a fact is left as it was, with a warning.
+    fn record_facts(
+        &mut self,
+        facts: &std::collections::BTreeMap<String, FactValue>,
+        writer: Writer<'_>,
+    ) -> Result<(), Vec<Reason>> {
+        self.check_facts(facts)?;
         for (name, value) in facts {
             if let (Some(by), Some((slot, _))) = (writer.bound(), self.wf.fact(name))
                 && self.config.duties.fact(slot).is_some()

@@ -205,7 +205,7 @@ fn relative_time(start: DateTime, rel: &str) -> Option<DateTime> {
     let days: i32 = days.strip_suffix('d')?.parse().ok()?;
     let date = start
         .date()
-        .checked_add(jiff::Span::new().days(days))
+        .checked_add(jiff::Span::new().try_days(days).ok()?)
         .ok()?;
     let time = match time {
         Some(t) => t.parse::<jiff::civil::Time>().ok()?,

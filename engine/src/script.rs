@@ -50,10 +50,10 @@ impl Limits {
     /// An upper bound, in bytes, on what one evaluation can hold: every variable at the
     /// largest value the size limits allow (rhai counts nested strings, array elements and map
     /// entries towards the limits of the value that holds them; a map key may be as long as a
-    /// string), plus what a loop can add to a map before rhai next checks its size (rhai checks
-    /// a map's size when it is next used, not at each index assignment, so until then the
-    /// operation limit bounds it: an assignment costs at least three operations), plus a fixed
-    /// allowance for the engine's own frames. The memory test holds the hostile scripts to it.
+    /// string), plus a fixed allowance for the engine's own frames. It holds because nothing
+    /// grows a value past the limits unchecked: assignment through `[...]` and a map's `set`,
+    /// which rhai does not size-check as they add keys, are refused. The memory test holds the
+    /// hostile scripts to it.
     pub fn memory_budget(&self) -> usize {
         const DYNAMIC: usize = 16;
         const MAP_ENTRY: usize = 64;
@@ -61,9 +61,7 @@ impl Limits {
         let value = self.max_string_size
             + self.max_array_size * DYNAMIC
             + self.max_map_size * (MAP_ENTRY + self.max_string_size);
-        let unchecked = usize::try_from(self.max_operations / 3).unwrap_or(usize::MAX)
-            * (MAP_ENTRY + self.max_string_size);
-        (self.max_variables + 1) * value + unchecked + ENGINE
+        (self.max_variables + 1) * value + ENGINE
     }
 }
 
@@ -162,6 +160,15 @@ impl Script {
         } else {
             engine.compile_with_scope(&scope, text)
         };
+        let compiled = compiled.map_err(|e| (e.position(), e.err_type().to_string(), Some(e)));
+        let compiled = compiled.and_then(|ast| match indexed_assignment(&ast) {
+            Some(pos) => Err((
+                pos,
+                "assigning through `[...]` is not allowed".to_owned(),
+                None,
+            )),
+            None => Ok(ast),
+        });
         match compiled {
             Ok(ast) => {
                 let reads = identifiers(text)
@@ -183,9 +190,10 @@ impl Script {
                     reads,
                 })
             }
-            Err(e) => {
-                let at = offset_of(source, span, e.position());
-                if let rhai::ParseErrorType::VariableUndefined(name) = e.err_type()
+            Err((position, message, error)) => {
+                let at = offset_of(source, span, position);
+                if let Some(rhai::ParseErrorType::VariableUndefined(name)) =
+                    error.as_ref().map(rhai::ParseError::err_type)
                     && let Some((_, fact)) = wf.fact(name).filter(|(_, f)| f.sensitive)
                 {
                     return Err(Box::new(
@@ -203,7 +211,6 @@ impl Script {
                         ),
                     ));
                 }
-                let message = e.err_type().to_string();
                 let help = if message.contains("Undefined variable")
                     || message.contains("not found")
                 {
@@ -215,10 +222,12 @@ impl Script {
                 } else if message.contains("reserved")
                     || message.contains("'|'")
                     || message.contains("function")
+                    || message.contains("[...]")
                 {
                     format!(
-                        "scripts run in a sandbox without {}, function definitions or closures; \
-                         write the hook as plain expressions and statements",
+                        "scripts run in a sandbox without {}, function definitions, closures or \
+                         assignments through `[...]` (a map grown by index is not size-checked); \
+                         write the hook as plain expressions and statements, maps as `#{{...}}`",
                         sandbox::DISABLED.map(|k| format!("`{k}`")).join(", ")
                     )
                 } else {
@@ -334,6 +343,38 @@ impl Script {
         let (line, column) = self.source.line_column(at);
         format!("{}:{line}:{column}", self.source.name())
     }
+}
+
+/// Where a script assigns through an index (`m[k] = v`, `m.x[k] += v`), if it does. rhai checks
+/// the size of an object map when it is next used, not when an index assignment adds a key, so
+/// a loop of them could hold far more than the limits allow before anything notices: the
+/// sandbox refuses them at load (property assignment `m.x = v` is checked, and stays).
+fn indexed_assignment(ast: &AST) -> Option<Position> {
+    use rhai::{ASTNode, Expr, Stmt};
+    let mut found = None;
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Stmt(Stmt::Assignment(x))) = path.last() {
+            let mut lhs = &x.1.lhs;
+            loop {
+                match lhs {
+                    Expr::Index(..) => {
+                        found = Some(lhs.position());
+                        break;
+                    }
+                    Expr::Dot(dot, ..) => {
+                        if matches!(dot.rhs, Expr::Index(..)) {
+                            found = Some(dot.rhs.position());
+                            break;
+                        }
+                        lhs = &dot.lhs;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        found.is_none()
+    });
+    found
 }
 
 /// Byte offset in the file of a rhai position inside a script that starts at `span`.

@@ -19,10 +19,10 @@ pub(crate) fn state(r: &DeadlineRecord, warn_days: Option<u32>, today: Date) -> 
     if today > r.due {
         return DeadlineState::Overdue;
     }
-    let warn_from = r
-        .due
-        .checked_sub(jiff::Span::new().days(i64::from(warn_days.unwrap_or(0))))
-        .ok();
+    let warn_from = jiff::Span::new()
+        .try_days(i64::from(warn_days.unwrap_or(0)))
+        .ok()
+        .and_then(|span| r.due.checked_sub(span).ok());
     match (warn_days, warn_from) {
         (Some(_), Some(from)) if today >= from => DeadlineState::DueSoon,
         _ => DeadlineState::Running,

@@ -43,6 +43,15 @@ pub(crate) fn engine(limits: &Limits) -> Engine {
     engine.set_max_map_size(limits.max_map_size);
     engine.set_max_variables(limits.max_variables);
     engine.set_max_modules(0);
+    // `m.set(key, value)` adds a key the same unchecked way as `m[key] = value` (see
+    // `script::indexed_assignment`): this one, registered on the engine itself, is found before
+    // the map package's.
+    engine.register_fn(
+        "set",
+        |_: &mut rhai::Map, _: &str, _: rhai::Dynamic| -> Result<(), Box<rhai::EvalAltResult>> {
+            Err("`set` on a map is not allowed in the sandbox; write `m.key = value`".into())
+        },
+    );
     // Nothing a script writes leaves the engine except its value and its error.
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
