@@ -11,7 +11,7 @@
 #![expect(clippy::unwrap_used, reason = "benchmark setup")]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{Criterion, criterion_group};
 use jiff::civil::DateTime;
@@ -20,7 +20,7 @@ use lots::runtime::{self, Case, Event};
 use lots::scenario::{self, Scenario};
 
 mod support;
-use support::{median, ms, ratio, us, verdict};
+use support::{interleaved, ms, ratio, us, verdict};
 
 #[global_allocator]
 static ALLOC: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
@@ -106,24 +106,6 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-/// Median of `runs` timings of `f`, each run interleaved with one of `baseline`.
-fn interleaved(
-    runs: usize,
-    mut f: impl FnMut(),
-    mut baseline: impl FnMut(),
-) -> (Duration, Duration) {
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        let t = Instant::now();
-        f();
-        a.push(t.elapsed());
-        let t = Instant::now();
-        baseline();
-        b.push(t.elapsed());
-    }
-    (median(a), median(b))
-}
-
 /// Peak bytes allocated above the start while `f` runs.
 fn peak(f: impl FnOnce()) -> f64 {
     let base = ALLOC.current_usage();
@@ -144,6 +126,7 @@ fn ratios() {
         let case = apply_all(&catalog, &events);
         let (s, b) = interleaved(
             5,
+            1,
             || {
                 black_box(apply_all(&catalog, black_box(&events)));
             },
@@ -167,6 +150,7 @@ fn ratios() {
         per_event.push(us(s) / (n + 1) as f64);
         let (s, b) = interleaved(
             5,
+            1,
             || {
                 black_box(Case::replay(&catalog, black_box(&case.events)).unwrap());
             },
@@ -184,6 +168,7 @@ fn ratios() {
         );
         let (s, b) = interleaved(
             3,
+            1,
             || {
                 black_box(play(&catalog, black_box(&events)));
             },

@@ -13,7 +13,6 @@
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, criterion_group};
 use jiff::ToSpan;
@@ -26,7 +25,7 @@ use lots::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, Workflow};
 use lots::{Catalog, FsSource};
 
 mod support;
-use support::{Rng, at, facts, median, ms, ratio, us, verdict};
+use support::{Rng, at, facts, interleaved, ms, ratio, us, verdict};
 
 const WORKFLOW: &str = "vuxna_utsatta";
 const UNIT: &str = "skarholmen";
@@ -664,30 +663,6 @@ fn round_trips(event: &Event, n: usize) -> usize {
 
 // ---------------------------------------------------------------------------------------------
 // Interleaved same-run ratios
-
-/// Interleaved rounds: subject and baseline alternate, so machine noise hits both. Each
-/// sample times `batch` calls; the medians are per call.
-fn interleaved(
-    rounds: usize,
-    batch: u32,
-    mut subject: impl FnMut(),
-    mut baseline: impl FnMut(),
-) -> (Duration, Duration) {
-    let (mut s, mut b) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        let t = Instant::now();
-        for _ in 0..batch {
-            subject();
-        }
-        s.push(t.elapsed() / batch);
-        let t = Instant::now();
-        for _ in 0..batch {
-            baseline();
-        }
-        b.push(t.elapsed() / batch);
-    }
-    (median(s), median(b))
-}
 
 fn ratios() {
     let catalog = catalog();

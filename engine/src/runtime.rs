@@ -93,7 +93,7 @@ pub(crate) fn apply_owned(
         }]));
     }
     if let Event::CaseOpened { case_id, .. } = &event
-        && let Some(problem) = case_id_problem(case_id)
+        && let Some(problem) = crate::text::case_id_problem(case_id)
     {
         return Err(reject(vec![Reason::InvalidCaseId { problem }]));
     }
@@ -156,31 +156,6 @@ pub(crate) fn apply_owned(
 
 /// The latest due time, in days, a hook's task may have.
 pub const MAX_HOOK_DUE_DAYS: u32 = 3_650;
-
-/// The longest case id a host may give, in bytes.
-pub const MAX_CASE_ID_BYTES: usize = 128;
-
-/// What is wrong with a host's case id, if anything. Case ids are part of every action id
-/// (`<case>/rule/<rule>/<n>/<i>`), so they hold no `/`, no whitespace and no control or
-/// format characters, and are at most [`MAX_CASE_ID_BYTES`] bytes.
-fn case_id_problem(id: &str) -> Option<String> {
-    if id.is_empty() {
-        return Some("it is empty".to_owned());
-    }
-    if id.len() > MAX_CASE_ID_BYTES {
-        return Some(format!(
-            "it is {} bytes long; at most {MAX_CASE_ID_BYTES} are allowed",
-            id.len()
-        ));
-    }
-    let bad = id.chars().find(|c| {
-        *c == '/' || c.is_whitespace() || c.is_control() || (!c.is_ascii() && !c.is_alphanumeric())
-    })?;
-    Some(format!(
-        "it contains U+{:04X}; a case id holds no `/`, whitespace or invisible characters",
-        u32::from(bad)
-    ))
-}
 
 /// The workflow a case runs, its unit and the unit's effective configuration of it.
 type Resolved<'c> = (&'c Workflow, &'c Unit, &'c Configuration);

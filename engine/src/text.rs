@@ -73,14 +73,8 @@ pub const RESERVED: &[&str] = &[
 /// What is wrong with an identifier, in words for the help text; `None` when it is fine.
 /// An identifier is `[a-z][a-z0-9_]*`, at most [`MAX_ID_BYTES`] bytes, and not [`RESERVED`].
 pub fn id_problem(id: &str) -> Option<String> {
-    if id.is_empty() {
-        return Some("it is empty".to_owned());
-    }
-    if id.len() > MAX_ID_BYTES {
-        return Some(format!(
-            "it is {} bytes long; at most {MAX_ID_BYTES} are allowed",
-            id.len()
-        ));
+    if let Some(problem) = length_problem(id, MAX_ID_BYTES) {
+        return Some(problem);
     }
     let mut chars = id.chars();
     if !chars.next().is_some_and(|c| c.is_ascii_lowercase()) {
@@ -99,6 +93,34 @@ pub fn id_problem(id: &str) -> Option<String> {
         return Some(format!("`{id}` is a reserved word"));
     }
     None
+}
+
+/// The longest case id a host may give, in bytes.
+pub const MAX_CASE_ID_BYTES: usize = 128;
+
+/// What is wrong with a host's case id, if anything. Case ids are part of every action id
+/// (`<case>/rule/<rule>/<n>/<i>`), so they hold no `/`, no whitespace and no control or
+/// format characters, and are at most [`MAX_CASE_ID_BYTES`] bytes.
+pub fn case_id_problem(id: &str) -> Option<String> {
+    if let Some(problem) = length_problem(id, MAX_CASE_ID_BYTES) {
+        return Some(problem);
+    }
+    let bad = id.chars().find(|c| {
+        *c == '/' || c.is_whitespace() || c.is_control() || (!c.is_ascii() && !c.is_alphanumeric())
+    })?;
+    Some(format!(
+        "it contains U+{:04X}; a case id holds no `/`, whitespace or invisible characters",
+        u32::from(bad)
+    ))
+}
+
+/// An empty text, or one longer than `max` bytes.
+fn length_problem(text: &str, max: usize) -> Option<String> {
+    if text.is_empty() {
+        return Some("it is empty".to_owned());
+    }
+    (text.len() > max)
+        .then(|| format!("it is {} bytes long; at most {max} are allowed", text.len()))
 }
 
 /// Like [`id_problem`] for a dotted identifier (legal concept ids such as

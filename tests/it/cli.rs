@@ -385,3 +385,28 @@ fn a_66_kb_line_gives_a_diagnostic() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `lots show` lists each configuration's duty inputs with the duty they serve, and what each
+/// of the unit's hooks and the rules that run write: in the shipped catalog, nothing that a duty
+/// depends on (a `✗` line would mean the loader let a weakening through).
+#[test]
+fn show_lists_the_duty_inputs_and_what_writes_them() {
+    for (workflow, unit) in [
+        ("vuxna_utsatta", "skarholmen"),
+        ("vuxna_utsatta", "molndal"),
+        ("barn_mottagning", "mottagningsenheten"),
+    ] {
+        let out = lots()
+            .args(["show", workflow, "--unit", unit])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "show {workflow} {unit} failed");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let duties = text
+            .split_once("\nduty inputs")
+            .map(|(_, rest)| format!("duty inputs{rest}"))
+            .expect("a duty inputs section");
+        assert!(!duties.contains('✗'), "{workflow} in {unit}: {duties}");
+        insta::assert_snapshot!(format!("show_duties_{workflow}_{unit}"), duties);
+    }
+}

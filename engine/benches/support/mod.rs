@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jiff::ToSpan;
 use jiff::civil::{DateTime, date};
@@ -128,4 +128,28 @@ impl Rng {
     pub(crate) fn percent(&mut self, p: u64) -> bool {
         self.below(100) < p
     }
+}
+
+/// Interleaved rounds: subject and baseline alternate, so machine noise hits both. Each
+/// sample times `batch` calls; the medians are per call.
+pub(crate) fn interleaved(
+    rounds: usize,
+    batch: u32,
+    mut subject: impl FnMut(),
+    mut baseline: impl FnMut(),
+) -> (Duration, Duration) {
+    let (mut s, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let t = Instant::now();
+        for _ in 0..batch {
+            subject();
+        }
+        s.push(t.elapsed() / batch);
+        let t = Instant::now();
+        for _ in 0..batch {
+            baseline();
+        }
+        b.push(t.elapsed() / batch);
+    }
+    (median(s), median(b))
 }
