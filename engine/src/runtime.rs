@@ -483,6 +483,11 @@ impl<'c> Run<'c> {
                 if !reasons.is_empty() {
                     return Err(reasons);
                 }
+                // One override per requirement: a later one replaces the earlier, so a case holds
+                // at most one per transition, however many the host sends.
+                self.case
+                    .overrides
+                    .retain(|o| o.requirement != *requirement);
                 self.case.overrides.push(Override {
                     requirement: requirement.clone(),
                     reason: reason.clone(),

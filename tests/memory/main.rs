@@ -184,4 +184,29 @@ fn ten_thousand_events() {
             "{what} of 10,000 events used {bytes} bytes, over 100 MB"
         );
     }
+
+    // 10,000 overrides of the same requirement: a case keeps one override per requirement, so
+    // it does not grow with them.
+    let mut case = runtime::apply(&catalog, &Case::default(), opened("skarholmen"), start)
+        .unwrap()
+        .case;
+    let base = ALLOC.current_usage();
+    ALLOC.reset_peak_usage();
+    for i in 1..=N {
+        let t = start
+            .checked_add(jiff::Span::new().minutes(i64::try_from(i).unwrap()))
+            .unwrap();
+        let event = Event::OverrideRecorded {
+            requirement: lots::runtime::Requirement::SessionsMin,
+            reason: format!("Skäl nummer {i}"),
+        };
+        case = runtime::apply(&catalog, &case, event, t).unwrap().case;
+    }
+    let overrides = ALLOC.peak_usage().saturating_sub(base);
+    assert_eq!(case.overrides.len(), 1, "one override per requirement");
+    println!("10,000 overrides: {:.1} MB", overrides as f64 / MB as f64);
+    assert!(
+        overrides <= 100 * MB,
+        "10,000 overrides used {overrides} bytes"
+    );
 }

@@ -127,7 +127,8 @@ impl Run<'_> {
             .extensions
             .iter()
             .try_fold(days, |sum, e| sum.checked_add(e.days));
-        if total.is_none_or(|t| t > max) {
+        // At least a day each, so a deadline holds at most `max` extensions.
+        if days == 0 || total.is_none_or(|t| t > max) {
             return Err(vec![Reason::ExtensionTooLong {
                 deadline: id.to_owned(),
                 max_days: max,

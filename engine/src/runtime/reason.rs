@@ -353,8 +353,12 @@ impl Reason {
                 },
             ),
             Reason::ExtensionTooLong { deadline, max_days } => pick(
-                format!("`{deadline}` får förlängas med högst {max_days} dagar totalt"),
-                format!("`{deadline}` may be extended by at most {max_days} days in total"),
+                format!(
+                    "`{deadline}` får förlängas med minst en dag åt gången och högst {max_days} dagar totalt"
+                ),
+                format!(
+                    "`{deadline}` may be extended by at least a day at a time and at most {max_days} days in total"
+                ),
             ),
             Reason::UnitGuard {
                 unit,
