@@ -130,6 +130,20 @@ impl Duties {
             .map(|(_, d)| d)
     }
 
+    /// Whether the configuration has any duty at all (a case can then never be refused: every
+    /// duty starts from an open case).
+    pub fn any(&self) -> bool {
+        self.facts.iter().any(Option::is_some)
+            || self.phases.iter().any(Option::is_some)
+            || self.transitions.iter().any(Option::is_some)
+            || self.has_deadlines()
+            || !self.instruments.is_empty()
+            || self.sessions.is_some()
+            || self.decision.is_some()
+            || self.opening.is_some()
+            || self.closing.is_some()
+    }
+
     /// Whether any duty deadline exists (time passing is then a duty input).
     pub fn has_deadlines(&self) -> bool {
         self.deadlines.iter().any(Option::is_some)
@@ -400,10 +414,44 @@ pub(crate) fn check(
             diags.push(d);
         }
     };
-    // The base duties of each workflow hold for every unit: check every base rule against
-    // them, whether or not a unit runs the workflow yet.
+    // A duty is a duty in law: a mandatory rule runs for every unit and names its ground.
+    for rule in rules.iter().filter(|r| r.mandatory) {
+        if rule.scope == RuleScope::Local {
+            push(
+                diags,
+                Diagnostic::new(
+                    Code::MandatoryLocalRule,
+                    format!("rule `{}` is both mandatory and local", rule.id),
+                )
+                .at(&rule.source, rule.span)
+                .label("a duty that only some units run")
+                .help(
+                    "a duty in law holds for every unit: remove `scope: local`, or remove \
+                     `mandatory: true` if the rule is a local choice",
+                ),
+            );
+        }
+        if rule.legal.is_none() {
+            push(
+                diags,
+                Diagnostic::new(
+                    Code::MandatoryWithoutGround,
+                    format!("mandatory rule `{}` names no legal ground", rule.id),
+                )
+                .at(&rule.source, rule.span)
+                .label("mandatory, but on what ground?")
+                .help(
+                    "a mandatory rule is a duty in law: cite it with `legal: <concept id>`, or \
+                     remove `mandatory: true`",
+                ),
+            );
+        }
+    }
+    // The base duties of each workflow hold for every unit: check every base rule that is not
+    // mandatory against them, whether or not a unit runs the workflow yet; and each mandatory
+    // rule against the other duties (a duty may not weaken another).
     for wf in workflows {
-        let mandatory = rules
+        let base_mandatory: Vec<(&Rule, &RuleIn)> = rules
             .iter()
             .filter(|r| r.mandatory && r.scope == RuleScope::Base)
             .flat_map(|r| {
@@ -411,13 +459,27 @@ pub(crate) fn check(
                     .iter()
                     .filter(|c| c.workflow == wf.id)
                     .map(move |c| (r, c))
-            });
-        let base = &duties(wf, mandatory, instruments);
-        for rule in rules.iter().filter(|r| r.scope == RuleScope::Base) {
+            })
+            .collect();
+        let base = &duties(wf, base_mandatory.iter().copied(), instruments);
+        for rule in rules
+            .iter()
+            .filter(|r| r.scope == RuleScope::Base && !r.mandatory)
+        {
             for compiled in rule.per_workflow.iter().filter(|c| c.workflow == wf.id) {
                 for d in rule_problems(wf, base, rule, compiled, None) {
                     push(diags, d);
                 }
+            }
+        }
+        for &(rule, compiled) in &base_mandatory {
+            let others = base_mandatory
+                .iter()
+                .copied()
+                .filter(|(r, _)| !std::ptr::eq(*r, rule));
+            let others = &duties(wf, others, instruments);
+            for d in rule_problems(wf, others, rule, compiled, None) {
+                push(diags, d);
             }
         }
     }
@@ -431,6 +493,9 @@ pub(crate) fn check(
                 let Some(compiled) = rule.per_workflow.get(j) else {
                     continue;
                 };
+                if rule.mandatory {
+                    continue;
+                }
                 for d in rule_problems(wf, &config.duties, rule, compiled, Some(unit)) {
                     push(diags, d);
                 }
@@ -485,9 +550,6 @@ fn rule_problems(
     unit: Option<&Unit>,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    if rule.mandatory {
-        return out;
-    }
     let added = unit.map_or_else(String::new, |u| format!(", added by unit `{}`,", u.id));
     for (action, span) in compiled.actions.iter().zip(&rule.action_spans) {
         match action {
@@ -510,8 +572,8 @@ fn rule_problems(
                     .at(&rule.source, *span)
                     .label("writes a duty input")
                     .help(format!(
-                        "only the host's events and mandatory rules may write `{}`; remove the \
-                         `set`, or make the rule mandatory if the law requires it",
+                        "only the host's events may write `{}` (and a mandatory rule, if no other \
+                         duty reads it); remove the `set`",
                         fact.id
                     )),
                 );
@@ -551,7 +613,8 @@ fn rule_problems(
 }
 
 /// What one unit hook or rule of a configuration may change, checked against the duty inputs:
-/// for `lots show` and reviewers. In a catalog that loaded, no entry of `touches` has a duty.
+/// for `lots show` and reviewers. In a catalog that loaded, no hook or non-mandatory rule has
+/// an entry of `touches` with a duty (a mandatory rule may write what only it reads).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Writer {
     /// `hook` or `rule`.

@@ -27,8 +27,8 @@ use jiff::civil::DateTime;
 
 pub use action::{Action, ActionKind, Citation};
 pub use case::{
-    Case, Closure, DeadlineRecord, Extension, FORMAT_VERSION, History, InstrumentResult, Override,
-    Recorded, RuleRecord, Session, SessionCounts, SessionOutcome,
+    Case, Closure, DeadlineRecord, Extension, FORMAT_VERSION, History, InstrumentResult,
+    MAX_FORMER_SENSITIVE, Override, Recorded, RuleRecord, Session, SessionCounts, SessionOutcome,
 };
 pub use deadlines::{MAX_EXTENSION_DAYS, deadline_state};
 pub use event::{CancelledBy, Event, FactValue, Requirement};
@@ -641,7 +641,16 @@ impl<'c> Run<'c> {
             {
                 *v = to_value(fact, value);
             }
-            self.case.facts.insert(name.clone(), value.clone());
+            let former = self.case.facts.insert(name.clone(), value.clone());
+            if let (Some(FactValue::Text(old)), Some((_, f))) = (former, self.wf.fact(name))
+                && f.sensitive
+                && FactValue::Text(old.clone()) != *value
+            {
+                self.case.former_sensitive.push_back(old);
+                if self.case.former_sensitive.len() > MAX_FORMER_SENSITIVE {
+                    self.case.former_sensitive.pop_front();
+                }
+            }
             self.trace.entries.push(TraceEntry::FactSet {
                 fact: name.clone(),
                 value: shown,
@@ -1008,7 +1017,9 @@ impl<'c> Run<'c> {
         let duties = &self.config.duties;
         let whole = |event: Event, what: &str| Some((event, vec![what.to_owned()], Vec::new()));
         match event {
-            Event::CaseOpened { .. } if duties.opening.is_some() => whole(event, "case_opened"),
+            // Every duty starts from an open case: where there is any, the case opens, with its
+            // duty facts; the guard's objection refuses the rest it carries.
+            Event::CaseOpened { .. } if !duties.any() => None,
             Event::CaseOpened {
                 case_id,
                 workflow,
@@ -1032,16 +1043,15 @@ impl<'c> Run<'c> {
                     }
                     None => None,
                 };
-                (!recorded.is_empty()).then(|| {
-                    let event = Event::CaseOpened {
-                        case_id,
-                        workflow,
-                        unit,
-                        referral_source,
-                        facts,
-                    };
-                    (event, recorded, refused)
-                })
+                recorded.insert(0, "case_opened".to_owned());
+                let event = Event::CaseOpened {
+                    case_id,
+                    workflow,
+                    unit,
+                    referral_source,
+                    facts,
+                };
+                Some((event, recorded, refused))
             }
             Event::FactsRecorded { facts } => {
                 let (facts, recorded, refused) = self.duty_facts(facts);
@@ -1150,7 +1160,15 @@ impl<'c> Run<'c> {
                     let stored = from_value(fact, &v);
                     if self.case.facts.get(fact.id.as_ref()) != Some(&stored) {
                         let facts = [(fact.id.to_string(), stored)].into();
-                        let _ = self.record_facts(&facts, Writer::Hook(&hook.id));
+                        if let Err(reasons) = self.record_facts(&facts, Writer::Hook(&hook.id)) {
+                            let why: Vec<String> =
+                                reasons.iter().map(|r| r.describe(Lang::En)).collect();
+                            self.hook_failed(
+                                hook,
+                                &compiled.script,
+                                format!("its value was not recorded: {}", why.join("; ")),
+                            );
+                        }
                     }
                 }
                 None => self.hook_failed(

@@ -8,14 +8,15 @@
 //! sensitive values is replaced with `[redacted]`, whichever way it got there (a caseworker
 //! who typed the address into an override reason, a host that sent it as an action id).
 //!
-//! The walk over a value's texts is written out per type with exhaustive matches: a new field
-//! or variant does not compile until it says what happens to its text.
+//! The walk over a value's texts is written out per type with exhaustive matches: a new variant
+//! does not compile until it says what happens to its text. Catalog ids are left alone (see
+//! below); everything a host, a caseworker or a script wrote passes.
 
 use std::borrow::Cow;
 
 use crate::runtime::{
-    Action, ActionKind, Case, Citation, Event, Explanation, FactValue, REDACTED, Reason, Rejection,
-    Trace, TraceEntry, Warning,
+    Action, ActionKind, Case, Event, Explanation, FactValue, REDACTED, Reason, Rejection, Trace,
+    TraceEntry, Warning,
 };
 use crate::script::ScriptError;
 use crate::workflow::Workflow;
@@ -59,6 +60,12 @@ impl Secrets {
                 add(name, value);
             }
         }
+        for former in &case.former_sensitive {
+            let former = former.trim();
+            if former.chars().count() >= MIN_SECRET_CHARS && !values.iter().any(|v| v == former) {
+                values.push(former.to_owned());
+            }
+        }
         values.sort_by_key(|v| std::cmp::Reverse(v.len()));
         Secrets { values }
     }
@@ -78,12 +85,13 @@ impl Secrets {
         self.values.is_empty()
     }
 
-    /// The text with every secret replaced by `[redacted]`.
+    /// The text with every secret replaced by `[redacted]`, in any letter case.
     pub fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let mut out = Cow::Borrowed(text);
         for secret in &self.values {
-            if out.contains(secret.as_str()) {
-                out = Cow::Owned(out.replace(secret.as_str(), REDACTED));
+            let lower = secret.to_lowercase();
+            if out.to_lowercase().contains(&lower) {
+                out = Cow::Owned(replace_any_case(&out, &lower));
             }
         }
         out
@@ -147,28 +155,21 @@ impl Redact for Trace {
     }
 }
 
+// What is redacted is text that can carry a value from the case: what a host, a caseworker or
+// a script wrote (fact values, reasons, titles and messages, action ids with their case id,
+// names a host sent that the catalog does not know). Catalog ids (rules, phases, facts,
+// deadlines, units, instruments, grounds) are checked `[a-z0-9_]` words the catalog defines:
+// they are left alone, so a sensitive value that happens to be part of one never garbles where
+// a report is sent.
+
 impl Redact for TraceEntry {
     fn texts(&mut self, f: &mut dyn FnMut(&mut String)) {
         match self {
-            TraceEntry::Event { seq: _, kind } => f(kind),
-            TraceEntry::FactSet { fact, value, rule } => {
-                f(fact);
-                f(value);
-                rule.texts(f);
-            }
-            TraceEntry::InstrumentScored {
-                instrument,
-                score: _,
-                band,
-            } => {
-                f(instrument);
-                band.texts(f);
-            }
-            TraceEntry::Session { phase, outcome } => {
-                f(phase);
-                f(outcome);
-            }
-            // Node paths, owners and fact names are catalog ids (checked `[a-z0-9_]`).
+            TraceEntry::FactSet {
+                fact: _,
+                value,
+                rule: _,
+            } => f(value),
             TraceEntry::Condition {
                 owner: _,
                 value: _,
@@ -179,50 +180,23 @@ impl Redact for TraceEntry {
                     read.value.texts(f);
                 }
             }
-            TraceEntry::PhaseEntered {
-                from,
-                to,
-                automatic: _,
-                transition: _,
-            } => {
-                f(from);
-                f(to);
-            }
-            TraceEntry::TransitionBlocked { to, reasons } => {
-                f(to);
-                reasons.texts(f);
-            }
-            TraceEntry::RuleFired { rule, actions } => {
-                f(rule);
-                actions.texts(f);
-            }
-            TraceEntry::RuleHeld { rule, why } => {
-                f(rule);
-                f(why);
-            }
-            TraceEntry::DeadlineStarted { deadline, due: _ }
-            | TraceEntry::DeadlineStopped { deadline } => f(deadline),
-            TraceEntry::DeadlineExtended {
-                deadline,
-                ground,
-                due: _,
-            } => {
-                f(deadline);
-                f(ground);
-            }
+            TraceEntry::TransitionBlocked { to: _, reasons } => reasons.texts(f),
+            TraceEntry::RuleFired { rule: _, actions } => actions.texts(f),
             TraceEntry::OverrideUsed {
-                requirement,
+                requirement: _,
                 reason,
-            } => {
-                f(requirement);
-                f(reason);
-            }
-            TraceEntry::HookRan { hook, outcome } => {
-                f(hook);
-                f(outcome);
-            }
+            } => f(reason),
             TraceEntry::ScriptFailed { owner: _, error } => error.texts(f),
-            TraceEntry::CaseClosed { reason } => f(reason),
+            TraceEntry::Event { .. }
+            | TraceEntry::InstrumentScored { .. }
+            | TraceEntry::Session { .. }
+            | TraceEntry::PhaseEntered { .. }
+            | TraceEntry::RuleHeld { .. }
+            | TraceEntry::DeadlineStarted { .. }
+            | TraceEntry::DeadlineStopped { .. }
+            | TraceEntry::DeadlineExtended { .. }
+            | TraceEntry::HookRan { .. }
+            | TraceEntry::CaseClosed { .. } => {}
         }
     }
 }
@@ -230,11 +204,10 @@ impl Redact for TraceEntry {
 impl Redact for ScriptError {
     fn texts(&mut self, f: &mut dyn FnMut(&mut String)) {
         let ScriptError {
-            location,
+            location: _,
             message,
             limit: _,
         } = self;
-        f(location);
         f(message);
     }
 }
@@ -242,38 +215,20 @@ impl Redact for ScriptError {
 impl Redact for Warning {
     fn texts(&mut self, f: &mut dyn FnMut(&mut String)) {
         match self {
-            Warning::SessionsAboveMax {
-                phase,
-                held: _,
-                max: _,
-            } => f(phase),
             Warning::ScriptFailed { owner: _, error } => error.texts(f),
             Warning::GuardYieldedToDuty {
                 reason,
-                recorded,
+                recorded: _,
                 refused,
             } => {
                 reason.texts(f);
-                recorded.texts(f);
+                // Refused names may be names a host sent that the workflow does not declare.
                 refused.texts(f);
             }
-            Warning::DutyInputProtected { fact, writer } => {
-                f(fact);
-                f(writer);
-            }
-            Warning::UnansweredItems { instrument, items } => {
-                f(instrument);
-                items.texts(f);
-            }
+            Warning::SessionsAboveMax { .. }
+            | Warning::DutyInputProtected { .. }
+            | Warning::UnansweredItems { .. } => {}
         }
-    }
-}
-
-impl Redact for Citation {
-    fn texts(&mut self, f: &mut dyn FnMut(&mut String)) {
-        let Citation { concept, text } = self;
-        f(concept);
-        text.texts(f);
     }
 }
 
@@ -283,20 +238,13 @@ impl Redact for Action {
             id,
             seq: _,
             at: _,
-            rule,
+            rule: _,
             kind,
-            legal,
+            legal: _,
             acknowledged: _,
         } = self;
         f(id);
-        rule.texts(f);
-        legal.texts(f);
         match kind {
-            ActionKind::Route {
-                to,
-                kind: _,
-                urgency: _,
-            } => f(to),
             ActionKind::Task { title, due: _ } => f(title),
             ActionKind::Offer {
                 intervention,
@@ -306,27 +254,16 @@ impl Redact for Action {
                 title.texts(f);
             }
             ActionKind::Flag { message, level: _ } => f(message),
-            ActionKind::DeadlineDueSoon {
-                deadline,
-                title,
-                due: _,
-            }
-            | ActionKind::DeadlineOverdue {
-                deadline,
-                title,
-                due: _,
-            } => {
-                f(deadline);
-                f(title);
-            }
+            ActionKind::Route { .. }
+            | ActionKind::DeadlineDueSoon { .. }
+            | ActionKind::DeadlineOverdue { .. } => {}
         }
     }
 }
 
 impl Redact for Rejection {
     fn texts(&mut self, f: &mut dyn FnMut(&mut String)) {
-        let Rejection { event, reasons } = self;
-        f(event);
+        let Rejection { event: _, reasons } = self;
         reasons.texts(f);
     }
 }
@@ -334,25 +271,15 @@ impl Redact for Rejection {
 impl Redact for Explanation {
     fn texts(&mut self, f: &mut dyn FnMut(&mut String)) {
         let Explanation {
-            phase,
-            phase_title,
+            phase: _,
+            phase_title: _,
             closed: _,
             next,
-            deadlines,
+            deadlines: _,
             pending,
         } = self;
-        f(phase);
-        f(phase_title);
         for n in next {
-            f(&mut n.phase);
-            f(&mut n.title);
             n.blocked_by.texts(f);
-            n.legal.texts(f);
-        }
-        for d in deadlines {
-            f(&mut d.deadline);
-            f(&mut d.title);
-            d.legal.texts(f);
         }
         pending.texts(f);
     }
@@ -361,14 +288,7 @@ impl Redact for Explanation {
 impl Redact for Reason {
     fn texts(&mut self, f: &mut dyn FnMut(&mut String)) {
         match self {
-            Reason::NotOpened | Reason::AlreadyOpened | Reason::Closed | Reason::EmptyReason => {}
-            Reason::TimeOutOfRange {
-                at,
-                first: _,
-                last: _,
-            } => f(at),
-            Reason::InvalidCaseId { problem } => f(problem),
-            Reason::TimeWentBack { last } => f(last),
+            // Names and values a host sent, which the catalog may not know.
             Reason::UnknownWorkflow { workflow } => f(workflow),
             Reason::UnknownUnit { unit } => f(unit),
             Reason::UnitDoesNotRun { unit, workflow } => {
@@ -380,85 +300,95 @@ impl Redact for Reason {
                 version: _,
             } => f(workflow),
             Reason::UnknownFact { fact } => f(fact),
-            Reason::WrongType { fact, expected } => {
-                f(fact);
-                f(expected);
-            }
+            Reason::WrongType { fact, expected: _ } => f(fact),
             Reason::UnknownInstrument { instrument } => f(instrument),
             Reason::BadAnswer {
                 instrument,
                 item,
-                expected,
+                expected: _,
             } => {
                 f(instrument);
                 f(item);
-                f(expected);
             }
             Reason::BadRating {
                 instrument,
                 value,
-                allowed,
+                allowed: _,
             } => {
                 f(instrument);
                 f(value);
-                allowed.texts(f);
             }
-            Reason::NoTransition { from, to, possible } => {
-                f(from);
-                f(to);
-                possible.texts(f);
-            }
-            Reason::ConditionNotMet { to, condition } => {
-                f(to);
-                f(condition);
-            }
-            Reason::InstrumentMissing {
-                phase,
-                instrument,
-                title,
-                legal,
-            } => {
-                f(phase);
-                f(instrument);
-                f(title);
-                legal.texts(f);
-            }
-            Reason::TooFewSessions {
-                phase,
-                held: _,
-                min: _,
-            } => f(phase),
-            Reason::NothingToOverride { requirement } => f(requirement),
+            Reason::NoTransition {
+                from: _,
+                to,
+                possible: _,
+            } => f(to),
             Reason::UnknownAction { action_id } => f(action_id),
             Reason::DeadlineNotRunning { deadline } => f(deadline),
             Reason::ExtensionNotAllowed {
-                deadline,
+                deadline: _,
                 ground,
-                allowed,
-            } => {
-                f(deadline);
-                f(ground);
-                allowed.texts(f);
-            }
-            Reason::ExtensionTooLong {
-                deadline,
-                max_days: _,
-            } => f(deadline),
+                allowed: _,
+            } => f(ground),
+            Reason::UnknownClosureReason { reason, allowed: _ } => f(reason),
+            // A script's error may quote what it read.
             Reason::UnitGuard {
-                unit,
-                hook,
-                reason,
+                unit: _,
+                hook: _,
+                reason: _,
                 error,
-            } => {
-                f(unit);
-                f(hook);
-                f(reason);
-                error.texts(f);
-            }
-            Reason::UnknownClosureReason { reason, allowed } => {
-                f(reason);
-                allowed.texts(f);
-            }
+            } => error.texts(f),
+            // Catalog words, times and counts only.
+            Reason::NotOpened
+            | Reason::AlreadyOpened
+            | Reason::Closed
+            | Reason::EmptyReason
+            | Reason::TimeOutOfRange { .. }
+            | Reason::InvalidCaseId { .. }
+            | Reason::TimeWentBack { .. }
+            | Reason::ConditionNotMet { .. }
+            | Reason::InstrumentMissing { .. }
+            | Reason::TooFewSessions { .. }
+            | Reason::NothingToOverride { .. }
+            | Reason::ExtensionTooLong { .. } => {}
         }
     }
 }
+
+/// `text` with every occurrence of `lower` (a lowercased secret), in any letter case, replaced
+/// by `[redacted]`. Compared character by character, lowercased, so the byte positions are the
+/// text's own.
+fn replace_any_case(text: &str, lower: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'scan: while !rest.is_empty() {
+        let mut want = lower.chars().peekable();
+        let mut end = 0;
+        for (i, c) in rest.char_indices() {
+            if want.peek().is_none() {
+                break;
+            }
+            for lc in c.to_lowercase() {
+                if want.next() != Some(lc) {
+                    // No match here: keep one character and look again after it.
+                    let step = rest.chars().next().map_or(1, char::len_utf8);
+                    out.push_str(rest.get(..step).unwrap_or(""));
+                    rest = rest.get(step..).unwrap_or("");
+                    continue 'scan;
+                }
+            }
+            end = i + c.len_utf8();
+        }
+        if want.peek().is_none() && end > 0 {
+            out.push_str(REDACTED);
+            rest = rest.get(end..).unwrap_or("");
+        } else {
+            out.push_str(rest);
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -95,6 +95,15 @@ pub fn id_problem(id: &str) -> Option<String> {
     None
 }
 
+/// Whether a text is a plain word a script may see: 1 to 64 lowercase ASCII letters, digits,
+/// `_` or `-` (`office`, `police`, `sarskilda_skal`). Anything else a host sends is free text.
+pub fn is_word(text: &str) -> bool {
+    (1..=MAX_ID_BYTES).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
 /// The longest case id a host may give, in bytes.
 pub const MAX_CASE_ID_BYTES: usize = 128;
 

@@ -167,6 +167,10 @@ pub struct HookIn {
     pub fact: Option<crate::workflow::FactSlot>,
 }
 
+/// The most hooks a unit may have: each may run on every event within the sandbox's operation
+/// limit, so this bounds the script work of one event.
+pub const MAX_HOOKS: usize = 32;
+
 /// The event types a hook's `on` may name.
 pub const EVENT_TYPES: [&str; 13] = [
     "case_opened",
@@ -333,6 +337,25 @@ pub(crate) fn lower(
         }
     }
     ctx.check_unique("hook", file.hooks.iter().map(|h| &h.id));
+    if let Some(extra) = file.hooks.get(MAX_HOOKS) {
+        ctx.push(
+            Diagnostic::new(
+                Code::TooManyHooks,
+                format!(
+                    "unit `{}` has {} hooks; a unit may have at most {MAX_HOOKS}",
+                    file.id.value,
+                    file.hooks.len()
+                ),
+            )
+            .at(ctx.source, extra.id.span)
+            .label("one hook too many")
+            .help(format!(
+                "every hook may run on every event, each within the sandbox's operation limit, so \
+                 the number bounds what one event costs; merge hooks that run on the same events \
+                 (at most {MAX_HOOKS})"
+            )),
+        );
+    }
     let hooks: Vec<Hook> = file
         .hooks
         .iter()

@@ -441,15 +441,17 @@ fn one_line(failures: &[scenario::Failure]) -> String {
         .join("; ")
 }
 
-/// Where the secret appears, with a short excerpt of each place.
+/// Where the secret appears, in any letter case, with a short excerpt of each place.
 fn leaks(texts: &Texts, secret: &str) -> Vec<String> {
+    let secret = secret.to_lowercase();
     texts
         .iter()
         .filter_map(|(what, text)| {
-            let at = text.find(secret)?;
+            let text = text.to_lowercase();
+            let at = text.find(&secret)?;
             Some(format!(
                 "the secret leaks into {what}: …{}…",
-                excerpt(text, at, secret.len())
+                excerpt(&text, at, secret.len())
             ))
         })
         .collect()

@@ -169,6 +169,7 @@ impl Source for FsSource {
             files: Vec::new(),
             problems: Vec::new(),
             open: Vec::new(),
+            seen: std::collections::HashSet::new(),
         };
         for path in &self.paths {
             if std::fs::symlink_metadata(path).is_err() {
@@ -186,12 +187,15 @@ impl Source for FsSource {
     }
 }
 
-/// A walk over folders, remembering the folders it is inside (to see a link back into one).
+/// A walk over folders, remembering the folders it is inside (to see a link back into one) and
+/// every folder and file it has met (by their real path), so that links reaching one place by
+/// several ways read it once: the walk is linear in the places, not in the paths to them.
 struct Walk {
     extensions: &'static [&'static str],
     files: Vec<PathBuf>,
     problems: Vec<Input>,
     open: Vec<PathBuf>,
+    seen: std::collections::HashSet<PathBuf>,
 }
 
 impl Walk {
@@ -217,6 +221,9 @@ impl Walk {
                 self.problems.push(Input::SymlinkLoop { name });
                 return Ok(());
             }
+            if !self.seen.insert(real.clone()) {
+                return Ok(());
+            }
             self.open.push(real);
             let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
                 .map_err(err)?
@@ -239,7 +246,10 @@ impl Walk {
             return Ok(());
         }
         if meta.is_file() {
-            self.files.push(path.to_owned());
+            let real = std::fs::canonicalize(path).map_err(err)?;
+            if self.seen.insert(real) {
+                self.files.push(path.to_owned());
+            }
         } else {
             self.problems.push(Input::NotAFile {
                 name,

@@ -92,8 +92,11 @@ codes! {
     ScriptCompile = "script::compile_error", Error, "a unit script or `script:` condition that does not compile";
     ReadsSensitiveFact = "script::reads_sensitive_fact", Error, "a script names a fact marked sensitive, which scripts may never read";
     MissingScriptFile = "script::missing_file", Error, "a hook names a script file that does not exist";
+    MandatoryLocalRule = "duty::mandatory_local_rule", Error, "a rule that is both mandatory and local: a duty in law holds for every unit";
+    MandatoryWithoutGround = "duty::mandatory_without_ground", Error, "a mandatory rule that cites no legal ground";
     HookWritesDutyInput = "duty::hook_writes_duty_input", Error, "a unit hook writes a fact that a legal duty depends on";
     RuleWritesDutyInput = "duty::rule_writes_duty_input", Error, "a rule that is not mandatory writes a fact that a legal duty depends on";
     RuleStopsLegalDeadline = "duty::rule_stops_legal_deadline", Error, "a rule that is not mandatory stops a legally grounded deadline";
+    TooManyHooks = "unit::too_many_hooks", Error, "a unit with more hooks than one event may run";
     InvalidHook = "unit::invalid_hook", Error, "a hook without exactly one of guard, derive and after, or without exactly one of script and file";
 }

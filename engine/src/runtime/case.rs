@@ -13,6 +13,9 @@ use super::event::{CancelledBy, Event, FactValue, Requirement};
 /// The version of the serialized `Case` and `Event` format.
 pub const FORMAT_VERSION: u32 = 2;
 
+/// How many earlier sensitive values a case keeps for redaction.
+pub const MAX_FORMER_SENSITIVE: usize = 64;
+
 /// A case's history: a persistent vector, so the case before a step and the case after it
 /// share what they have in common and copying a case costs the same at 10 events as at
 /// 10,000 (`apply` takes the case by reference and returns a new one).
@@ -44,6 +47,9 @@ pub struct Case {
     pub closed: Option<Closure>,
     /// Facts by id.
     pub facts: BTreeMap<String, FactValue>,
+    /// Earlier values of the case's sensitive facts (the latest [`MAX_FORMER_SENSITIVE`]), so
+    /// that the redaction step still knows an address after it was corrected. Never shown.
+    pub former_sensitive: History<String>,
     /// Latest result of each completed instrument.
     pub instruments: BTreeMap<String, InstrumentResult>,
     /// Sessions: held, no-shows and cancellations, in order.
@@ -79,6 +85,7 @@ impl Default for Case {
             opened: None,
             closed: None,
             facts: BTreeMap::new(),
+            former_sensitive: History::new(),
             instruments: BTreeMap::new(),
             sessions: History::new(),
             session_counts: BTreeMap::new(),
