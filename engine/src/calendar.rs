@@ -117,6 +117,44 @@ pub fn working_days_between(from: Date, to: Date) -> i64 {
     count_working_days(from, to)
 }
 
+/// A length of time as lag (1930:173) om beräkning av lagstadgad tid counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Length {
+    /// Calendar days.
+    Days(u32),
+    /// Working days: days that are not a Saturday, Sunday, public holiday, midsommarafton,
+    /// julafton or nyårsafton.
+    WorkingDays(u32),
+    /// Weeks: the same weekday N weeks later.
+    Weeks(u32),
+    /// Months: the same date N months later, or that month's last day when it has no such date
+    /// (1 §).
+    Months(u32),
+}
+
+/// The last day of a time limit of `length` that starts on `start` (1 §), before any roll
+/// forward: 2026-01-31 plus one month is 2026-02-28. Saturates at [`Date::MAX`].
+pub fn last_day(start: Date, length: Length) -> Date {
+    let span = match length {
+        Length::Days(n) => return add_calendar_days(start, n),
+        Length::WorkingDays(n) => return add_working_days(start, n),
+        Length::Weeks(n) => Span::new().try_weeks(i64::from(n)),
+        // jiff keeps the day of the month and clamps it to the month's last day, as 1 § does.
+        Length::Months(n) => Span::new().try_months(i64::from(n)),
+    };
+    span.ok()
+        .and_then(|s| start.checked_add(s).ok())
+        .unwrap_or(Date::MAX)
+}
+
+/// The day a time limit whose last day is `date` may still be met (2 §): `date` itself when it
+/// is a working day, otherwise the next working day (past a Saturday, Sunday, public holiday,
+/// midsommarafton, julafton or nyårsafton). 2025-11-01 (alla helgons dag, a Saturday) rolls to
+/// Monday 2025-11-03.
+pub fn roll_forward(date: Date) -> Date {
+    add_working_days(date, 0)
+}
+
 /// [`add_calendar_days`] or [`add_working_days`], as `count` says.
 pub fn add_days(date: Date, n: u32, count: DayCount) -> Date {
     match count {

@@ -228,3 +228,36 @@ fn the_edges_of_the_range_neither_panic_nor_invent_holidays() {
     );
     assert_eq!(working_days_between(parse("9999-12-20"), last), 9);
 }
+
+/// Time limits as lag (1930:173) counts them, against `tests/data/calendar/durations.csv`:
+/// the last day of a limit (1 §: the same date N months later, or that month's last day) and
+/// the day it may still be met after rolling forward past non-working days (2 §).
+#[test]
+fn time_limits_follow_the_law_on_the_table() {
+    use lots::calendar::{Length, last_day, roll_forward};
+    let rows = csv("durations.csv", "start,length,last_day,rolled,comment", 5);
+    assert!(rows.len() >= 10, "the table is too small");
+    let mut wrong = Vec::new();
+    for row in &rows {
+        let [start, length, want_last, want_rolled, comment] = row.as_slice() else {
+            unreachable!()
+        };
+        let (n, unit) = length.split_once(' ').unwrap();
+        let n: u32 = n.parse().unwrap();
+        let length = match unit {
+            "days" => Length::Days(n),
+            "working_days" => Length::WorkingDays(n),
+            "weeks" => Length::Weeks(n),
+            "months" => Length::Months(n),
+            other => panic!("unknown unit `{other}` in {row:?}"),
+        };
+        let last = last_day(start.parse().unwrap(), length);
+        let rolled = roll_forward(last);
+        if last.to_string() != *want_last || rolled.to_string() != *want_rolled {
+            wrong.push(format!(
+                "{start} + {length:?}: last day {last} (want {want_last}), rolled {rolled} (want {want_rolled}): {comment}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
