@@ -425,6 +425,7 @@ impl fmt::Display for Node {
                     DeadlineState::DueSoon => "due soon",
                     DeadlineState::Overdue => "overdue",
                     DeadlineState::Met => "met",
+                    DeadlineState::MetLate => "met late",
                     DeadlineState::NotStarted => "not started",
                 };
                 write!(f, "deadline {id} {state}")

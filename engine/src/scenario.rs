@@ -375,7 +375,12 @@ fn render_step(out: &mut String, step: &Stepped, lang: Lang, detail: Detail) {
             TraceEntry::DeadlineStarted { deadline, due } => {
                 format!("deadline {deadline} started, due {due}")
             }
-            TraceEntry::DeadlineStopped { deadline } => format!("deadline {deadline} met"),
+            TraceEntry::DeadlineStopped { deadline, late } => {
+                format!(
+                    "deadline {deadline} met{}",
+                    if *late { " late" } else { "" }
+                )
+            }
             TraceEntry::DeadlineExtended {
                 deadline,
                 ground,

@@ -13,8 +13,12 @@ pub const MAX_EXTENSION_DAYS: u32 = 365;
 
 /// A deadline's state on a date.
 pub(crate) fn state(r: &DeadlineRecord, warn_days: Option<u32>, today: Date) -> DeadlineState {
-    if r.stopped.is_some() {
-        return DeadlineState::Met;
+    if let Some(stopped) = r.stopped {
+        return if stopped.date() > r.due {
+            DeadlineState::MetLate
+        } else {
+            DeadlineState::Met
+        };
     }
     if today > r.due {
         return DeadlineState::Overdue;
@@ -88,6 +92,7 @@ impl Run<'_> {
             r.stopped = Some(self.at);
             self.trace.entries.push(TraceEntry::DeadlineStopped {
                 deadline: d.id.to_string(),
+                late: self.at.date() > r.due,
             });
         }
     }

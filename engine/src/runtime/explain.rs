@@ -88,7 +88,8 @@ pub fn explain(catalog: &Catalog, case: &Case, at: DateTime) -> Option<Explanati
         .filter_map(|d| {
             let r = case.deadlines.get(d.id.as_ref())?;
             let state = super::deadlines::state(r, d.warn_days_before, at.date());
-            (state != DeadlineState::Met).then(|| OpenDeadline {
+            let open = !matches!(state, DeadlineState::Met | DeadlineState::MetLate);
+            open.then(|| OpenDeadline {
                 deadline: d.id.to_string(),
                 title: d.title.clone(),
                 due: r.due,

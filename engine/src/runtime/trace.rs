@@ -106,10 +106,13 @@ pub enum TraceEntry {
         /// Its due date.
         due: Date,
     },
-    /// A deadline was met.
+    /// A deadline was met (stopped).
     DeadlineStopped {
         /// The deadline.
         deadline: String,
+        /// Stopped after its due date: met late.
+        #[serde(default)]
+        late: bool,
     },
     /// A deadline was extended.
     DeadlineExtended {

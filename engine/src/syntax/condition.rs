@@ -226,8 +226,10 @@ pub enum DeadlineState {
     DueSoon,
     /// Past its due date and not stopped.
     Overdue,
-    /// Stopped before it fell due.
+    /// Stopped on or before its due date.
     Met,
+    /// Stopped after it fell due: met, but late (never shown as `met`).
+    MetLate,
     /// Never started in this case.
     NotStarted,
 }
