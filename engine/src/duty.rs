@@ -105,6 +105,17 @@ pub struct Duties {
 }
 
 impl Duties {
+    /// No duty inputs, sized for the workflow's facts, phases, transitions and deadlines.
+    fn none(wf: &Workflow) -> Duties {
+        Duties {
+            facts: vec![None; wf.facts.len()],
+            phases: vec![None; wf.phases.len()],
+            transitions: vec![None; wf.transitions.len()],
+            deadlines: vec![None; wf.deadlines.len()],
+            ..Duties::default()
+        }
+    }
+
     /// The duty a fact serves, if it is a duty input.
     pub fn fact(&self, slot: FactSlot) -> Option<&Duty> {
         self.facts.get(usize::from(slot.0)).and_then(Option::as_ref)
@@ -156,13 +167,7 @@ pub fn duties<'r>(
     mandatory: impl IntoIterator<Item = (&'r Rule, &'r RuleIn)>,
     instruments: &[Instrument],
 ) -> Duties {
-    let mut d = Duties {
-        facts: vec![None; wf.facts.len()],
-        phases: vec![None; wf.phases.len()],
-        transitions: vec![None; wf.transitions.len()],
-        deadlines: vec![None; wf.deadlines.len()],
-        ..Duties::default()
-    };
+    let mut d = Duties::none(wf);
     // Seeds: mandatory rules, legally grounded deadlines, transitions marked as duties.
     for (rule, compiled) in mandatory {
         let duty = Duty::Rule {
@@ -250,12 +255,7 @@ pub fn duties<'r>(
             };
             if let Some(when) = &t.when {
                 // A guard's phase reads are the transition's own phase: not a new duty phase.
-                let mut guard = Duties {
-                    phases: vec![None; wf.phases.len()],
-                    ..Duties::default()
-                };
-                guard.facts.resize(wf.facts.len(), None);
-                guard.deadlines.resize(wf.deadlines.len(), None);
+                let mut guard = Duties::none(wf);
                 reads(wf, &when.root, &duty, &mut guard);
                 merge_reads(&mut d, guard);
             }
