@@ -124,3 +124,67 @@ fn check_hostile(path: &Path) {
     assert!(next.is_ok(), "{name}: the next event failed");
     insta::assert_snapshot!(format!("{error}\nlimit: {}", error.limit));
 }
+
+/// A catalog built by hand can skip the loader's duty checks: a unit's derive hook that writes
+/// `false` into a fact no duty reads is pointed at `children_witnessed` after loading. The runtime still refuses the write (the fact stays as
+/// the host recorded it, with a `duty_input_protected` warning), and the orosanmälan goes out.
+#[test]
+fn a_hook_rewired_by_hand_still_cannot_write_a_duty_fact() {
+    let unit = "# yaml-language-server: $schema=../../schemas/unit.json\nkind: Unit\nid: handbyggd\nversion: 1\ntitle: Test\nworkflows: [vuxna_utsatta]\nhooks:\n  - id: nej\n    derive:\n      fact: home_visit_planned\n      script: \"false\"\n";
+    let mut catalog =
+        crate::load_with([("rules/units/handbyggd.yaml".to_owned(), unit.to_owned())])
+            .catalog
+            .unwrap();
+    let wf = catalog.workflow("vuxna_utsatta").unwrap().clone();
+    let (slot, _) = wf.fact("children_witnessed").unwrap();
+    let unit = catalog
+        .units
+        .iter_mut()
+        .find(|u| u.id.as_ref() == "handbyggd")
+        .unwrap();
+    let hook = unit
+        .hooks
+        .iter_mut()
+        .find(|h| h.id.as_ref() == "nej")
+        .unwrap();
+    for compiled in &mut hook.per_workflow {
+        compiled.fact = Some(slot);
+    }
+    let at = |s: &str| s.parse::<jiff::civil::DateTime>().unwrap();
+    let opened = Event::CaseOpened {
+        case_id: "handbyggd-1".into(),
+        workflow: "vuxna_utsatta".into(),
+        unit: "handbyggd".into(),
+        referral_source: None,
+        facts: [
+            (
+                "has_children".to_owned(),
+                lots::runtime::FactValue::Bool(true),
+            ),
+            (
+                "children_witnessed".to_owned(),
+                lots::runtime::FactValue::Bool(true),
+            ),
+        ]
+        .into(),
+    };
+    let step = runtime::apply(&catalog, &Case::default(), opened, at("2025-09-01T09:00")).unwrap();
+    assert!(
+        step.warnings
+            .iter()
+            .any(|w| matches!(w, Warning::DutyInputProtected { fact, .. } if fact == "children_witnessed")),
+        "{:?}",
+        step.warnings
+    );
+    assert_eq!(
+        step.case.facts.get("children_witnessed"),
+        Some(&lots::runtime::FactValue::Bool(true))
+    );
+    assert!(
+        step.actions
+            .iter()
+            .any(|a| a.rule.as_deref() == Some("orosanmalan_barn")),
+        "the orosanmälan must go out: {:?}",
+        step.actions
+    );
+}
