@@ -124,6 +124,81 @@ impl Instrument {
         }
         seen.into_iter()
     }
+
+    /// An item's weight in the score (1 unless the scoring weighs it).
+    pub fn weight(&self, item: &str) -> f64 {
+        match &self.scoring {
+            Scoring::Weighted(ws) => ws
+                .iter()
+                .find(|(i, _)| i.as_ref() == item)
+                .map_or(1.0, |(_, w)| *w),
+            _ => 1.0,
+        }
+    }
+
+    /// The band a score falls in, using the norm for the client's age when there are several.
+    pub fn band(&self, score: f64, age: Option<i64>) -> Option<&Band> {
+        let in_norm = |n: &Norm| match (age, n.age_min, n.age_max) {
+            (_, None, None) => true,
+            (None, _, _) => false,
+            (Some(a), lo, hi) => {
+                lo.is_none_or(|lo| a >= i64::from(lo)) && hi.is_none_or(|hi| a <= i64::from(hi))
+            }
+        };
+        let norm = self.norms.iter().find(|n| in_norm(n))?;
+        let eps = 1e-9;
+        norm.bands
+            .iter()
+            .find(|b| score >= b.min - eps && score <= b.max + eps)
+            .or_else(|| {
+                // Between two bands' bounds at a finer step than declared: the lower band.
+                norm.bands.iter().rev().find(|b| score >= b.min)
+            })
+    }
+}
+
+/// An answer as given, for scoring.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Given<'a> {
+    /// Yes or no.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// An option id.
+    Text(&'a str),
+}
+
+impl Answer {
+    /// The points an answer scores, or `None` when it does not fit the answer type.
+    pub fn points(&self, given: Given<'_>) -> Option<f64> {
+        match (self, given) {
+            (Answer::YesNo, Given::Bool(b)) => Some(if b { 1.0 } else { 0.0 }),
+            (Answer::Scale { min, max }, Given::Number(v)) => (v >= *min && v <= *max).then_some(v),
+            (Answer::Choice(options), Given::Text(t)) => options
+                .iter()
+                .find(|(id, _)| id.as_ref() == t)
+                .map(|(_, s)| *s),
+            _ => None,
+        }
+    }
+
+    /// What an answer must be, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            Answer::YesNo => "true or false".to_owned(),
+            Answer::Scale { min, max } => format!("a number from {min} to {max}"),
+            Answer::Choice(options) => {
+                format!(
+                    "one of {}",
+                    options
+                        .iter()
+                        .map(|(id, _)| id.as_ref())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        }
+    }
 }
 
 /// Lowers an instrument file and checks its items, weights and bands.

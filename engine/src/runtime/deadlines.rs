@@ -4,9 +4,10 @@
 use jiff::civil::Date;
 
 use super::case::{DeadlineRecord, Extension};
-use super::{ActionKind, Reason, Run, TraceEntry, matches};
+use super::{ActionKind, Happening, Reason, Run, TraceEntry};
 use crate::calendar;
 use crate::syntax::DeadlineState;
+use crate::workflow::Trigger;
 
 /// The longest extension, in days in total, of a deadline that declares no `max_days`.
 pub const MAX_EXTENSION_DAYS: u32 = 365;
@@ -219,4 +220,17 @@ pub fn deadline_state(
     case.deadlines
         .get(deadline)
         .map_or(DeadlineState::NotStarted, |r| state(r, warn, at.date()))
+}
+
+/// The trigger of a happening, for matching against deadline declarations.
+fn matches(trigger: &Trigger, h: &Happening) -> bool {
+    match (trigger, h) {
+        (Trigger::PhaseEntered(a), Happening::PhaseEntered(b))
+        | (Trigger::PhaseLeft(a), Happening::PhaseLeft(b)) => a == b,
+        (Trigger::CaseOpened, Happening::CaseOpened)
+        | (Trigger::CaseClosed, Happening::CaseClosed)
+        | (Trigger::DecisionMade, Happening::DecisionMade) => true,
+        (Trigger::InstrumentCompleted(a), Happening::InstrumentCompleted(b)) => a.as_ref() == b,
+        _ => false,
+    }
 }

@@ -31,7 +31,7 @@ impl CaseEnv<'_> {
         match i {
             0 => rhai::Dynamic::from(self.case.phase.clone()),
             1 => self.event.map_or(rhai::Dynamic::UNIT, |e| {
-                crate::script::event_map(e, self.wf)
+                super::event_map::event_map(e, self.wf)
             }),
             _ => rhai::Dynamic::from(self.case.unit.clone()),
         }

@@ -1,0 +1,112 @@
+//! The event as unit scripts see it (`event` in rhai): never a sensitive or freely typed text.
+
+use std::collections::BTreeMap;
+
+use rhai::Dynamic;
+
+use super::{CancelledBy, Event, FactValue};
+use crate::syntax::FactType;
+use crate::workflow::Workflow;
+
+/// An event as a rhai map: `event.type`, `event.location`, `event.to`, `event.facts`, …
+/// Built directly (no JSON in between): it is made on every step whose scripts name `event`.
+///
+/// A script sees no text a host or caseworker typed freely: `event.facts` holds only the
+/// workflow's declared facts that are not sensitive, and every other text (a location, a
+/// referral source, an answer, a ground) only when it is a plain word such as `office`
+/// (`text::is_word`); reasons, action ids and case ids are left out. An address typed into a
+/// cancellation reason can therefore never reach a script, to be echoed back in another form.
+pub(crate) fn event_map(event: &Event, wf: &Workflow) -> Dynamic {
+    use Event as E;
+    let word = |s: &str| {
+        if crate::text::is_word(s) {
+            Dynamic::from(s.to_owned())
+        } else {
+            Dynamic::UNIT
+        }
+    };
+    let opt = |s: &Option<String>| s.as_deref().map_or(Dynamic::UNIT, word);
+    let value = |v: &FactValue| match v {
+        FactValue::Bool(b) => Dynamic::from_bool(*b),
+        FactValue::Integer(i) => Dynamic::from_int(*i),
+        FactValue::Decimal(d) => Dynamic::from_float(*d),
+        FactValue::Text(t) => word(t),
+    };
+    let answers = |f: &BTreeMap<String, FactValue>| {
+        let map: rhai::Map = f
+            .iter()
+            .filter(|(k, _)| crate::text::is_word(k))
+            .map(|(k, v)| (k.as_str().into(), value(v)))
+            .collect();
+        Dynamic::from_map(map)
+    };
+    let facts = |f: &BTreeMap<String, FactValue>| {
+        let map: rhai::Map = f
+            .iter()
+            .filter_map(|(k, v)| {
+                let (_, decl) = wf.fact(k).filter(|(_, d)| !d.sensitive)?;
+                // A declared text fact is the author's to read; other values as sent.
+                let v = match v {
+                    FactValue::Text(t) if decl.ty == FactType::Text => Dynamic::from(t.clone()),
+                    other => value(other),
+                };
+                Some((k.as_str().into(), v))
+            })
+            .collect();
+        Dynamic::from_map(map)
+    };
+    let mut map = rhai::Map::new();
+    map.insert("type".into(), Dynamic::from(event.kind().to_owned()));
+    let mut put = |k: &str, v: Dynamic| {
+        map.insert(k.into(), v);
+    };
+    match event {
+        E::CaseOpened {
+            workflow,
+            unit,
+            referral_source,
+            facts: f,
+            ..
+        } => {
+            put("workflow", word(workflow));
+            put("unit", word(unit));
+            put("referral_source", opt(referral_source));
+            put("facts", facts(f));
+        }
+        E::FactsRecorded { facts: f } => put("facts", facts(f)),
+        E::InstrumentCompleted {
+            instrument,
+            answers: answers_given,
+            client_self_rating,
+            professional_judgement,
+        } => {
+            put("instrument", word(instrument));
+            put("answers", answers(answers_given));
+            put("client_self_rating", opt(client_self_rating));
+            put("professional_judgement", opt(professional_judgement));
+        }
+        E::SessionHeld { location } => put("location", opt(location)),
+        E::SessionCancelled { by, .. } => put(
+            "by",
+            word(if *by == CancelledBy::Client {
+                "client"
+            } else {
+                "unit"
+            }),
+        ),
+        E::TransitionRequested { to } => put("to", word(to)),
+        E::DecisionMade { granted } => put("granted", Dynamic::from_bool(*granted)),
+        E::DeadlineExtended {
+            deadline,
+            ground,
+            days,
+        } => {
+            put("deadline", word(deadline));
+            put("ground", word(ground));
+            put("days", Dynamic::from_int(i64::from(*days)));
+        }
+        E::CaseClosed { reason } => put("reason", word(reason)),
+        E::OverrideRecorded { .. } | E::ActionAcknowledged { .. } | E::NoShow | E::TimePassed => {}
+    }
+    Dynamic::from_map(map)
+}

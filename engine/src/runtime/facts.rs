@@ -1,0 +1,152 @@
+//! Facts as hosts, rules and hooks write them: checked against the workflow's types, and
+//! refused to any writer that may not write a duty input.
+
+use std::collections::BTreeMap;
+
+use super::env::to_value;
+use super::{FactValue, MAX_FORMER_SENSITIVE, REDACTED, Reason, Run, TraceEntry, Warning};
+use crate::syntax::FactType;
+
+/// Who writes facts in a step.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Writer<'a> {
+    /// The host's event (or the instrument, decision or opening it records).
+    Host,
+    /// A routing rule.
+    Rule { id: &'a str, mandatory: bool },
+    /// A unit hook.
+    Hook(&'a str),
+}
+
+impl<'a> Writer<'a> {
+    /// The rule or hook that wrote, for the trace.
+    pub(super) fn id(self) -> Option<&'a str> {
+        match self {
+            Writer::Host => None,
+            Writer::Rule { id, .. } | Writer::Hook(id) => Some(id),
+        }
+    }
+
+    /// The writer, when it may not write duty inputs.
+    pub(super) fn bound(self) -> Option<&'a str> {
+        match self {
+            Writer::Host
+            | Writer::Rule {
+                mandatory: true, ..
+            } => None,
+            Writer::Rule { id, .. } | Writer::Hook(id) => Some(id),
+        }
+    }
+}
+
+impl Run<'_> {
+    /// Every problem with facts as a host sends them: unknown names, values of the wrong type.
+    pub(super) fn check_facts(
+        &self,
+        facts: &BTreeMap<String, FactValue>,
+    ) -> Result<(), Vec<Reason>> {
+        let mut reasons = Vec::new();
+        for (name, value) in facts {
+            match self.wf.fact(name) {
+                None => reasons.push(Reason::UnknownFact { fact: name.clone() }),
+                Some((_, fact)) => {
+                    if to_value(fact, value).is_none() {
+                        reasons.push(Reason::WrongType {
+                            fact: name.clone(),
+                            expected: expected(fact),
+                        });
+                    }
+                }
+            }
+        }
+        if reasons.is_empty() {
+            Ok(())
+        } else {
+            Err(reasons)
+        }
+    }
+
+    /// Validates and records facts; every problem is a reason and nothing is recorded. A
+    /// writer that may not write duty inputs (a hook, a rule that is not mandatory) never
+    /// does: such a fact is left as it was, with a warning.
+    pub(super) fn record_facts(
+        &mut self,
+        facts: &BTreeMap<String, FactValue>,
+        writer: Writer<'_>,
+    ) -> Result<(), Vec<Reason>> {
+        self.check_facts(facts)?;
+        for (name, value) in facts {
+            if let (Some(by), Some((slot, _))) = (writer.bound(), self.wf.fact(name))
+                && self.config.duties.fact(slot).is_some()
+            {
+                self.warnings.push(Warning::DutyInputProtected {
+                    fact: name.clone(),
+                    writer: by.to_owned(),
+                });
+                continue;
+            }
+            let shown = match self.wf.fact(name) {
+                Some((_, f)) if f.sensitive => REDACTED.to_owned(),
+                _ => value.to_string(),
+            };
+            if let Some((slot, fact)) = self.wf.fact(name)
+                && let Some(v) = self.slots.get_mut(usize::from(slot.0))
+            {
+                *v = to_value(fact, value);
+            }
+            let former = self.case.facts.insert(name.clone(), value.clone());
+            if let (Some(FactValue::Text(old)), Some((_, f))) = (former, self.wf.fact(name))
+                && f.sensitive
+                && FactValue::Text(old.clone()) != *value
+            {
+                self.case.former_sensitive.push_back(old);
+                if self.case.former_sensitive.len() > MAX_FORMER_SENSITIVE {
+                    self.case.former_sensitive.pop_front();
+                }
+            }
+            self.trace.entries.push(TraceEntry::FactSet {
+                fact: name.clone(),
+                value: shown,
+                rule: writer.id().map(str::to_owned),
+            });
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn from_value(fact: &crate::workflow::Fact, v: &crate::condition::Value) -> FactValue {
+    use crate::condition::Value;
+    match v {
+        Value::Bool(b) => FactValue::Bool(*b),
+        Value::Integer(i) => FactValue::Integer(*i),
+        Value::Decimal(d) => FactValue::Decimal(*d),
+        Value::Date(d) => FactValue::Text(d.to_string()),
+        Value::Enum(i) => FactValue::Text(
+            fact.values
+                .get(usize::from(*i))
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        ),
+        Value::Text(t) => FactValue::Text(t.to_string()),
+    }
+}
+
+pub(super) fn expected(fact: &crate::workflow::Fact) -> String {
+    match fact.ty {
+        FactType::Bool => "true or false".to_owned(),
+        FactType::Integer => "a whole number".to_owned(),
+        FactType::Decimal => "a finite number".to_owned(),
+        FactType::Date => "a date YYYY-MM-DD".to_owned(),
+        FactType::Text => "text".to_owned(),
+        FactType::Enum | FactType::ProtectionLevel => {
+            format!(
+                "one of {}",
+                fact.values
+                    .iter()
+                    .map(AsRef::as_ref)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! A completed instrument: answers scored, the band found, the facts it writes recorded.
+
+use std::collections::BTreeMap;
+
+use super::facts::Writer;
+use super::{FactValue, Happening, InstrumentResult, Reason, Run, TraceEntry, Warning};
+use crate::instrument::{Given, Scoring};
+use crate::syntax::FactType;
+
+impl Run<'_> {
+    pub(super) fn complete_instrument(
+        &mut self,
+        id: &str,
+        answers: &BTreeMap<String, FactValue>,
+        self_rating: Option<&str>,
+        judgement: Option<&str>,
+    ) -> Result<(), Vec<Reason>> {
+        let Some(inst) = self.catalog.instrument(id) else {
+            return Err(vec![Reason::UnknownInstrument {
+                instrument: id.to_owned(),
+            }]);
+        };
+        let mut reasons = Vec::new();
+        let mut total = 0.0;
+        for (item_id, answer) in answers {
+            let Some(item) = inst.items.iter().find(|i| i.id.as_ref() == item_id) else {
+                reasons.push(Reason::BadAnswer {
+                    instrument: id.to_owned(),
+                    item: item_id.clone(),
+                    expected: "an item of the instrument".to_owned(),
+                });
+                continue;
+            };
+            match item.answer.points(given(answer)) {
+                Some(points) => total += points * inst.weight(item_id),
+                None => reasons.push(Reason::BadAnswer {
+                    instrument: id.to_owned(),
+                    item: item_id.clone(),
+                    expected: item.answer.describe(),
+                }),
+            }
+        }
+        for (value, allowed) in [
+            (self_rating, &inst.client_self_rating),
+            (judgement, &inst.professional_judgement),
+        ] {
+            if let Some(v) = value
+                && !allowed.iter().any(|a| a.as_ref() == v)
+            {
+                reasons.push(Reason::BadRating {
+                    instrument: id.to_owned(),
+                    value: v.to_owned(),
+                    allowed: allowed.iter().map(ToString::to_string).collect(),
+                });
+            }
+        }
+        if !reasons.is_empty() {
+            return Err(reasons);
+        }
+        let unanswered: Vec<String> = inst
+            .items
+            .iter()
+            .filter(|i| !answers.contains_key(i.id.as_ref()))
+            .map(|i| i.id.to_string())
+            .collect();
+        if !unanswered.is_empty() && inst.scoring != Scoring::None {
+            self.warnings.push(Warning::UnansweredItems {
+                instrument: id.to_owned(),
+                items: unanswered,
+            });
+        }
+        let score = (inst.scoring != Scoring::None).then_some(total);
+        let band = score.and_then(|s| inst.band(s, self.age()).map(|b| b.id.to_string()));
+        let previous = self.case.instruments.get(id);
+        let result = InstrumentResult {
+            at: self.at,
+            score,
+            band: band.clone(),
+            previous_score: previous.and_then(|p| p.score),
+            client_self_rating: self_rating.map(str::to_owned),
+            professional_judgement: judgement.map(str::to_owned),
+            times: previous.map_or(1, |p| p.times + 1),
+        };
+        self.case.instruments.insert(id.to_owned(), result);
+        self.trace.entries.push(TraceEntry::InstrumentScored {
+            instrument: id.to_owned(),
+            score,
+            band: band.clone(),
+        });
+        let mut facts = BTreeMap::new();
+        for w in &inst.writes {
+            let Some((_, fact)) = self.wf.fact(&w.fact) else {
+                continue;
+            };
+            let value = match w.from {
+                crate::syntax::WriteSource::Score => score.map(|s| match fact.ty {
+                    FactType::Integer => FactValue::Integer(s.round() as i64),
+                    _ => FactValue::Decimal(s),
+                }),
+                crate::syntax::WriteSource::Band => band.clone().map(FactValue::Text),
+                crate::syntax::WriteSource::ClientSelfRating => {
+                    self_rating.map(|s| FactValue::Text(s.to_owned()))
+                }
+                crate::syntax::WriteSource::ProfessionalJudgement => {
+                    judgement.map(|s| FactValue::Text(s.to_owned()))
+                }
+                crate::syntax::WriteSource::Completed => Some(FactValue::Bool(true)),
+            };
+            if let Some(v) = value {
+                facts.insert(w.fact.to_string(), v);
+            }
+        }
+        self.record_facts(&facts, Writer::Host)?;
+        self.happened
+            .push(Happening::InstrumentCompleted(id.to_owned()));
+        Ok(())
+    }
+
+    pub(super) fn age(&self) -> Option<i64> {
+        match self.case.facts.get("age") {
+            Some(FactValue::Integer(a)) => Some(*a),
+            _ => None,
+        }
+    }
+}
+
+/// An answer as a host sent it, for scoring.
+fn given(v: &FactValue) -> Given<'_> {
+    match v {
+        FactValue::Bool(b) => Given::Bool(*b),
+        FactValue::Integer(i) => Given::Number(*i as f64),
+        FactValue::Decimal(d) => Given::Number(*d),
+        FactValue::Text(t) => Given::Text(t),
+    }
+}

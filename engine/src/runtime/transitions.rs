@@ -1,0 +1,299 @@
+//! Moving a case between phases: what blocks a transition, overrides, entering a phase and
+//! closing the case.
+
+use super::{Closure, Happening, Override, Owner, Reason, Requirement, Run, TraceEntry};
+use crate::syntax::TriggerMode;
+use crate::workflow::Transition;
+
+impl<'c> Run<'c> {
+    /// A caseworker's request to move to `to`.
+    pub(super) fn request(&mut self, to: &str) -> Result<(), Vec<Reason>> {
+        let Some(target) = self.wf.phase_idx(to) else {
+            return Err(vec![self.no_transition(to)]);
+        };
+        let from = self.phase_idx();
+        let candidates: Vec<&'c Transition> = self
+            .wf
+            .transitions
+            .iter()
+            .filter(|t| t.from == from && t.to == target)
+            .collect();
+        if candidates.is_empty() {
+            return Err(vec![self.no_transition(to)]);
+        }
+        self.take_first(candidates)
+    }
+
+    /// Takes the first of several transitions that allows it, or says why none does (the
+    /// reasons of the last).
+    fn take_first(&mut self, candidates: Vec<&'c Transition>) -> Result<(), Vec<Reason>> {
+        let mut reasons = Vec::new();
+        for t in candidates {
+            let blockers = self.blockers(t, true);
+            if blockers.is_empty() {
+                self.take(t, false);
+                return Ok(());
+            }
+            reasons = blockers;
+        }
+        Err(reasons)
+    }
+
+    /// Closes the case for `reason`: into the terminal phase for this reason, on the same
+    /// terms as requesting that transition (its guard cannot be side-stepped). Only a reason
+    /// the workflow declares valid from any phase closes a case where it stands.
+    pub(super) fn close_for(&mut self, reason: &str) -> Result<(), Vec<Reason>> {
+        let Some(closure) = self.wf.closure_reasons.iter().find(|c| *c.id == *reason) else {
+            return Err(vec![Reason::UnknownClosureReason {
+                reason: reason.to_owned(),
+                allowed: self
+                    .wf
+                    .closure_reasons
+                    .iter()
+                    .map(|c| c.id.to_string())
+                    .collect(),
+            }]);
+        };
+        let from = self.phase_idx();
+        let terminal =
+            |p: &crate::workflow::Phase| p.terminal && p.closure_reason.as_deref() == Some(reason);
+        let ways: Vec<&'c Transition> = self
+            .wf
+            .transitions
+            .iter()
+            .filter(|t| t.from == from && self.wf.phase(t.to).is_some_and(terminal))
+            .collect();
+        if !ways.is_empty() {
+            return self.take_first(ways);
+        }
+        if closure.from_any_phase {
+            self.close(reason);
+            return Ok(());
+        }
+        let to = self
+            .wf
+            .phases
+            .iter()
+            .find(|p| terminal(p))
+            .map_or_else(|| reason.to_owned(), |p| p.id.to_string());
+        Err(vec![self.no_transition(&to)])
+    }
+
+    /// Records an override with its written reason. One per requirement: a later one replaces
+    /// the earlier, so a case holds at most one per transition, however many the host sends.
+    pub(super) fn record_override(
+        &mut self,
+        requirement: &Requirement,
+        reason: &str,
+    ) -> Result<(), Vec<Reason>> {
+        let mut reasons = Vec::new();
+        if !crate::text::has_visible_text(reason) {
+            reasons.push(Reason::EmptyReason);
+        }
+        if let Requirement::Guard { to } = requirement {
+            let from = self.phase_idx();
+            let exists = self.wf.phase_idx(to).is_some_and(|target| {
+                self.wf
+                    .transitions
+                    .iter()
+                    .any(|t| t.from == from && t.to == target && t.when.is_some())
+            });
+            if !exists {
+                reasons.push(Reason::NothingToOverride {
+                    requirement: format!("guard to `{to}`"),
+                });
+            }
+        }
+        if !reasons.is_empty() {
+            return Err(reasons);
+        }
+        self.case
+            .overrides
+            .retain(|o| o.requirement != *requirement);
+        self.case.overrides.push(Override {
+            requirement: requirement.clone(),
+            reason: reason.to_owned(),
+            at: self.at,
+        });
+        Ok(())
+    }
+
+    /// Automatic transitions, repeatedly, while one's condition holds (at most one per phase).
+    pub(super) fn automatic_transitions(&mut self) {
+        for _ in 0..self.wf.phases.len() {
+            if self.case.closed.is_some() {
+                break;
+            }
+            let from = self.phase_idx();
+            let automatic: Vec<&'c Transition> = self
+                .wf
+                .transitions
+                .iter()
+                .filter(|t| t.from == from && t.trigger == TriggerMode::Automatic)
+                .collect();
+            let mut taken = None;
+            for t in automatic {
+                let blockers = self.blockers(t, false);
+                if blockers.is_empty() {
+                    taken = Some(t);
+                    break;
+                }
+                // A guard that holds but is blocked by something else is worth showing.
+                if !blockers
+                    .iter()
+                    .any(|r| matches!(r, Reason::ConditionNotMet { .. }))
+                {
+                    let to = self
+                        .wf
+                        .phase(t.to)
+                        .map(|p| p.id.to_string())
+                        .unwrap_or_default();
+                    self.trace.entries.push(TraceEntry::TransitionBlocked {
+                        to,
+                        reasons: blockers,
+                    });
+                }
+            }
+            let Some(t) = taken else { break };
+            self.take(t, true);
+        }
+    }
+
+    pub(super) fn no_transition(&self, to: &str) -> Reason {
+        let from = self.phase_idx();
+        let possible = self
+            .wf
+            .transitions
+            .iter()
+            .filter(|t| t.from == from)
+            .filter_map(|t| self.wf.phase(t.to).map(|p| p.id.to_string()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        Reason::NoTransition {
+            from: self.case.phase.clone(),
+            to: to.to_owned(),
+            possible,
+        }
+    }
+
+    /// Why a transition from the current phase cannot be taken now (empty: it can).
+    /// `requested` transitions may use overrides; automatic ones never do.
+    pub(super) fn blockers(&mut self, t: &Transition, requested: bool) -> Vec<Reason> {
+        let mut reasons = Vec::new();
+        let Some(from) = self.wf.phase(t.from) else {
+            return reasons;
+        };
+        let to = self.wf.phase(t.to);
+        let to_id = to.map(|p| p.id.to_string()).unwrap_or_default();
+        let ends_case = to.is_some_and(|p| p.terminal);
+        if let Some(when) = &t.when {
+            let owner = Owner::Transition {
+                from: from.id.clone(),
+                to: to.map(|p| p.id.clone()).unwrap_or_default(),
+            };
+            if !self.evaluate(owner, when) {
+                let overridden =
+                    requested && self.overridden(&Requirement::Guard { to: to_id.clone() });
+                if !overridden {
+                    reasons.push(Reason::ConditionNotMet {
+                        to: to_id.clone(),
+                        condition: when.root.to_string(),
+                    });
+                }
+            }
+        }
+        if !ends_case {
+            for inst in &from.required {
+                if !self.case.instruments.contains_key(inst.as_ref()) {
+                    let title = self
+                        .catalog
+                        .instrument(inst)
+                        .map_or_else(|| inst.to_string(), |i| i.title.clone());
+                    let legal = from.legal.iter().map(|c| self.citation(c)).collect();
+                    reasons.push(Reason::InstrumentMissing {
+                        phase: from.id.to_string(),
+                        instrument: inst.to_string(),
+                        title,
+                        legal,
+                    });
+                }
+            }
+            if let Some(min) = from.sessions.min.as_ref().map(|m| self.amount(m)) {
+                let held = self.held_in_phase();
+                if held < min && !(requested && self.overridden(&Requirement::SessionsMin)) {
+                    reasons.push(Reason::TooFewSessions {
+                        phase: from.id.to_string(),
+                        held,
+                        min,
+                    });
+                }
+            }
+        }
+        reasons
+    }
+
+    pub(super) fn overridden(&self, requirement: &Requirement) -> bool {
+        self.case
+            .overrides
+            .iter()
+            .any(|o| o.requirement == *requirement)
+    }
+
+    /// Moves the case along a transition.
+    pub(super) fn take(&mut self, t: &Transition, automatic: bool) {
+        let (Some(from), Some(to)) = (self.wf.phase(t.from), self.wf.phase(t.to)) else {
+            return;
+        };
+        for o in std::mem::take(&mut self.case.overrides) {
+            self.trace.entries.push(TraceEntry::OverrideUsed {
+                requirement: describe_requirement(&o.requirement),
+                reason: o.reason,
+            });
+        }
+        self.trace.entries.push(TraceEntry::PhaseEntered {
+            from: from.id.to_string(),
+            to: to.id.to_string(),
+            automatic,
+            transition: self
+                .wf
+                .transitions
+                .iter()
+                .position(|x| std::ptr::eq(x, t))
+                .unwrap_or_default(),
+        });
+        self.case.phase = to.id.to_string();
+        self.phase = t.to;
+        self.case.phase_entered = Some(self.at);
+        self.happened.push(Happening::PhaseLeft(t.from));
+        self.happened.push(Happening::PhaseEntered(t.to));
+        if to.terminal {
+            let reason = to
+                .closure_reason
+                .as_deref()
+                .unwrap_or(to.id.as_ref())
+                .to_owned();
+            self.close(&reason);
+        }
+    }
+
+    pub(super) fn close(&mut self, reason: &str) {
+        if self.case.closed.is_none() {
+            self.case.closed = Some(Closure {
+                reason: reason.to_owned(),
+                at: self.at,
+            });
+            self.trace.entries.push(TraceEntry::CaseClosed {
+                reason: reason.to_owned(),
+            });
+            self.happened.push(Happening::CaseClosed);
+        }
+    }
+}
+
+fn describe_requirement(r: &Requirement) -> String {
+    match r {
+        Requirement::SessionsMin => "sessions_min".to_owned(),
+        Requirement::Guard { to } => format!("guard to {to}"),
+    }
+}
