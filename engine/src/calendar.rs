@@ -132,6 +132,54 @@ pub enum Length {
     Months(u32),
 }
 
+/// The legal concept of lag (1930:173) om beräkning av lagstadgad tid, cited when a due date
+/// rolls forward.
+pub const LEGAL_CONCEPT: &str = "time.computation";
+
+/// The unit a length counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Calendar days.
+    Days,
+    /// Working days.
+    WorkingDays,
+    /// Weeks.
+    Weeks,
+    /// Months.
+    Months,
+}
+
+impl Unit {
+    /// `n` of this unit.
+    pub fn of(self, n: u32) -> Length {
+        match self {
+            Unit::Days => Length::Days(n),
+            Unit::WorkingDays => Length::WorkingDays(n),
+            Unit::Weeks => Length::Weeks(n),
+            Unit::Months => Length::Months(n),
+        }
+    }
+
+    /// How days before or after a date in this unit are counted: working days for a
+    /// working-day length, calendar days otherwise (for reminders and extensions).
+    pub fn day_count(self) -> DayCount {
+        match self {
+            Unit::WorkingDays => DayCount::WorkingDays,
+            Unit::Days | Unit::Weeks | Unit::Months => DayCount::CalendarDays,
+        }
+    }
+
+    /// The unit's name in the file format, for explanations.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Days => "days",
+            Unit::WorkingDays => "working days",
+            Unit::Weeks => "weeks",
+            Unit::Months => "months",
+        }
+    }
+}
+
 /// The last day of a time limit of `length` that starts on `start` (1 §), before any roll
 /// forward: 2026-01-31 plus one month is 2026-02-28. Saturates at [`Date::MAX`].
 pub fn last_day(start: Date, length: Length) -> Date {

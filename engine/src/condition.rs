@@ -426,6 +426,7 @@ impl fmt::Display for Node {
                     DeadlineState::Overdue => "overdue",
                     DeadlineState::Met => "met",
                     DeadlineState::MetLate => "met late",
+                    DeadlineState::Cancelled => "cancelled",
                     DeadlineState::NotStarted => "not started",
                 };
                 write!(f, "deadline {id} {state}")

@@ -207,11 +207,16 @@ pub fn duties<'r>(
             let Some(duty) = d.deadlines.get(i).cloned().flatten() else {
                 continue;
             };
+            // The date its time counts from.
+            if let Some(slot) = deadline.from {
+                set(&mut d.facts, usize::from(slot.0), duty.clone());
+            }
             for (trigger, starts) in deadline
                 .starts
                 .iter()
                 .map(|t| (t, true))
                 .chain(deadline.stops.iter().map(|t| (t, false)))
+                .chain(deadline.cancelled_by.iter().map(|t| (t, false)))
             {
                 match trigger {
                     Trigger::PhaseEntered(p) => mark_phase(&mut d, *p, &duty),
@@ -222,6 +227,9 @@ pub fn duties<'r>(
                         }
                     }
                     Trigger::InstrumentCompleted(i) if starts => mark_instrument(&mut d, i, &duty),
+                    // A recorded value starts or stops it: no hook or non-mandatory rule may
+                    // write that fact.
+                    Trigger::FactSet(slot) => set(&mut d.facts, usize::from(slot.0), duty.clone()),
                     Trigger::DecisionMade if starts => {
                         d.decision.get_or_insert_with(|| duty.clone());
                     }

@@ -8,9 +8,7 @@ use crate::condition::lower::{self as cond, Scope};
 use crate::condition::{Condition, Value};
 use crate::diagnostics::{Code, Diagnostics, SourceFile, Span};
 use crate::instrument::Instrument;
-use crate::syntax::{
-    ActionDecl, DayCount, FireMode, FlagLevel, RouteKind, RuleScope, RulesFile, Urgency,
-};
+use crate::syntax::{ActionDecl, FireMode, FlagLevel, RouteKind, RuleScope, RulesFile, Urgency};
 use crate::workflow::{DeadlineIdx, Workflow};
 
 /// A checked routing rule.
@@ -68,7 +66,7 @@ pub enum Action {
         /// What to do.
         title: String,
         /// Due after this many days, counted so.
-        due: Option<(crate::condition::Amount, DayCount)>,
+        due: Option<(crate::condition::Amount, crate::calendar::Unit)>,
     },
     /// An offered intervention.
     Offer {
@@ -187,7 +185,7 @@ fn action(ctx: &mut Ctx<'_>, scope: &Scope<'_>, a: &ActionDecl) -> Option<Action
         },
         ActionDecl::Task(t) => {
             let due = match &t.due {
-                Some(l) => Some((cond::amount(ctx, scope, &l.days)?, l.count)),
+                Some(l) => Some(cond::length(ctx, scope, l)?),
                 None => None,
             };
             Action::Task {

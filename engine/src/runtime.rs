@@ -119,9 +119,6 @@ pub(crate) fn apply_owned(
     if !opening && case.opened.is_none() {
         return Err(reject(vec![Reason::NotOpened]));
     }
-    if case.closed.is_some() && !matches!(event, Event::ActionAcknowledged { .. }) {
-        return Err(reject(vec![Reason::Closed]));
-    }
     // A running case stays on the catalog that holds its workflow version.
     let catalog = match &event {
         Event::CaseOpened { .. } => catalog,
@@ -134,6 +131,11 @@ pub(crate) fn apply_owned(
         _ => resolve_pinned(catalog, &case),
     }
     .map_err(|r| reject(vec![r]))?;
+    if let Some(closure) = &case.closed
+        && let Some(reason) = closed_refuses(resolved.0, &case, closure, &event)
+    {
+        return Err(reject(vec![reason]));
+    }
     // The one redaction step: whatever text leaves this step (the rejection, the trace, the
     // warnings, the actions) is cleared of the case's sensitive values.
     let mut secrets = Secrets::of(resolved.0, &case, Some(&event));
@@ -209,6 +211,36 @@ fn resolve_pinned<'c>(catalog: &'c Catalog, case: &Case) -> Result<Resolved<'c>,
     Ok((wf, u, config))
 }
 
+/// Why a closed case refuses an event, if it does. A closed case still accepts action
+/// acknowledgements, facts the workflow declares `after_closing` (a follow-up answer), and
+/// time passing while a deadline that its closing started runs.
+fn closed_refuses(wf: &Workflow, case: &Case, closure: &Closure, event: &Event) -> Option<Reason> {
+    let after_closing = || {
+        wf.facts
+            .iter()
+            .filter(|f| f.after_closing)
+            .map(|f| f.id.to_string())
+            .collect()
+    };
+    let accepted = match event {
+        Event::ActionAcknowledged { .. } => true,
+        Event::FactsRecorded { facts } => facts
+            .keys()
+            .all(|k| wf.fact(k).is_some_and(|(_, f)| f.after_closing)),
+        Event::TimePassed => case
+            .deadlines
+            .values()
+            .any(|r| r.started >= closure.at && r.stopped.is_none() && r.cancelled.is_none()),
+        _ => false,
+    };
+    (!accepted).then(|| Reason::Closed {
+        after_closing: match event {
+            Event::FactsRecorded { .. } => after_closing(),
+            _ => Vec::new(),
+        },
+    })
+}
+
 /// Something that happened in this step that may start or stop deadlines.
 #[derive(Debug, Clone, PartialEq)]
 enum Happening {
@@ -218,6 +250,7 @@ enum Happening {
     CaseClosed,
     InstrumentCompleted(String),
     DecisionMade,
+    FactSet(crate::workflow::FactSlot),
 }
 
 /// One step in progress.
@@ -242,6 +275,10 @@ struct Run<'c> {
     emitted: Vec<Action>,
     warnings: Vec<Warning>,
     happened: Vec<Happening>,
+    /// Deadlines stopped or cancelled by what happened in this step.
+    ended_here: Vec<usize>,
+    /// The case was closed in this step (what the closing starts may still start).
+    closed_here: bool,
 }
 
 impl<'c> Run<'c> {
@@ -277,6 +314,8 @@ impl<'c> Run<'c> {
             emitted: Vec::new(),
             warnings: Vec::new(),
             happened: Vec::new(),
+            ended_here: Vec::new(),
+            closed_here: false,
         }
     }
 
@@ -422,6 +461,8 @@ impl<'c> Run<'c> {
         self.deadline_triggers();
         self.rules();
         self.after_hooks(kind);
+        // What the rules and hooks recorded may start or stop deadlines too.
+        self.deadline_triggers();
         self.deadline_clocks();
     }
 

@@ -372,8 +372,45 @@ fn render_step(out: &mut String, step: &Stepped, lang: Lang, detail: Detail) {
                 )
             }
             TraceEntry::RuleFired { rule, .. } => format!("rule {rule} fired"),
-            TraceEntry::DeadlineStarted { deadline, due } => {
-                format!("deadline {deadline} started, due {due}")
+            TraceEntry::DeadlineStarted {
+                deadline,
+                due,
+                from,
+                late,
+                rolled,
+            } => {
+                let mut line = format!("deadline {deadline} started, due {due}");
+                if let Some(from) = from {
+                    let _ = write!(line, ", counted from {from}");
+                }
+                if *late {
+                    line.push_str(", one more day: it started late in the day");
+                }
+                if let Some(r) = rolled {
+                    let _ = write!(
+                        line,
+                        ", moved from {} (not a working day; {})",
+                        r.last_day,
+                        r.legal.text.as_deref().unwrap_or(&r.legal.concept)
+                    );
+                }
+                line
+            }
+            TraceEntry::DeadlineNotStarted { deadline } => {
+                format!("deadline {deadline} not started: it was stopped in this step")
+            }
+            TraceEntry::DeadlineRecounted {
+                deadline,
+                from,
+                due,
+            } => {
+                format!("deadline {deadline} counted from {from}, due {due}")
+            }
+            TraceEntry::DeadlineCancelled { deadline, overdue } => {
+                format!(
+                    "deadline {deadline} cancelled{}",
+                    if *overdue { " after it fell due" } else { "" }
+                )
             }
             TraceEntry::DeadlineStopped { deadline, late } => {
                 format!(

@@ -194,6 +194,9 @@ impl Redact for TraceEntry {
             | TraceEntry::RuleHeld { .. }
             | TraceEntry::DeadlineStarted { .. }
             | TraceEntry::DeadlineStopped { .. }
+            | TraceEntry::DeadlineNotStarted { .. }
+            | TraceEntry::DeadlineRecounted { .. }
+            | TraceEntry::DeadlineCancelled { .. }
             | TraceEntry::DeadlineExtended { .. }
             | TraceEntry::HookRan { .. }
             | TraceEntry::CaseClosed { .. } => {}
@@ -341,7 +344,7 @@ impl Redact for Reason {
             // Catalog words, times and counts only.
             Reason::NotOpened
             | Reason::AlreadyOpened
-            | Reason::Closed
+            | Reason::Closed { .. }
             | Reason::EmptyReason
             | Reason::TimeOutOfRange { .. }
             | Reason::InvalidCaseId { .. }

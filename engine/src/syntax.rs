@@ -165,13 +165,26 @@ pub enum DayCount {
     WorkingDays,
 }
 
-/// A length of time in days.
+/// A length of time, as lag (1930:173) om beräkning av lagstadgad tid counts it: exactly one of
+/// `days`, `working_days`, `weeks` and `months`, each a number or `{param: name}`.
+/// `{days: N, count: working_days}` is the older way to write `{working_days: N}`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Length {
-    /// How many days; a number or `{param: name}`.
-    pub days: Spanned<Amount>,
-    /// Calendar days (default) or working days.
+    /// Calendar days.
     #[serde(default)]
-    pub count: DayCount,
+    pub days: Option<Spanned<Amount>>,
+    /// Working days: not Saturdays, Sundays, public holidays, midsommarafton, julafton or
+    /// nyårsafton.
+    #[serde(default)]
+    pub working_days: Option<Spanned<Amount>>,
+    /// Weeks: the same weekday N weeks later.
+    #[serde(default)]
+    pub weeks: Option<Spanned<Amount>>,
+    /// Months: the same date N months later, or that month's last day when it has no such date.
+    #[serde(default)]
+    pub months: Option<Spanned<Amount>>,
+    /// With `days`: calendar days (default) or working days.
+    #[serde(default)]
+    pub count: Option<Spanned<DayCount>>,
 }

@@ -12,7 +12,7 @@ pub(crate) use lower::{lower_workflow, trigger};
 
 use crate::condition::{Amount, Condition};
 use crate::diagnostics::{SourceFile, Span};
-use crate::syntax::{DayCount, FactType, TriggerMode};
+use crate::syntax::{FactType, TriggerMode};
 
 /// Index of a fact in its workflow's `facts`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -87,6 +87,8 @@ pub struct Fact {
     pub values: Arc<[Arc<str>]>,
     /// Personal data: never logged, redacted in traces.
     pub sensitive: bool,
+    /// May be recorded after the case is closed.
+    pub after_closing: bool,
 }
 
 /// A named number a unit may override.
@@ -102,6 +104,8 @@ pub struct Parameter {
     pub min: Option<u32>,
     /// Largest allowed override.
     pub max: Option<u32>,
+    /// What it counts.
+    pub ty: crate::syntax::ParameterType,
     /// Where it was declared.
     pub span: Span,
 }
@@ -178,6 +182,8 @@ pub enum Trigger {
     InstrumentCompleted(Arc<str>),
     /// A decision on bistånd.
     DecisionMade,
+    /// A value recorded for a fact (by anyone).
+    FactSet(FactSlot),
 }
 
 /// A deadline.
@@ -191,11 +197,19 @@ pub struct Deadline {
     pub starts: Option<Trigger>,
     /// What stops it.
     pub stops: Vec<Trigger>,
-    /// Length in days.
-    pub days: Amount,
-    /// How days are counted.
-    pub count: DayCount,
-    /// Days before due for a reminder.
+    /// What cancels it (stopped, not met).
+    pub cancelled_by: Vec<Trigger>,
+    /// How many `unit`s long.
+    pub length: Amount,
+    /// The unit it counts in.
+    pub unit: crate::calendar::Unit,
+    /// A date fact the time counts from, when set and earlier than the starting event.
+    pub from: Option<FactSlot>,
+    /// Whether a last day that is not a working day moves to the next working day.
+    pub roll_forward: bool,
+    /// The hour from which a starting event counts as late, allowing one more day.
+    pub late_from_hour: Option<Amount>,
+    /// Days before due for a reminder, counted in `unit.day_count()`.
     pub warn_days_before: Option<u32>,
     /// Legal concept id.
     pub legal: Option<Arc<str>>,

@@ -294,6 +294,47 @@ fn deadline(
 }
 
 /// Resolves a number or `{param: name}` against the workflow's parameters.
+/// A length: exactly one of `days`, `working_days`, `weeks` and `months` (and `count` only
+/// beside `days`, the older way to write working days).
+pub(crate) fn length(
+    ctx: &mut Ctx<'_>,
+    scope: &Scope<'_>,
+    l: &Spanned<syntax::Length>,
+) -> Option<(Amount, crate::calendar::Unit)> {
+    use crate::calendar::Unit;
+    let v = &l.value;
+    let given: Vec<(&Spanned<syntax::Amount>, Unit)> = [
+        (&v.days, Unit::Days),
+        (&v.working_days, Unit::WorkingDays),
+        (&v.weeks, Unit::Weeks),
+        (&v.months, Unit::Months),
+    ]
+    .into_iter()
+    .filter_map(|(a, u)| a.as_ref().map(|a| (a, u)))
+    .collect();
+    let problem = match (given.as_slice(), &v.count) {
+        ([_], None) | ([(_, Unit::Days)], Some(_)) => None,
+        ([], _) => Some("a length needs one of `days`, `working_days`, `weeks` or `months`"),
+        ([_], Some(_)) => Some("`count` goes only with `days`"),
+        _ => Some("a length has exactly one of `days`, `working_days`, `weeks` or `months`"),
+    };
+    if let Some(problem) = problem {
+        ctx.push(
+            Diagnostic::new(Code::InvalidLength, problem)
+                .at(ctx.source, l.span)
+                .label("this length")
+                .help("write e.g. `{months: 4}`, `{working_days: 5}` or `{days: 14}`"),
+        );
+        return None;
+    }
+    let (amount, unit) = given.first()?;
+    let unit = match (unit, v.count.as_ref().map(|c| c.value)) {
+        (Unit::Days, Some(syntax::DayCount::WorkingDays)) => Unit::WorkingDays,
+        (u, _) => *u,
+    };
+    Some((self::amount(ctx, scope, amount)?, unit))
+}
+
 pub(crate) fn amount(
     ctx: &mut Ctx<'_>,
     scope: &Scope<'_>,

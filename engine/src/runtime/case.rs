@@ -11,7 +11,7 @@ use super::action::Action;
 use super::event::{CancelledBy, Event, FactValue, Requirement};
 
 /// The version of the serialized `Case` and `Event` format.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// How many earlier sensitive values a case keeps for redaction.
 pub const MAX_FORMER_SENSITIVE: usize = 64;
@@ -199,12 +199,18 @@ pub struct DeadlineRecord {
     pub started: DateTime,
     /// The sequence number of the event that started it (part of its actions' ids).
     pub started_seq: u64,
-    /// Its due date (after extensions).
+    /// The day its time counts from: the start, or an earlier date the host recorded.
+    pub counted_from: Date,
+    /// Its last day as lag (1930:173) 1 § counts it, after extensions.
+    pub last_day: Date,
+    /// Its due date: the last day, rolled forward to a working day when the deadline rolls.
     pub due: Date,
     /// Extensions granted, with their grounds.
     pub extensions: Vec<Extension>,
     /// When it was stopped (met), if it was.
     pub stopped: Option<DateTime>,
+    /// When it was cancelled (ended without being met), if it was.
+    pub cancelled: Option<DateTime>,
     /// Whether the due-soon reminder was emitted.
     pub warned: bool,
     /// Whether the overdue action was emitted.

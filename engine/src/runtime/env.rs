@@ -122,7 +122,12 @@ impl Env for CaseEnv<'_> {
         };
         match self.case.deadlines.get(d.id.as_ref()) {
             None => DeadlineState::NotStarted,
-            Some(r) => super::deadlines::state(r, d.warn_days_before, self.at.date()),
+            Some(r) => super::deadlines::state(
+                r,
+                d.warn_days_before,
+                d.unit.day_count(),
+                super::deadlines::clock_day(self.case, r, self.at),
+            ),
         }
     }
 

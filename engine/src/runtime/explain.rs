@@ -87,8 +87,12 @@ pub fn explain(catalog: &Catalog, case: &Case, at: DateTime) -> Option<Explanati
         .iter()
         .filter_map(|d| {
             let r = case.deadlines.get(d.id.as_ref())?;
-            let state = super::deadlines::state(r, d.warn_days_before, at.date());
-            let open = !matches!(state, DeadlineState::Met | DeadlineState::MetLate);
+            let day = super::deadlines::clock_day(case, r, at);
+            let state = super::deadlines::state(r, d.warn_days_before, d.unit.day_count(), day);
+            let open = !matches!(
+                state,
+                DeadlineState::Met | DeadlineState::MetLate | DeadlineState::Cancelled
+            );
             open.then(|| OpenDeadline {
                 deadline: d.id.to_string(),
                 title: d.title.clone(),

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use super::env::to_value;
-use super::{FactValue, MAX_FORMER_SENSITIVE, REDACTED, Reason, Run, TraceEntry, Warning};
+use super::{
+    FactValue, Happening, MAX_FORMER_SENSITIVE, REDACTED, Reason, Run, TraceEntry, Warning,
+};
 use crate::syntax::FactType;
 
 /// Who writes facts in a step.
@@ -93,6 +95,10 @@ impl Run<'_> {
                 && let Some(v) = self.slots.get_mut(usize::from(slot.0))
             {
                 *v = to_value(fact, value);
+                self.happened.push(Happening::FactSet(slot));
+                if fact.ty == FactType::Date {
+                    self.recount_deadlines(slot);
+                }
             }
             let former = self.case.facts.insert(name.clone(), value.clone());
             if let (Some(FactValue::Text(old)), Some((_, f))) = (former, self.wf.fact(name))

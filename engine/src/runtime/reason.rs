@@ -25,8 +25,13 @@ pub enum Reason {
     NotOpened,
     /// The case is already open.
     AlreadyOpened,
-    /// The case is closed.
-    Closed,
+    /// The case is closed: it accepts only acknowledgements, follow-up facts (declared
+    /// `after_closing`) and time passing for a deadline its closing started.
+    Closed {
+        /// The facts that may still be recorded, if any.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        after_closing: Vec<String>,
+    },
     /// The event's time lies outside the years the engine counts time in.
     TimeOutOfRange {
         /// The event's time.
@@ -208,7 +213,19 @@ impl Reason {
                 "ärendet är redan öppnat".into(),
                 "the case is already open".into(),
             ),
-            Reason::Closed => pick("ärendet är avslutat".into(), "the case is closed".into()),
+            Reason::Closed { after_closing } if after_closing.is_empty() => {
+                pick("ärendet är avslutat".into(), "the case is closed".into())
+            }
+            Reason::Closed { after_closing } => pick(
+                format!(
+                    "ärendet är avslutat; efter avslut kan bara {} registreras",
+                    after_closing.join(", ")
+                ),
+                format!(
+                    "the case is closed; after closing only {} may be recorded",
+                    after_closing.join(", ")
+                ),
+            ),
             Reason::TimeOutOfRange { at, first, last } => pick(
                 format!("tiden {at} ligger utanför åren {first}–{last} som tidsfrister räknas i"),
                 format!(

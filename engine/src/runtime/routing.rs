@@ -98,8 +98,8 @@ impl Run<'_> {
                 urgency: *urgency,
             }),
             RuleAction::Task { title, due } => {
-                let due = due.as_ref().map(|(days, count)| {
-                    crate::calendar::add_days(self.at.date(), self.amount(days), *count)
+                let due = due.as_ref().map(|(n, unit)| {
+                    crate::calendar::last_day(self.at.date(), unit.of(self.amount(n)))
                 });
                 Some(ActionKind::Task {
                     title: title.clone(),
@@ -132,7 +132,7 @@ impl Run<'_> {
                 None
             }
             RuleAction::Start(idx) => {
-                self.start_deadline(usize::from(idx.0));
+                self.rule_starts_deadline(usize::from(idx.0));
                 None
             }
             RuleAction::Stop(idx) => {

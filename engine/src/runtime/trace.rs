@@ -6,6 +6,7 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use super::action::Citation;
 use super::event::FactValue;
 use super::reason::Reason;
 
@@ -105,6 +106,38 @@ pub enum TraceEntry {
         deadline: String,
         /// Its due date.
         due: Date,
+        /// The day its time counts from, when not the day it started (a date the host
+        /// recorded, e.g. when the report arrived).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<Date>,
+        /// The starting event came late in the day, so one more day is allowed.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        late: bool,
+        /// The last day was not a working day, so the due date moved forward.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rolled: Option<Rolled>,
+    },
+    /// A rule would have started a deadline whose stop happened in the same step: not started.
+    DeadlineNotStarted {
+        /// The deadline.
+        deadline: String,
+    },
+    /// A running deadline was counted again from a recorded date.
+    DeadlineRecounted {
+        /// The deadline.
+        deadline: String,
+        /// The day its time now counts from.
+        from: Date,
+        /// Its new due date.
+        due: Date,
+    },
+    /// A deadline ended without being met.
+    DeadlineCancelled {
+        /// The deadline.
+        deadline: String,
+        /// It had already fallen due.
+        #[serde(default)]
+        overdue: bool,
     },
     /// A deadline was met (stopped).
     DeadlineStopped {
@@ -240,4 +273,14 @@ pub enum Warning {
         /// The items.
         items: Vec<String>,
     },
+}
+
+/// A due date moved past days that are not working days (lag 1930:173 2 §).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rolled {
+    /// The last day before it moved.
+    pub last_day: Date,
+    /// The law that moves it.
+    pub legal: Citation,
 }

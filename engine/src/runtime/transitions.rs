@@ -287,6 +287,7 @@ impl<'c> Run<'c> {
                 reason: reason.to_owned(),
             });
             self.happened.push(Happening::CaseClosed);
+            self.closed_here = true;
         }
     }
 }

@@ -230,6 +230,9 @@ pub enum DeadlineState {
     Met,
     /// Stopped after it fell due: met, but late (never shown as `met`).
     MetLate,
+    /// Ended without being met, by an event the deadline names in `cancelled_by` (e.g. the
+    /// case closed because the client withdrew).
+    Cancelled,
     /// Never started in this case.
     NotStarted,
 }

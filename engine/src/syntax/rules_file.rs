@@ -145,7 +145,7 @@ pub struct TaskAction {
     pub title: String,
     /// When it is due, counted from the event that fired the rule.
     #[serde(default)]
-    pub due: Option<Length>,
+    pub due: Option<Spanned<Length>>,
 }
 
 /// `offer`: an intervention offered to the client.

@@ -59,6 +59,10 @@ pub struct FactDecl {
     /// Personal data: never logged, redacted in traces and snapshots.
     #[serde(default)]
     pub sensitive: bool,
+    /// May still be recorded after the case is closed (a follow-up answer, e.g. the survey
+    /// returned after closing).
+    #[serde(default)]
+    pub after_closing: bool,
 }
 
 /// A fact's value type.
@@ -113,6 +117,8 @@ pub enum ParameterType {
     Count,
     /// A number of days.
     Days,
+    /// An hour of the day, 0 to 23 (e.g. when a report counts as arriving late).
+    Hour,
 }
 
 /// A phase of the process.
@@ -233,6 +239,8 @@ pub enum Trigger {
     InstrumentCompleted(Spanned<String>),
     /// A decision on bistånd is made.
     DecisionMade,
+    /// A value is recorded for this fact (e.g. the investigation's outcome).
+    FactSet(Spanned<String>),
 }
 
 /// A deadline: how long, from what, until what, and on what ground it may be extended.
@@ -249,9 +257,27 @@ pub struct DeadlineDecl {
     /// What stops it (met).
     #[serde(default)]
     pub stops: Vec<Spanned<Trigger>>,
-    /// How long.
-    pub length: Length,
-    /// Days before the due date when a due-soon reminder is given.
+    /// What cancels it: stopped without being met (e.g. `case_closed` when the case ends
+    /// before the duty was done, such as a withdrawn application).
+    #[serde(default)]
+    pub cancelled_by: Vec<Spanned<Trigger>>,
+    /// How long: `{days: N}`, `{working_days: N}`, `{weeks: N}` or `{months: N}`.
+    pub length: Spanned<Length>,
+    /// The date the time counts from, when not the day of the event that starts it: a date
+    /// fact the host records (e.g. the day the report arrived). The earlier of the two counts.
+    #[serde(default)]
+    pub from: Option<DeadlineFrom>,
+    /// Moves a last day that is not a working day to the next working day (lag 1930:173
+    /// 2 §). Default: on for a deadline that cites a legal concept in `legal`, off otherwise.
+    #[serde(default)]
+    pub roll_forward: Option<bool>,
+    /// When the event that starts the deadline comes at or after this hour (0–23), one more
+    /// day is allowed: "the same day, the next day when the report came in late". A number or
+    /// `{param: name}` (a parameter of type `hour`).
+    #[serde(default)]
+    pub late_from_hour: Option<Spanned<Amount>>,
+    /// Days before the due date when a due-soon reminder is given, counted as the deadline
+    /// counts (working days for a `working_days` deadline, calendar days otherwise).
     #[serde(default)]
     pub warn_days_before: Option<u32>,
     /// The legal ground, as a concept id.
@@ -260,6 +286,14 @@ pub struct DeadlineDecl {
     /// Whether and on what grounds it may be extended.
     #[serde(default)]
     pub extension: Option<ExtensionDecl>,
+}
+
+/// Where a deadline's time counts from.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineFrom {
+    /// A fact of type `date`.
+    pub fact: Spanned<String>,
 }
 
 /// How a deadline may be extended.

@@ -73,8 +73,12 @@ pub(crate) fn lower_workflow(
                 title: d.title.clone(),
                 starts: None,
                 stops: Vec::new(),
-                days: Amount::Value(0),
-                count: d.length.count,
+                cancelled_by: Vec::new(),
+                length: Amount::Value(0),
+                unit: crate::calendar::Unit::Days,
+                from: None,
+                roll_forward: d.roll_forward.unwrap_or(d.legal.is_some()),
+                late_from_hour: None,
                 warn_days_before: d.warn_days_before,
                 legal: d.legal.as_ref().map(|l| l.value.as_str().into()),
                 extension_grounds: d
@@ -166,11 +170,34 @@ pub(crate) fn lower_workflow(
             .iter()
             .filter_map(|t| trigger(ctx, &scope, t))
             .collect();
-        let days = cond::amount(ctx, &scope, &d.length.days);
+        let cancelled_by: Vec<Trigger> = d
+            .cancelled_by
+            .iter()
+            .filter_map(|t| trigger(ctx, &scope, t))
+            .collect();
+        for (t, decl) in cancelled_by.iter().zip(&d.cancelled_by) {
+            if stops.contains(t) {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::StopsAndCancels,
+                        format!("deadline `{}` is both met and cancelled by the same event", d.id.value),
+                    )
+                    .at(ctx.source, decl.span)
+                    .label("also in `stops`")
+                    .help("keep it in `stops` if the event meets the deadline, or in `cancelled_by` if it ends it unmet"),
+                );
+            }
+        }
+        let length = cond::length(ctx, &scope, &d.length);
+        let from = d
+            .from
+            .as_ref()
+            .and_then(|f| date_fact(ctx, &scope, &f.fact));
+        let late = d.late_from_hour.as_ref().and_then(|h| hour(ctx, &scope, h));
         if let Some(legal) = &d.legal {
             known.check_legal(ctx, legal);
         }
-        deadlines.push((i, starts, stops, days));
+        deadlines.push((i, starts, stops, cancelled_by, length, from, late));
     }
     let mut transitions = Vec::new();
     for (i, t) in file.transitions.iter().enumerate() {
@@ -178,11 +205,17 @@ pub(crate) fn lower_workflow(
             transitions.extend(lowered);
         }
     }
-    for (i, starts, stops, days) in deadlines {
+    for (i, starts, stops, cancelled_by, length, from, late) in deadlines {
         if let Some(d) = wf.deadlines.get_mut(i) {
             d.starts = starts;
             d.stops = stops;
-            d.days = days.unwrap_or(Amount::Value(0));
+            d.cancelled_by = cancelled_by;
+            if let Some((amount, unit)) = length {
+                d.length = amount;
+                d.unit = unit;
+            }
+            d.from = from;
+            d.late_from_hour = late;
         }
     }
     wf.transitions = transitions;
@@ -242,6 +275,7 @@ fn lower_facts(ctx: &mut Ctx<'_>, decls: &[syntax::FactDecl]) -> Vec<Fact> {
                 title: f.title.clone(),
                 values: values.into(),
                 sensitive: f.sensitive,
+                after_closing: f.after_closing,
             }
         })
         .collect()
@@ -252,8 +286,26 @@ fn lower_parameters(ctx: &mut Ctx<'_>, decls: &[syntax::ParameterDecl]) -> Vec<P
     decls
         .iter()
         .map(|p| {
+            let ceiling = match p.ty {
+                syntax::ParameterType::Hour => 23,
+                _ => u32::MAX,
+            };
             let low = p.min.unwrap_or(0);
-            let high = p.max.unwrap_or(u32::MAX);
+            let high = p.max.unwrap_or(ceiling);
+            if high > ceiling {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::InvalidRange,
+                        format!(
+                            "parameter `{}` is an hour of the day, and {high} is not",
+                            p.id.value
+                        ),
+                    )
+                    .at(ctx.source, p.id.span)
+                    .label("above 23")
+                    .help("an hour parameter runs from 0 to 23"),
+                );
+            }
             if low > high || p.default.value < low || p.default.value > high {
                 ctx.push(
                     Diagnostic::new(
@@ -273,7 +325,11 @@ fn lower_parameters(ctx: &mut Ctx<'_>, decls: &[syntax::ParameterDecl]) -> Vec<P
                 title: p.title.clone(),
                 default: p.default.value,
                 min: p.min,
-                max: p.max,
+                max: match p.ty {
+                    syntax::ParameterType::Hour => Some(high.min(ceiling)),
+                    _ => p.max,
+                },
+                ty: p.ty,
                 span: p.id.span,
             }
         })
@@ -444,6 +500,53 @@ fn lower_transition(
     )
 }
 
+/// A fact that must be a date (a deadline's `from`).
+fn date_fact(ctx: &mut Ctx<'_>, scope: &Scope<'_>, id: &Spanned<String>) -> Option<FactSlot> {
+    let (slot, fact) = resolve::fact(ctx, scope.workflow, id)?;
+    if fact.ty != FactType::Date {
+        ctx.push(
+            Diagnostic::new(
+                Code::TypeMismatch,
+                format!(
+                    "a deadline counts from a date, and fact `{}` is not a date",
+                    id.value
+                ),
+            )
+            .at(ctx.source, id.span)
+            .label("not a date fact")
+            .help("name a fact of `type: date`, such as the day the report arrived"),
+        );
+        return None;
+    }
+    Some(slot)
+}
+
+/// An hour of the day, 0–23: a number, or a parameter of type `hour`.
+fn hour(ctx: &mut Ctx<'_>, scope: &Scope<'_>, value: &Spanned<syntax::Amount>) -> Option<Amount> {
+    let amount = cond::amount(ctx, scope, value)?;
+    let fits = match &amount {
+        Amount::Value(v) => *v <= 23,
+        Amount::Param(idx, _) => scope
+            .workflow
+            .parameters
+            .get(usize::from(idx.0))
+            .is_some_and(|p| p.ty == syntax::ParameterType::Hour),
+    };
+    if !fits {
+        ctx.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                "an hour of the day must be 0 to 23, or a parameter of `type: hour`",
+            )
+            .at(ctx.source, value.span)
+            .label("not an hour")
+            .help("write e.g. `late_from_hour: 16`, or declare the parameter with `type: hour`"),
+        );
+        return None;
+    }
+    Some(amount)
+}
+
 pub(crate) fn trigger(
     ctx: &mut Ctx<'_>,
     scope: &Scope<'_>,
@@ -456,6 +559,7 @@ pub(crate) fn trigger(
         T::CaseOpened => Trigger::CaseOpened,
         T::CaseClosed => Trigger::CaseClosed,
         T::DecisionMade => Trigger::DecisionMade,
+        T::FactSet(f) => Trigger::FactSet(resolve::fact(ctx, scope.workflow, f)?.0),
         T::InstrumentCompleted(i) => {
             Trigger::InstrumentCompleted(resolve::instrument(ctx, scope.instruments, i)?.id.clone())
         }
