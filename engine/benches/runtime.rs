@@ -220,10 +220,10 @@ impl Recorder for StringRecorder {
             path: Arc::clone(&node.path),
             value,
         });
-        if let Some(f) = node.fact()
-            && !self.facts.contains(&f.name)
-        {
-            self.facts.push(Arc::clone(&f.name));
+        for f in node.facts() {
+            if !self.facts.contains(&f.name) {
+                self.facts.push(Arc::clone(&f.name));
+            }
         }
     }
 }

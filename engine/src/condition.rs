@@ -32,6 +32,16 @@ pub enum Value {
 }
 
 impl Value {
+    /// `self op other`: ordered for numbers and dates, `==` and `!=` for every type.
+    pub fn compare(&self, op: CompareOp, other: &Value) -> bool {
+        match (self.partial_cmp_value(other), op) {
+            (Some(o), _) => op.holds(o),
+            (None, CompareOp::Eq) => self == other,
+            (None, CompareOp::Ne) => self != other,
+            (None, _) => false,
+        }
+    }
+
     /// Orders two values of the same numeric or date type.
     pub fn partial_cmp_value(&self, other: &Value) -> Option<std::cmp::Ordering> {
         match (self, other) {
@@ -74,6 +84,11 @@ pub trait Env {
     fn deadline(&self, deadline: DeadlineIdx) -> DeadlineState;
     /// A parameter's value in the case's effective configuration.
     fn parameter(&self, param: ParamIdx) -> u32;
+    /// The day of the event being evaluated; an environment without one says `None`, and
+    /// `within` is then false.
+    fn today(&self) -> Option<jiff::civil::Date> {
+        None
+    }
     /// Evaluates a script leaf; an environment without scripting says false.
     fn script(&self, script: &crate::script::Script) -> bool {
         let _ = script;
@@ -164,6 +179,24 @@ pub enum Test {
         /// The number.
         value: Amount,
     },
+    /// A fact compared with another fact of the same type.
+    CompareFacts {
+        /// The fact.
+        fact: FactRef,
+        /// The comparison.
+        op: CompareOp,
+        /// The other fact.
+        other: FactRef,
+    },
+    /// The event's day is on or after a date fact and at most a length after it.
+    Within {
+        /// The date fact.
+        fact: FactRef,
+        /// How many `unit`s.
+        length: Amount,
+        /// The unit.
+        unit: crate::calendar::Unit,
+    },
     /// Days since an event compared with a number.
     Elapsed {
         /// The event.
@@ -251,10 +284,22 @@ impl Node {
             Test::Not(child) => !child.evaluate_with(env, recorder),
             Test::Equals { fact, value } => env.fact(fact.slot) == Some(value),
             Test::In { fact, values } => env.fact(fact.slot).is_some_and(|v| values.contains(v)),
-            Test::Compare { fact, op, value } => env
-                .fact(fact.slot)
-                .and_then(|v| v.partial_cmp_value(value))
-                .is_some_and(|o| op.holds(o)),
+            Test::Compare { fact, op, value } => {
+                env.fact(fact.slot).is_some_and(|v| v.compare(*op, value))
+            }
+            Test::CompareFacts { fact, op, other } => {
+                match (env.fact(fact.slot), env.fact(other.slot)) {
+                    (Some(a), Some(b)) => a.compare(*op, b),
+                    _ => false,
+                }
+            }
+            Test::Within { fact, length, unit } => match (env.fact(fact.slot), env.today()) {
+                (Some(Value::Date(from)), Some(today)) => {
+                    let last = crate::calendar::last_day(*from, unit.of(amount(length)));
+                    *from <= today && today <= last
+                }
+                _ => false,
+            },
             Test::IsSet(fact) => env.fact(fact.slot).is_some(),
             Test::Phase(phases) => {
                 let current = env.phase();
@@ -298,15 +343,18 @@ impl Node {
         value
     }
 
-    /// The fact a leaf reads, if it reads one.
-    pub fn fact(&self) -> Option<&FactRef> {
-        match &self.test {
+    /// The facts a leaf reads (none, one, or two for a comparison of two facts).
+    pub fn facts(&self) -> impl Iterator<Item = &FactRef> {
+        let (first, second) = match &self.test {
             Test::Equals { fact, .. }
             | Test::In { fact, .. }
             | Test::Compare { fact, .. }
-            | Test::IsSet(fact) => Some(fact),
-            _ => None,
-        }
+            | Test::Within { fact, .. }
+            | Test::IsSet(fact) => (Some(fact), None),
+            Test::CompareFacts { fact, other, .. } => (Some(fact), Some(other)),
+            _ => (None, None),
+        };
+        first.into_iter().chain(second)
     }
 }
 
@@ -366,6 +414,12 @@ impl fmt::Display for Node {
             }
             Test::Compare { fact, op, value } => {
                 write!(f, "{} {} {}", fact.name, op.as_str(), fact.show(value))
+            }
+            Test::CompareFacts { fact, op, other } => {
+                write!(f, "{} {} {}", fact.name, op.as_str(), other.name)
+            }
+            Test::Within { fact, length, unit } => {
+                write!(f, "within {length} {} of {}", unit.name(), fact.name)
             }
             Test::IsSet(fact) => write!(f, "{} recorded", fact.name),
             Test::Phase(ps) => {

@@ -340,10 +340,16 @@ fn reads(wf: &Workflow, node: &Node, duty: &Duty, d: &mut Duties) {
             }
         }
         Test::Not(child) => reads(wf, child, duty, d),
-        Test::Equals { fact, .. }
-        | Test::In { fact, .. }
-        | Test::Compare { fact, .. }
-        | Test::IsSet(fact) => set(&mut d.facts, usize::from(fact.slot.0), duty.clone()),
+        Test::Equals { .. }
+        | Test::In { .. }
+        | Test::Compare { .. }
+        | Test::CompareFacts { .. }
+        | Test::Within { .. }
+        | Test::IsSet(_) => {
+            for fact in node.facts() {
+                set(&mut d.facts, usize::from(fact.slot.0), duty.clone());
+            }
+        }
         Test::Phase(phases) => {
             for p in phases {
                 mark_phase(d, p.idx, duty);

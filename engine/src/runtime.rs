@@ -538,10 +538,10 @@ impl Recorder for NodeRecorder {
             path: node.path.clone(),
             value,
         });
-        if let Some(f) = node.fact()
-            && !self.facts.contains(&f.slot)
-        {
-            self.facts.push(f.slot);
+        for f in node.facts() {
+            if !self.facts.contains(&f.slot) {
+                self.facts.push(f.slot);
+            }
         }
     }
 }

@@ -125,12 +125,90 @@ fn lower_node(
                 );
                 return None;
             }
-            let value = literal(ctx, decl, &t.value)?;
-            node(Test::Compare {
-                fact,
-                op: t.op.value,
-                value,
-            })
+            match (&t.value, &t.other_fact) {
+                (Some(value), None) => {
+                    let value = literal(ctx, decl, value)?;
+                    node(Test::Compare {
+                        fact,
+                        op: t.op.value,
+                        value,
+                    })
+                }
+                (None, Some(name)) => {
+                    let (other, other_decl) = self::fact(ctx, scope, name)?;
+                    let numbers = |ty| matches!(ty, FactType::Integer | FactType::Decimal);
+                    let alike = decl.ty == other_decl.ty && decl.values == other_decl.values
+                        || numbers(decl.ty) && numbers(other_decl.ty);
+                    if !alike {
+                        ctx.push(
+                            Diagnostic::new(
+                                Code::TypeMismatch,
+                                format!(
+                                    "`{}` ({}) cannot be compared with `{}` ({})",
+                                    t.fact.value,
+                                    type_name(decl.ty),
+                                    name.value,
+                                    type_name(other_decl.ty)
+                                ),
+                            )
+                            .at(ctx.source, name.span)
+                            .label("another type")
+                            .help(
+                                "compare two facts of the same type (enums with the same values)",
+                            ),
+                        );
+                        return None;
+                    }
+                    node(Test::CompareFacts {
+                        fact,
+                        op: t.op.value,
+                        other,
+                    })
+                }
+                _ => {
+                    ctx.push(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            "`compare` needs exactly one of `value` and `other_fact`",
+                        )
+                        .at(ctx.source, cond.span)
+                        .label("compare with what?")
+                        .help("write `value: 65` to compare with a number, or `other_fact: applied` to compare with another fact"),
+                    );
+                    None
+                }
+            }
+        }
+        C::Within(t) => {
+            let (fact, decl) = fact(ctx, scope, &t.of)?;
+            if decl.ty != FactType::Date {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        format!(
+                            "`within` counts from a date, and `{}` is {} fact",
+                            t.of.value,
+                            type_name(decl.ty)
+                        ),
+                    )
+                    .at(ctx.source, t.of.span)
+                    .label("not a date fact")
+                    .help("name a fact of `type: date`"),
+                );
+                return None;
+            }
+            let written = Spanned {
+                value: syntax::Length {
+                    days: t.days.clone(),
+                    working_days: t.working_days.clone(),
+                    weeks: t.weeks.clone(),
+                    months: t.months.clone(),
+                    count: None,
+                },
+                span: cond.span,
+            };
+            let (length, unit) = self::length(ctx, scope, &written)?;
+            node(Test::Within { fact, length, unit })
         }
         C::IsSet(name) => {
             let (fact, _) = fact(ctx, scope, name)?;

@@ -131,6 +131,10 @@ impl Env for CaseEnv<'_> {
         }
     }
 
+    fn today(&self) -> Option<jiff::civil::Date> {
+        Some(self.at.date())
+    }
+
     fn parameter(&self, param: ParamIdx) -> u32 {
         self.params.get(usize::from(param.0)).copied().unwrap_or(0)
     }

@@ -19,8 +19,11 @@ pub enum Condition {
     Equals(FactValue),
     /// A fact has one of the listed values: `{fact: referral_source, values: [police, self]}`.
     In(FactValues),
-    /// A number or date fact compared with a value: `{fact: age, op: ">=", value: 65}`.
+    /// A number or date fact compared with a value, `{fact: age, op: ">=", value: 65}`, or with
+    /// another fact, `{fact: decided, op: ">=", other_fact: applied}`.
     Compare(FactCompare),
+    /// The event's day lies within a length after a date fact: `{of: closed_before, months: 3}`.
+    Within(WithinTest),
     /// The fact has been recorded (has any value).
     IsSet(Spanned<String>),
     /// The case is in this phase.
@@ -63,7 +66,8 @@ pub struct FactValues {
     pub values: Vec<Spanned<Literal>>,
 }
 
-/// `compare`: an ordered comparison on a number or date fact.
+/// `compare`: an ordered comparison on a number or date fact, with a value or with another
+/// fact of the same type (`==` and `!=` also for other types).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FactCompare {
@@ -72,7 +76,33 @@ pub struct FactCompare {
     /// The comparison.
     pub op: Spanned<CompareOp>,
     /// The value to compare with.
-    pub value: Spanned<Literal>,
+    #[serde(default)]
+    pub value: Option<Spanned<Literal>>,
+    /// Another fact to compare with, instead of a value (e.g. `decided` after `applied`).
+    #[serde(default)]
+    pub other_fact: Option<Spanned<String>>,
+}
+
+/// `within`: the event's day is on or after a date fact and no later than a length after it,
+/// e.g. `{of: previous_case_closed, months: 3}`. Exactly one of `days`, `working_days`, `weeks`
+/// and `months`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithinTest {
+    /// A date fact.
+    pub of: Spanned<String>,
+    /// Calendar days.
+    #[serde(default)]
+    pub days: Option<Spanned<Amount>>,
+    /// Working days.
+    #[serde(default)]
+    pub working_days: Option<Spanned<Amount>>,
+    /// Weeks.
+    #[serde(default)]
+    pub weeks: Option<Spanned<Amount>>,
+    /// Months (lag 1930:173: the same date N months later, or the month's last day).
+    #[serde(default)]
+    pub months: Option<Spanned<Amount>>,
 }
 
 /// An ordered comparison.
