@@ -117,7 +117,7 @@ impl std::fmt::Display for RouteTo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RouteTo::Unit(u) => write!(f, "{u}"),
-            RouteTo::Target(t) => write!(f, "target {t}"),
+            RouteTo::Target(t) => write!(f, "{t}"),
         }
     }
 }

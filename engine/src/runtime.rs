@@ -1499,7 +1499,7 @@ impl<'c> Run<'c> {
                 // it: `unit::missing_route_target`); the duty then stays in view.
                 None => ActionKind::Flag {
                     message: format!(
-                        "Ingen mottagande enhet är angiven för {to} – skicka anmälan manuellt och rätta enhetens route_targets."
+                        "Ingen mottagande enhet är angiven för `{to}` – skicka anmälan manuellt och rätta enhetens route_targets."
                     ),
                     level: crate::syntax::FlagLevel::Critical,
                 },
