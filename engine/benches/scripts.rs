@@ -106,7 +106,7 @@ fn unit_file(id: &str, extra: &str) -> (String, String) {
     (
         format!("bench/{id}.yaml"),
         format!(
-            "# yaml-language-server: $schema=../schemas/unit.json\nkind: Unit\nid: {id}\nversion: 1\ntitle: Benchmark unit {id}\nworkflows: [{WORKFLOW}]\n{extra}"
+            "# yaml-language-server: $schema=../schemas/unit.json\nkind: Unit\nid: {id}\nversion: 1\ntitle: Benchmark unit {id}\nworkflows: [{WORKFLOW}]\nroute_targets: [{{target: mottagning_barn, to: mottagningsenheten}}]\n{extra}"
         ),
     )
 }

@@ -6,7 +6,7 @@ use crate::catalog::lower::{Ctx, Known};
 use crate::catalog::resolve;
 use crate::condition::lower::{self as cond, Scope};
 use crate::condition::{Condition, Value};
-use crate::diagnostics::{Code, Diagnostics, SourceFile, Span};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile, Span};
 use crate::instrument::Instrument;
 use crate::syntax::{ActionDecl, FireMode, FlagLevel, RouteKind, RuleScope, RulesFile, Urgency};
 use crate::workflow::{DeadlineIdx, Workflow};
@@ -30,6 +30,12 @@ pub struct Rule {
     pub fires: FireMode,
     /// The compiled condition and actions, per workflow the rule runs in.
     pub per_workflow: Vec<RuleIn>,
+    /// The workflows its rules file names, as written (also when a workflow failed to
+    /// compile the rule).
+    pub workflows: Vec<Arc<str>>,
+    /// The named route targets its actions use, each once in action order, with where the
+    /// action was written; read from the file, so known even when the rule failed to compile.
+    pub targets: Vec<(Arc<str>, Span)>,
     /// Where the rule's id was written.
     pub span: Span,
     /// Where each action was written (in `actions` order).
@@ -54,8 +60,8 @@ pub struct RuleIn {
 pub enum Action {
     /// A report or referral to a unit.
     Route {
-        /// The receiving unit.
-        to: Arc<str>,
+        /// The receiving unit, or the route target each unit resolves.
+        to: RouteTo,
         /// What is sent.
         kind: RouteKind,
         /// How soon.
@@ -95,6 +101,25 @@ pub enum Action {
     },
 }
 
+/// Where a route goes: one unit for every unit that runs the rule, or a named target that each
+/// unit's configuration resolves at load (`Configuration::route_to`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteTo {
+    /// This unit.
+    Unit(Arc<str>),
+    /// The unit that the running unit's `route_targets` names for this target.
+    Target(Arc<str>),
+}
+
+impl std::fmt::Display for RouteTo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RouteTo::Unit(u) => write!(f, "{u}"),
+            RouteTo::Target(t) => write!(f, "{t}"),
+        }
+    }
+}
+
 /// Lowers a rules file against the workflows it names.
 pub(crate) fn lower(
     ctx: &mut Ctx<'_>,
@@ -117,7 +142,7 @@ pub(crate) fn lower(
             }
             for a in &r.actions {
                 if let ActionDecl::Route(route) = &a.value {
-                    known.check_unit(ctx, &route.to);
+                    check_route(ctx, known, &r.id.value, route, a.span);
                 }
             }
             let mut per_workflow = Vec::new();
@@ -158,8 +183,24 @@ pub(crate) fn lower(
                     });
                 }
             }
+            let mut targets: Vec<(Arc<str>, Span)> = Vec::new();
+            for a in &r.actions {
+                if let ActionDecl::Route(crate::syntax::RouteAction {
+                    target: Some(t), ..
+                }) = &a.value
+                    && !targets.iter().any(|(seen, _)| seen.as_ref() == t.value)
+                {
+                    targets.push((t.value.as_str().into(), a.span));
+                }
+            }
             Rule {
                 id: r.id.value.as_str().into(),
+                workflows: file
+                    .workflows
+                    .iter()
+                    .map(|w| Arc::from(w.value.as_str()))
+                    .collect(),
+                targets,
                 title: r.title.clone(),
                 rule_set: file.id.value.as_str().into(),
                 legal: r.legal.as_ref().map(|l| l.value.as_str().into()),
@@ -175,11 +216,49 @@ pub(crate) fn lower(
         .collect()
 }
 
+/// A route names exactly one of a unit (which must exist) and a route target.
+fn check_route(
+    ctx: &mut Ctx<'_>,
+    known: &Known,
+    rule: &str,
+    route: &crate::syntax::RouteAction,
+    span: Span,
+) {
+    match (&route.to, &route.target) {
+        (Some(to), None) => known.check_unit(ctx, to),
+        (None, Some(_)) => {}
+        (to, target) => {
+            let both = to.is_some() && target.is_some();
+            let message = if both {
+                format!("a route of rule `{rule}` names both `to` and `target`")
+            } else {
+                format!("a route of rule `{rule}` names neither `to` nor `target`")
+            };
+            let at = to.as_ref().or(target.as_ref()).map_or(span, |s| s.span);
+            ctx.push(
+                Diagnostic::new(Code::InvalidRoute, message)
+                    .at(ctx.source, at)
+                    .label(if both { "one too many" } else { "no receiver" })
+                    .help(
+                        "give `to: <unit id>` when every unit sends to the same unit, or \
+                         `target: <name>` when each unit names its own receiver in its \
+                         `route_targets` (e.g. its own intake); not both",
+                    ),
+            );
+        }
+    }
+}
+
 fn action(ctx: &mut Ctx<'_>, scope: &Scope<'_>, a: &ActionDecl) -> Option<Action> {
     let wf = scope.workflow;
     Some(match a {
         ActionDecl::Route(r) => Action::Route {
-            to: r.to.value.as_str().into(),
+            to: match (&r.to, &r.target) {
+                (Some(to), None) => RouteTo::Unit(to.value.as_str().into()),
+                (None, Some(target)) => RouteTo::Target(target.value.as_str().into()),
+                // Reported by `check_route`.
+                _ => return None,
+            },
             kind: r.kind,
             urgency: r.urgency,
         },

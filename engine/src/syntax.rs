@@ -39,7 +39,8 @@ pub use rules_file::{
 pub use scenario_file::{ExpectDecl, ExpectedAction, ScenarioFile, StepDecl};
 pub use spanned::Spanned;
 pub use unit_file::{
-    AfterDecl, DeriveDecl, DisableDecl, GuardDecl, HookDecl, OverrideDecl, UnitFile, UnitRules,
+    AfterDecl, DeriveDecl, DisableDecl, GuardDecl, HookDecl, OverrideDecl, RouteTargetDecl,
+    UnitFile, UnitRules,
 };
 pub use workflow_file::{
     ClosureReasonDecl, DeadlineDecl, ExtensionDecl, FactDecl, FactType, ParameterDecl,

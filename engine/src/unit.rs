@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::catalog::lower::{Ctx, Known};
 use crate::catalog::resolve;
 use crate::diagnostics::{Code, Diagnostic, SourceFile, Span, suggest};
-use crate::rules::Rule;
+use crate::rules::{RouteTo, Rule};
 use crate::script::Script;
 use crate::syntax::{RuleScope, UnitFile};
 use crate::workflow::Workflow;
@@ -28,6 +28,9 @@ pub struct Unit {
     pub added_rules: Vec<Arc<str>>,
     /// Rules switched off, with reasons.
     pub disabled_rules: Vec<(Arc<str>, String)>,
+    /// The receiving unit of each named route target, as the unit file gives them:
+    /// (target, unit).
+    pub route_targets: Vec<(Arc<str>, Arc<str>)>,
     /// Local variations in rhai.
     pub hooks: Vec<Hook>,
     /// The effective configuration of each workflow it runs, in `workflows` order.
@@ -53,9 +56,29 @@ pub struct Configuration {
     /// The unit's hooks that run in this workflow: (index in `hooks`, index in that hook's
     /// `per_workflow`).
     pub hooks: Vec<(usize, usize)>,
+    /// Where the named route targets of the rules that run go: (target, receiving unit), in
+    /// the order the rules first name them. Resolved at load; a rule that runs here names no
+    /// target missing from this list (`unit::missing_route_target`).
+    pub routes: Vec<(Arc<str>, Arc<str>)>,
     /// What the legal duties of this configuration depend on (its mandatory rules, legal
     /// deadlines and duty transitions): see `duty`.
     pub duties: crate::duty::Duties,
+}
+
+impl Configuration {
+    /// The unit a route goes to in this configuration: the rule's unit, or the receiver of
+    /// its route target. `None` only for a target the configuration does not resolve, which
+    /// a loaded catalog never has.
+    pub fn route_to<'a>(&'a self, to: &'a RouteTo) -> Option<&'a Arc<str>> {
+        match to {
+            RouteTo::Unit(unit) => Some(unit),
+            RouteTo::Target(target) => self
+                .routes
+                .iter()
+                .find(|(t, _)| t == target)
+                .map(|(_, unit)| unit),
+        }
+    }
 }
 
 impl Unit {
@@ -118,7 +141,142 @@ fn configure(
         parameters,
         rules,
         hooks,
+        routes: Vec::new(),
         duties,
+    }
+}
+
+/// The receiving unit of each named route target the configuration's rules use, from the
+/// unit's `route_targets`; a target the unit does not give is left out (and reported by
+/// `check_route_targets`).
+fn resolve_routes(
+    config: &Configuration,
+    rules: &[Rule],
+    route_targets: &[(Arc<str>, Arc<str>)],
+) -> Vec<(Arc<str>, Arc<str>)> {
+    targets_of(rules, &config.rules)
+        .into_iter()
+        .filter_map(|(target, _, _)| route_targets.iter().find(|(t, _)| t == target).cloned())
+        .collect()
+}
+
+/// The named route targets of the rules that run (`(rule index, per_workflow index)`), each
+/// once, with the first rule that names it and where that action was written.
+fn targets_of<'r>(
+    rules: &'r [Rule],
+    running: &[(usize, usize)],
+) -> Vec<(&'r Arc<str>, &'r Rule, Span)> {
+    let mut out: Vec<(&'r Arc<str>, &'r Rule, Span)> = Vec::new();
+    for rule in running.iter().filter_map(|&(i, _)| rules.get(i)) {
+        for (t, span) in &rule.targets {
+            if !out.iter().any(|(seen, _, _)| *seen == t) {
+                out.push((t, rule, *span));
+            }
+        }
+    }
+    out
+}
+
+/// Every named route target that a rule running in one of the unit's configurations uses has
+/// a receiving unit in the unit's `route_targets` (`unit::missing_route_target`, once per
+/// target); every target the unit names is used (`unit::unknown_route_target`).
+fn check_route_targets(
+    ctx: &mut Ctx<'_>,
+    file: &UnitFile,
+    configurations: &[Configuration],
+    rules: &[Rule],
+) {
+    let mut used: Vec<&Arc<str>> = Vec::new();
+    for config in configurations {
+        for (target, rule, span) in targets_of(rules, &config.rules) {
+            if used.contains(&target) {
+                continue;
+            }
+            used.push(target);
+            if file
+                .route_targets
+                .iter()
+                .any(|r| r.target.value == target.as_ref())
+            {
+                continue;
+            }
+            let at = file
+                .workflows
+                .iter()
+                .find(|w| w.value == config.workflow.as_ref())
+                .map_or(file.id.span, |w| w.span);
+            let (line, column) = rule.source.line_column(span.offset);
+            let duty = if rule.mandatory {
+                format!(
+                    "mandatory rule `{}` (legal ground `{}`)",
+                    rule.id,
+                    rule.legal.as_deref().unwrap_or("a duty in law")
+                )
+            } else {
+                format!("rule `{}`", rule.id)
+            };
+            ctx.push(
+                Diagnostic::new(
+                    Code::MissingRouteTarget,
+                    format!(
+                        "unit `{}` names no receiving unit for route target `{}` of {duty}",
+                        file.id.value, target
+                    ),
+                )
+                .at(ctx.source, at)
+                .label(format!(
+                    "runs `{}`, where the rule routes to `{target}`",
+                    config.workflow
+                ))
+                .help(format!(
+                    "add `route_targets: [{{target: {}, to: <unit id>}}]` naming the existing \
+                     unit that receives it (for a report of concern about a child, the intake of \
+                     the unit's own municipality); rule `{}` names the target at \
+                     {}:{line}:{column}. A unit chooses the receiver; it cannot leave it out",
+                    target,
+                    rule.id,
+                    rule.source.name()
+                )),
+            );
+        }
+    }
+    // What the unit may name: the targets of every rule its rules files give to a workflow it
+    // runs (base, or local and added), whether or not the rule compiled, so that a mistake in
+    // a rule does not make the unit's receivers look unused.
+    let runs: Vec<&str> = configurations.iter().map(|c| c.workflow.as_ref()).collect();
+    let adds = |id: &str| file.rules.add.iter().any(|a| a.value == id);
+    let mut known: Vec<&str> = Vec::new();
+    for rule in rules.iter().filter(|r| {
+        r.workflows.iter().any(|w| runs.contains(&w.as_ref()))
+            && (r.scope == RuleScope::Base || adds(&r.id))
+    }) {
+        for (t, _) in &rule.targets {
+            if !known.contains(&t.as_ref()) {
+                known.push(t);
+            }
+        }
+    }
+    for r in &file.route_targets {
+        if known.contains(&r.target.value.as_str()) {
+            continue;
+        }
+        let targets = known.iter().copied();
+        ctx.push(
+            Diagnostic::new(
+                Code::UnknownRouteTarget,
+                format!(
+                    "no rule that unit `{}` runs routes to target `{}`",
+                    file.id.value, r.target.value
+                ),
+            )
+            .at(ctx.source, r.target.span)
+            .label("never used here")
+            .help(suggest(
+                &r.target.value,
+                "route targets of the rules the unit runs",
+                targets,
+            )),
+        );
     }
 }
 
@@ -373,7 +531,21 @@ pub(crate) fn lower(
         .iter()
         .map(|d| (Arc::from(d.rule.value.as_str()), d.reason.clone()))
         .collect();
-    let configurations = runs
+    ctx.check_unique("route target", file.route_targets.iter().map(|r| &r.target));
+    for r in &file.route_targets {
+        known.check_unit(ctx, &r.to);
+    }
+    let route_targets: Vec<(Arc<str>, Arc<str>)> = file
+        .route_targets
+        .iter()
+        .map(|r| {
+            (
+                Arc::from(r.target.value.as_str()),
+                Arc::from(r.to.value.as_str()),
+            )
+        })
+        .collect();
+    let configurations: Vec<Configuration> = runs
         .iter()
         .map(|wf| {
             configure(
@@ -386,10 +558,15 @@ pub(crate) fn lower(
                 instruments,
             )
         })
+        .map(|mut config| {
+            config.routes = resolve_routes(&config, rules, &route_targets);
+            config
+        })
         .collect();
     for (wf, config) in runs.iter().zip(&configurations) {
         check_ranges(ctx, file, wf, config, &parameters, &parameter_spans);
     }
+    check_route_targets(ctx, file, &configurations, rules);
     Unit {
         hooks,
         id: file.id.value.as_str().into(),
@@ -399,6 +576,7 @@ pub(crate) fn lower(
         parameters,
         added_rules,
         disabled_rules,
+        route_targets,
         configurations,
         source: ctx.source.clone(),
     }

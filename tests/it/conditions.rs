@@ -50,7 +50,8 @@ fn case(wf: &Workflow, facts: &[(&str, bool)]) -> Facts {
 }
 
 #[test]
-fn orosanmalan_condition_holds_exactly_when_children_were_exposed() {
+fn orosanmalan_condition_holds_exactly_when_children_were_exposed_or_a_child_is_suspected_at_risk()
+{
     let catalog = load_with([]).catalog.unwrap();
     let wf = catalog.workflow("vuxna_utsatta").unwrap();
     let rule = catalog
@@ -80,10 +81,16 @@ fn orosanmalan_condition_holds_exactly_when_children_were_exposed() {
         ("has_children", false),
         ("children_witnessed", true)
     ]));
+    assert!(
+        holds(&[("has_children", false), ("child_at_risk_suspected", true)]),
+        "a suspicion alone, about any child, fires the rule"
+    );
+    assert!(holds(&[("child_at_risk_suspected", true)]));
+    assert!(!holds(&[("child_at_risk_suspected", false)]));
     assert!(!holds(&[]), "nothing recorded must not fire the rule");
     assert_eq!(
         compiled.when.root.to_string(),
-        "(has_children = yes and (children_subjected = yes or children_witnessed = yes))"
+        "((has_children = yes and (children_subjected = yes or children_witnessed = yes)) or child_at_risk_suspected = yes)"
     );
     assert_eq!(
         compiled.when.root.path.as_ref(),

@@ -31,7 +31,7 @@ fn check_hostile(path: &Path) {
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     let script_name = format!("rules/units/test_hostile/{name}");
     let unit = format!(
-        "# yaml-language-server: $schema=../../schemas/unit.json\nkind: Unit\nid: test_hostile\nversion: 1\ntitle: Test\nworkflows: [vuxna_utsatta]\nhooks:\n  - id: hostile\n    on: [time_passed]\n    after:\n      file: test_hostile/{name}\n"
+        "# yaml-language-server: $schema=../../schemas/unit.json\nkind: Unit\nid: test_hostile\nversion: 1\ntitle: Test\nworkflows: [vuxna_utsatta]\nhooks:\n  - id: hostile\n    on: [time_passed]\n    after:\n      file: test_hostile/{name}\nroute_targets: [{{target: mottagning_barn, to: mottagningsenheten}}]\n"
     );
     let mut source = MemorySource::new();
     for (file, t) in shipped_inputs() {
@@ -130,7 +130,7 @@ fn check_hostile(path: &Path) {
 /// the host recorded it, with a `duty_input_protected` warning), and the orosanmälan goes out.
 #[test]
 fn a_hook_rewired_by_hand_still_cannot_write_a_duty_fact() {
-    let unit = "# yaml-language-server: $schema=../../schemas/unit.json\nkind: Unit\nid: handbyggd\nversion: 1\ntitle: Test\nworkflows: [vuxna_utsatta]\nhooks:\n  - id: nej\n    derive:\n      fact: home_visit_planned\n      script: \"false\"\n";
+    let unit = "# yaml-language-server: $schema=../../schemas/unit.json\nkind: Unit\nid: handbyggd\nversion: 1\ntitle: Test\nworkflows: [vuxna_utsatta]\nhooks:\n  - id: nej\n    derive:\n      fact: home_visit_planned\n      script: \"false\"\nroute_targets: [{target: mottagning_barn, to: mottagningsenheten}]\n";
     let mut catalog =
         crate::load_with([("rules/units/handbyggd.yaml".to_owned(), unit.to_owned())])
             .catalog

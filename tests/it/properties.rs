@@ -259,10 +259,11 @@ fn guard_facts(node: &lots::condition::Node, out: &mut BTreeMap<String, FactValu
 }
 
 /// Facts that drive the shipped routing rules and transitions.
-const KEY_FACTS: [&str; 8] = [
+const KEY_FACTS: [&str; 9] = [
     "has_children",
     "children_subjected",
     "children_witnessed",
+    "child_at_risk_suspected",
     "wants_continued_contact",
     "decision",
     "child_subjected",
@@ -272,13 +273,20 @@ const KEY_FACTS: [&str; 8] = [
 
 fn orosanmalan_holds(case: &Case) -> bool {
     let yes = |f: &str| case.facts.get(f) == Some(&FactValue::Bool(true));
-    yes("has_children") && (yes("children_subjected") || yes("children_witnessed"))
+    (yes("has_children") && (yes("children_subjected") || yes("children_witnessed")))
+        || yes("child_at_risk_suspected")
 }
 
+/// The report goes to the unit's own child intake.
 fn reported(case: &Case) -> bool {
+    let receiver = match case.unit.as_str() {
+        "katrineholm" => "katrineholm_mottagning",
+        "molndal" => "molndal_mottagning",
+        _ => "mottagningsenheten",
+    };
     case.actions.iter().any(|a| {
         a.rule.as_deref() == Some("orosanmalan_barn")
-            && matches!(&a.kind, ActionKind::Route { kind: RouteKind::Orosanmalan, to, .. } if to == "mottagningsenheten")
+            && matches!(&a.kind, ActionKind::Route { kind: RouteKind::Orosanmalan, to, .. } if to == receiver)
     })
 }
 

@@ -19,7 +19,14 @@ fn shipped_catalog_is_clean() {
     for id in ["vuxna_utsatta", "utovare_atv", "barn_mottagning"] {
         assert!(catalog.workflow(id).is_some(), "workflow `{id}` missing");
     }
-    for id in ["skarholmen", "mottagningsenheten", "katrineholm", "molndal"] {
+    for id in [
+        "skarholmen",
+        "mottagningsenheten",
+        "katrineholm",
+        "katrineholm_mottagning",
+        "molndal",
+        "molndal_mottagning",
+    ] {
         assert!(catalog.unit(id).is_some(), "unit `{id}` missing");
     }
     let oro = catalog

@@ -79,7 +79,7 @@ fn scripts_stay_within_the_budget() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&path).unwrap();
         let unit = format!(
-            "# yaml-language-server: $schema=../../schemas/unit.json\nkind: Unit\nid: test_hostile\nversion: 1\ntitle: Test\nworkflows: [vuxna_utsatta]\nhooks:\n  - id: hostile\n    on: [time_passed]\n    after:\n      file: test_hostile/{name}\n"
+            "# yaml-language-server: $schema=../../schemas/unit.json\nkind: Unit\nid: test_hostile\nversion: 1\ntitle: Test\nworkflows: [vuxna_utsatta]\nhooks:\n  - id: hostile\n    on: [time_passed]\n    after:\n      file: test_hostile/{name}\nroute_targets: [{{target: mottagning_barn, to: mottagningsenheten}}]\n"
         );
         let loaded = Catalog::load(
             &shipped()

@@ -59,6 +59,26 @@ pub(crate) fn run(args: &ShowArgs, out: &mut dyn Write) -> anyhow::Result<ExitSt
         };
         writeln!(out, "  {mark} {:<34} {note}", rule.id)?;
     }
+    if !config.routes.is_empty() {
+        writeln!(
+            out,
+            "\nroute targets (where the rules' named targets go in this unit):"
+        )?;
+        for (target, to) in &config.routes {
+            let receiver = catalog
+                .unit(to)
+                .map_or(String::new(), |u| format!(" ({})", u.title));
+            let by: Vec<&str> = active_rules(&catalog, wf, unit)
+                .filter(|(r, _)| r.targets.iter().any(|(t, _)| t == target))
+                .map(|(r, _)| r.id.as_ref())
+                .collect();
+            writeln!(
+                out,
+                "  * {target:<22} → {to}{receiver}, for {}",
+                by.join(", ")
+            )?;
+        }
+    }
     let disabled: Vec<&(std::sync::Arc<str>, String)> = unit
         .disabled_rules
         .iter()

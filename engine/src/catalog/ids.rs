@@ -1,7 +1,7 @@
 //! Every id a catalog file *defines* follows one rule (`text::id_problem`): workflows, facts,
 //! enum values, parameters, phases, deadlines, closure reasons, extension grounds,
 //! instruments and their items, options, bands, norms and ratings, rule sets, rules,
-//! interventions, units, hooks, indicators and legal reference files; legal concept ids are
+//! interventions, route targets, units, hooks, indicators and legal reference files; legal concept ids are
 //! such parts joined by dots. Checked once per parsed file, before lowering, so every later
 //! stage may assume it: ids are safe in action ids, paths, scripts and output.
 //!
@@ -68,8 +68,12 @@ pub(crate) fn check_file(ctx: &mut Ctx<'_>, parsed: &Parsed) {
             for r in &f.rules {
                 check(ctx, "rule", &r.id);
                 for a in &r.actions {
-                    if let ActionDecl::Offer(o) = &a.value {
-                        check(ctx, "intervention", &o.intervention);
+                    match &a.value {
+                        ActionDecl::Offer(o) => check(ctx, "intervention", &o.intervention),
+                        ActionDecl::Route(crate::syntax::RouteAction {
+                            target: Some(t), ..
+                        }) => check(ctx, "route target", t),
+                        _ => {}
                     }
                 }
             }
@@ -77,6 +81,9 @@ pub(crate) fn check_file(ctx: &mut Ctx<'_>, parsed: &Parsed) {
         Parsed::Indicator(f) => check(ctx, "indicator", &f.id),
         Parsed::Unit(f) => {
             check(ctx, "unit", &f.id);
+            for r in &f.route_targets {
+                check(ctx, "route target", &r.target);
+            }
             for h in &f.hooks {
                 check(ctx, "hook", &h.id);
                 if let Some(g) = &h.guard {

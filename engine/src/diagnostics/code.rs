@@ -101,4 +101,7 @@ codes! {
     RuleStopsLegalDeadline = "duty::rule_stops_legal_deadline", Error, "a rule that is not mandatory stops a legally grounded deadline";
     TooManyHooks = "unit::too_many_hooks", Error, "a unit with more hooks than one event may run";
     InvalidHook = "unit::invalid_hook", Error, "a hook without exactly one of guard, derive and after, or without exactly one of script and file";
+    InvalidRoute = "rules::invalid_route", Error, "a route action with both or neither of `to` (a unit) and `target` (a named route target)";
+    MissingRouteTarget = "unit::missing_route_target", Error, "a unit runs a rule that routes to a named target and does not say which unit receives it";
+    UnknownRouteTarget = "unit::unknown_route_target", Warning, "a unit names a receiver for a route target that no rule it runs uses";
 }

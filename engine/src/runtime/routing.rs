@@ -92,10 +92,20 @@ impl Run<'_> {
     /// Carries out a rule action; returns what to emit to the host, if anything.
     pub(super) fn rule_action(&mut self, rule: &Rule, action: &RuleAction) -> Option<ActionKind> {
         match action {
-            RuleAction::Route { to, kind, urgency } => Some(ActionKind::Route {
-                to: to.to_string(),
-                kind: *kind,
-                urgency: *urgency,
+            RuleAction::Route { to, kind, urgency } => Some(match self.config.route_to(to) {
+                Some(unit) => ActionKind::Route {
+                    to: unit.to_string(),
+                    kind: *kind,
+                    urgency: *urgency,
+                },
+                // Only a catalog built by hand leaves a target unresolved (the loader refuses
+                // it: `unit::missing_route_target`); the duty then stays in view.
+                None => ActionKind::Flag {
+                    message: format!(
+                        "Ingen mottagande enhet är angiven för `{to}` – skicka anmälan manuellt och rätta enhetens route_targets."
+                    ),
+                    level: crate::syntax::FlagLevel::Critical,
+                },
             }),
             RuleAction::Task { title, due } => {
                 let due = due.as_ref().map(|(n, unit)| {

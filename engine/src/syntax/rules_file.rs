@@ -99,12 +99,17 @@ pub enum ActionDecl {
     Flag(FlagAction),
 }
 
-/// `route`: a report or referral to another unit.
+/// `route`: a report or referral to another unit. Exactly one of `to` and `target`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RouteAction {
-    /// The receiving unit's id.
-    pub to: Spanned<String>,
+    /// The receiving unit's id: the same unit for every unit that runs the rule.
+    #[serde(default)]
+    pub to: Option<Spanned<String>>,
+    /// A named route target, e.g. `mottagning_barn`: each unit that runs the rule says in its
+    /// `route_targets` which unit receives it.
+    #[serde(default)]
+    pub target: Option<Spanned<String>>,
     /// What is sent.
     pub kind: RouteKind,
     /// How soon.

@@ -32,9 +32,24 @@ pub struct UnitFile {
     /// Rules the unit adds or switches off.
     #[serde(default)]
     pub rules: UnitRules,
+    /// The unit that receives each named route target of the rules the unit runs, e.g. its
+    /// own intake for `mottagning_barn`. Every target a rule that runs here names must be
+    /// given, and must name a unit that exists.
+    #[serde(default)]
+    pub route_targets: Vec<RouteTargetDecl>,
     /// Local variations in rhai: guards, derived facts, extra actions.
     #[serde(default)]
     pub hooks: Vec<HookDecl>,
+}
+
+/// Which unit receives a named route target.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RouteTargetDecl {
+    /// The target, as the rules name it, e.g. `mottagning_barn`.
+    pub target: Spanned<String>,
+    /// The receiving unit's id.
+    pub to: Spanned<String>,
 }
 
 /// A parameter override.
