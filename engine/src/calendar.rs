@@ -132,9 +132,9 @@ pub enum Length {
     Months(u32),
 }
 
-/// The legal concept of lag (1930:173) om beräkning av lagstadgad tid, cited when a due date
-/// rolls forward.
-pub const LEGAL_CONCEPT: &str = "time.computation";
+/// The legal concept of lag (1930:173) om beräkning av lagstadgad tid 2 §, cited when a due
+/// date rolls forward.
+pub const LEGAL_CONCEPT: &str = "time.computation.roll_forward";
 
 /// The unit a length counts in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
