@@ -56,6 +56,9 @@ pub struct Configuration {
     /// What the legal duties of this configuration depend on (its mandatory rules, legal
     /// deadlines and duty transitions): see `duty`.
     pub duties: crate::duty::Duties,
+    /// Who may take each decision, request each transition and record each override, with
+    /// the unit's delegation applied: see `authority`.
+    pub authority: crate::authority::Authority,
 }
 
 impl Unit {
@@ -67,16 +70,29 @@ impl Unit {
     }
 }
 
-/// The effective configuration of `wf` in a unit with these overrides, rule choices and hooks.
+/// What a unit varies: its overrides, rule choices, hooks and delegation.
+struct Variation<'a> {
+    parameters: &'a [(Arc<str>, Arc<str>, u32)],
+    added: &'a [Arc<str>],
+    disabled: &'a [(Arc<str>, String)],
+    hooks: &'a [Hook],
+    delegation: &'a [crate::authority::lower::Delegation],
+}
+
+/// The effective configuration of `wf` in a unit with this variation.
 fn configure(
     wf: &Workflow,
-    parameters: &[(Arc<str>, Arc<str>, u32)],
-    added: &[Arc<str>],
-    disabled: &[(Arc<str>, String)],
-    hooks: &[Hook],
+    variation: &Variation<'_>,
     rules: &[Rule],
     instruments: &[crate::instrument::Instrument],
 ) -> Configuration {
+    let Variation {
+        parameters,
+        added,
+        disabled,
+        hooks,
+        delegation,
+    } = *variation;
     let parameters = wf
         .parameters
         .iter()
@@ -119,6 +135,7 @@ fn configure(
         rules,
         hooks,
         duties,
+        authority: crate::authority::lower::configure(wf, delegation),
     }
 }
 
@@ -172,7 +189,7 @@ pub struct HookIn {
 pub const MAX_HOOKS: usize = 32;
 
 /// The event types a hook's `on` may name.
-pub const EVENT_TYPES: [&str; 13] = [
+pub const EVENT_TYPES: [&str; 14] = [
     "case_opened",
     "facts_recorded",
     "instrument_completed",
@@ -181,6 +198,7 @@ pub const EVENT_TYPES: [&str; 13] = [
     "no_show",
     "transition_requested",
     "decision_made",
+    "document_recorded",
     "override_recorded",
     "action_acknowledged",
     "deadline_extended",
@@ -373,19 +391,18 @@ pub(crate) fn lower(
         .iter()
         .map(|d| (Arc::from(d.rule.value.as_str()), d.reason.clone()))
         .collect();
+    let delegation =
+        crate::authority::lower::delegation(ctx, &file.id.value, &file.delegation, &runs);
+    let variation = Variation {
+        parameters: &parameters,
+        added: &added_rules,
+        disabled: &disabled_rules,
+        hooks: &hooks,
+        delegation: &delegation,
+    };
     let configurations = runs
         .iter()
-        .map(|wf| {
-            configure(
-                wf,
-                &parameters,
-                &added_rules,
-                &disabled_rules,
-                &hooks,
-                rules,
-                instruments,
-            )
-        })
+        .map(|wf| configure(wf, &variation, rules, instruments))
         .collect();
     for (wf, config) in runs.iter().zip(&configurations) {
         check_ranges(ctx, file, wf, config, &parameters, &parameter_spans);

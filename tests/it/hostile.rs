@@ -74,12 +74,24 @@ fn check_hostile(path: &Path) {
         referral_source: None,
         facts: Default::default(),
     };
-    let case = runtime::apply(&catalog, &Case::default(), opened, at("2025-09-01T09:00"))
-        .unwrap()
-        .case;
+    let case = runtime::apply(
+        &catalog,
+        &Case::default(),
+        opened,
+        crate::caseworker(),
+        at("2025-09-01T09:00"),
+    )
+    .unwrap()
+    .case;
     let started = Instant::now();
-    let step = runtime::apply(&catalog, &case, Event::TimePassed, at("2025-09-02T09:00"))
-        .unwrap_or_else(|r| panic!("{name}: the event must still be accepted: {r}"));
+    let step = runtime::apply(
+        &catalog,
+        &case,
+        Event::TimePassed,
+        crate::caseworker(),
+        at("2025-09-02T09:00"),
+    )
+    .unwrap_or_else(|r| panic!("{name}: the event must still be accepted: {r}"));
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{name}: took {:?}",
@@ -119,6 +131,7 @@ fn check_hostile(path: &Path) {
         &catalog,
         &step.case,
         Event::SessionHeld { location: None },
+        crate::caseworker(),
         at("2025-09-02T10:00"),
     );
     assert!(next.is_ok(), "{name}: the next event failed");
@@ -168,7 +181,14 @@ fn a_hook_rewired_by_hand_still_cannot_write_a_duty_fact() {
         ]
         .into(),
     };
-    let step = runtime::apply(&catalog, &Case::default(), opened, at("2025-09-01T09:00")).unwrap();
+    let step = runtime::apply(
+        &catalog,
+        &Case::default(),
+        opened,
+        crate::caseworker(),
+        at("2025-09-01T09:00"),
+    )
+    .unwrap();
     assert!(
         step.warnings
             .iter()
