@@ -662,6 +662,18 @@ fn check_state(catalog: &Catalog, expect: &ExpectDecl, case: &Case, at: DateTime
             secrets.redact_in_place(message);
         }
     }
+    for (what, want) in &expect.approvals {
+        let got = case
+            .approvals
+            .iter()
+            .find(|p| p.what.key() == *what)
+            .map_or(0, |p| p.approvals.len());
+        if u32::try_from(got).ok() != Some(*want) {
+            out.push(format!(
+                "expected {want} approvals of `{what}` pending, there are {got}"
+            ));
+        }
+    }
     for (deadline, want) in &expect.deadlines {
         let got = deadline_state(catalog, case, deadline, at);
         if got != *want {

@@ -99,6 +99,10 @@ pub struct ExpectDecl {
     /// Whether the case is closed.
     #[serde(default)]
     pub closed: Option<bool>,
+    /// Approvals given towards a decision (by id) or a transition (`from -> to`) taken by
+    /// several people, not yet in effect: `{polisanmalan: 1}`; `0` when none are pending.
+    #[serde(default)]
+    pub approvals: std::collections::BTreeMap<String, u32>,
 }
 
 /// An expected action: every field written must match.
