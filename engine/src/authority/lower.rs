@@ -441,7 +441,11 @@ pub(crate) fn delegation(
         let Some(roles) = role_list(ctx, &wf.id, &wf.roles, Some(&e.roles)) else {
             continue;
         };
-        if roles.is_empty() {
+        if e.roles.value.iter().any(|r| wf.role(&r.value).is_none()) {
+            // An unknown role is reported; the entry is left out rather than half applied.
+            continue;
+        }
+        if e.roles.value.is_empty() {
             ctx.push(
                 Diagnostic::new(
                     Code::InvalidDelegation,
