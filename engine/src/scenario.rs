@@ -61,6 +61,16 @@ pub fn actor(catalog: &Catalog, workflow: &str, by: &ActorDecl) -> Actor {
     }
 }
 
+/// The actor as a report shows it: an id or role the engine refused (one shaped like a
+/// personal identity number, say) is never repeated.
+fn shown(by: Actor) -> Actor {
+    let refused = |bad: bool, text: String| if bad { "[refused]".to_owned() } else { text };
+    Actor {
+        id: refused(crate::text::actor_id_problem(&by.id).is_some(), by.id),
+        role: refused(crate::text::id_problem(&by.role).is_some(), by.role),
+    }
+}
+
 /// An expectation that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -312,7 +322,7 @@ fn play_unit(catalog: &Catalog, scenario: &Scenario, unit: &str) -> Played {
         let outcome = Outcome {
             at: *at,
             event: kind,
-            by,
+            by: shown(by),
             result,
         };
         for message in check_step(catalog, expect.as_ref(), &outcome, &case) {

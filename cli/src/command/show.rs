@@ -122,8 +122,11 @@ roles: none declared (anyone may take every decision, request every transition \
         )?;
         return Ok(());
     }
-    writeln!(out, "
-roles:")?;
+    writeln!(
+        out,
+        "
+roles:"
+    )?;
     for r in &wf.roles {
         let mark = if wf.default_role() == Some(r.id.as_ref()) {
             " (default)"
@@ -204,7 +207,13 @@ delegation (who may; * = set by the unit's delegation, with its reference):"
         if grant.roles.is_none() {
             continue;
         }
-        line(out, format!("overrides in {}", p.id), &grant, &[], String::new())?;
+        line(
+            out,
+            format!("overrides in {}", p.id),
+            &grant,
+            &[],
+            String::new(),
+        )?;
     }
     writeln!(out, "  everything else: any role")?;
     Ok(())
