@@ -46,7 +46,7 @@ pub use deadlines::{MAX_EXTENSION_DAYS, deadline_state};
 pub use event::{CancelledBy, Event, FactValue, Requirement};
 pub use explain::{Awaiting, Explanation, NextPhase, OpenDeadline, describe_action, explain};
 pub use hooks::MAX_HOOK_DUE_DAYS;
-pub use reason::{Act, Delegated, Lang, Reason, Rejection};
+pub use reason::{Act, Delegated, Lang, NotAuthorised, Reason, Rejection};
 pub use routing::active_rules;
 pub use trace::{FactRead, NodeValue, Owner, REDACTED, Trace, TraceEntry, Warning};
 

@@ -389,15 +389,16 @@ impl Redact for Reason {
                 requirement,
                 phase: _,
             } => f(requirement),
-            Reason::NotAuthorised {
-                role,
-                act: _,
-                target: _,
-                title: _,
-                roles: _,
-                delegation,
-                legal: _,
-            } => {
+            Reason::NotAuthorised(n) => {
+                let crate::runtime::NotAuthorised {
+                    role,
+                    act: _,
+                    target: _,
+                    title: _,
+                    roles: _,
+                    delegation,
+                    legal: _,
+                } = n.as_mut();
                 f(role);
                 delegation.texts(f);
             }

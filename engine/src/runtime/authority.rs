@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::facts::Writer;
-use super::reason::{Act, Delegated};
+use super::reason::{Act, Delegated, NotAuthorised};
 use super::{
     Approvable, Approval, DecisionRecord, Event, FactValue, Happening, PendingApproval, Reason,
     Run, TraceEntry,
@@ -80,7 +80,7 @@ impl<'c> Run<'c> {
         title: String,
         legal: Option<&str>,
     ) -> Reason {
-        Reason::NotAuthorised {
+        Reason::NotAuthorised(Box::new(NotAuthorised {
             role: self.role().to_owned(),
             act,
             target,
@@ -88,7 +88,7 @@ impl<'c> Run<'c> {
             roles: grant.role_names(),
             delegation: self.delegated(grant),
             legal: legal.map(|c| self.citation(c)),
-        }
+        }))
     }
 
     /// Who may request transition `idx`; a reason when the actor may not.

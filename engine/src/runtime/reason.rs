@@ -62,6 +62,26 @@ impl Delegated {
     }
 }
 
+/// Why an actor's role may not do what it asked: the role, what it asked, the roles that may
+/// and where that comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotAuthorised {
+    /// The actor's role.
+    pub role: String,
+    /// What was asked.
+    pub act: Act,
+    /// The decision's id, or the transition as `from -> to`.
+    pub target: String,
+    /// Its title.
+    pub title: String,
+    /// The roles that may.
+    pub roles: Vec<String>,
+    /// Where that comes from.
+    pub delegation: Delegated,
+    /// The decision's legal ground.
+    pub legal: Option<Citation>,
+}
+
 /// One reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -257,23 +277,8 @@ pub enum Reason {
         /// The decisions declared.
         decisions: Vec<String>,
     },
-    /// The actor's role may not do this.
-    NotAuthorised {
-        /// The actor's role.
-        role: String,
-        /// What was asked.
-        act: Act,
-        /// The decision's id, or the transition as `from -> to`.
-        target: String,
-        /// Its title.
-        title: String,
-        /// The roles that may.
-        roles: Vec<String>,
-        /// Where that comes from.
-        delegation: Delegated,
-        /// The decision's legal ground.
-        legal: Option<Citation>,
-    },
+    /// The actor's role may not do this (boxed: the largest reason).
+    NotAuthorised(Box<NotAuthorised>),
     /// The actor's role may not override what blocks leaving this phase.
     OverrideNotAllowed {
         /// The actor's role.
@@ -567,15 +572,16 @@ impl Reason {
                     ),
                 ),
             },
-            Reason::NotAuthorised {
-                role,
-                act,
-                target,
-                title,
-                roles,
-                delegation,
-                legal,
-            } => {
+            Reason::NotAuthorised(n) => {
+                let NotAuthorised {
+                    role,
+                    act,
+                    target,
+                    title,
+                    roles,
+                    delegation,
+                    legal,
+                } = n.as_ref();
                 let who = if roles.is_empty() {
                     pick("ingen roll".into(), "no role".into())
                 } else {
