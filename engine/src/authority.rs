@@ -284,3 +284,6 @@ pub(crate) fn check(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -196,11 +196,26 @@ impl Explanation {
             let _ = writeln!(out, "{}", t("Ärendet är avslutat.", "The case is closed."));
         }
         for n in &self.next {
-            let how = if n.automatic {
-                t(" (automatiskt)", " (automatic)")
+            let mut how = if n.automatic {
+                t(" (automatiskt)", " (automatic)").to_owned()
             } else {
-                ""
+                String::new()
             };
+            if !n.approvals.is_empty() {
+                let _ = write!(
+                    how,
+                    " ({} {})",
+                    t("begärs tillsammans av", "requested together by"),
+                    n.approvals.join(" + ")
+                );
+            } else if !n.roles.is_empty() && !n.automatic {
+                let _ = write!(
+                    how,
+                    " ({} {})",
+                    t("begärs av", "requested by"),
+                    n.roles.join(", ")
+                );
+            }
             if n.blocked_by.is_empty() {
                 let _ = writeln!(
                     out,
