@@ -232,6 +232,8 @@ pub struct Transition {
     pub approvals: Vec<Arc<str>>,
     /// The guard is binding: no override lifts it.
     pub binding: bool,
+    /// The roles that may override the guard (`None`: the phase's).
+    pub override_roles: Option<Vec<Arc<str>>>,
     /// Where its `to` was written.
     pub span: Span,
     /// Where its `from` was written.

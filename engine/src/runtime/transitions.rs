@@ -160,7 +160,20 @@ impl<'c> Run<'c> {
                 phase: self.case.phase.clone(),
             });
         }
-        let grant = self.config.authority.overrides(from);
+        let mut grant = self.config.authority.overrides(from);
+        // A guard's own `override_roles`, unless the unit's delegation set the phase's.
+        if let (Requirement::Guard { to }, crate::authority::Source::Workflow) =
+            (requirement, &grant.source)
+            && let Some(roles) = self.wf.phase_idx(to).and_then(|target| {
+                self.wf
+                    .transitions
+                    .iter()
+                    .filter(|t| t.from == from && t.to == target && t.when.is_some())
+                    .find_map(|t| t.override_roles.clone())
+            })
+        {
+            grant.roles = Some(roles);
+        }
         if !grant.allows(self.role()) {
             reasons.push(Reason::OverrideNotAllowed {
                 role: self.role().to_owned(),

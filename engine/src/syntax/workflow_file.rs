@@ -113,8 +113,9 @@ pub struct DecisionDecl {
     #[serde(default)]
     pub roles: Option<Spanned<Vec<Spanned<String>>>>,
     /// Reserved by law for the committee (nämnden or its utskott): no unit may delegate it to
-    /// any role outside `roles` (a load error naming the decision and its legal ground).
-    #[serde(default)]
+    /// any role outside `roles` (a load error naming the decision and its legal ground). Also
+    /// read as `committee_only`.
+    #[serde(default, alias = "committee_only")]
     pub reserved: bool,
     /// Taken by several people together: one distinct person per entry, in that role, e.g.
     /// `[enhetschef, socialsekreterare]`. The decision takes effect on the last approval.
@@ -320,6 +321,10 @@ pub struct TransitionDecl {
     /// The guard is binding: no override lifts it.
     #[serde(default)]
     pub binding: bool,
+    /// The roles that may override the guard (default: the phase's `override_roles`, or a
+    /// unit's delegation of the phase's overrides).
+    #[serde(default)]
+    pub override_roles: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// How a transition is taken.

@@ -490,6 +490,28 @@ fn lower_transition(
         roles.as_deref(),
         &format!("the transition to `{}`", t.to.value),
     );
+    let override_roles =
+        crate::authority::lower::role_list(ctx, &wf.id, &wf.roles, t.override_roles.as_ref());
+    if t.trigger == crate::syntax::TriggerMode::Automatic {
+        let requested = [&t.roles, &t.approvals].into_iter().flatten().next();
+        if let Some(list) = requested {
+            ctx.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    format!(
+                        "the automatic transition to `{}` names who may request it",
+                        t.to.value
+                    ),
+                )
+                .at(ctx.source, list.span)
+                .label("no one requests an automatic transition")
+                .help(
+                    "an automatic transition is taken as soon as its guard holds; remove `roles` \
+                     and `approvals`, or make it `trigger: manual`",
+                ),
+            );
+        }
+    }
     let to = to?;
     let from: Option<Vec<PhaseIdx>> = from.into_iter().collect();
     Some(
@@ -506,6 +528,7 @@ fn lower_transition(
                 roles: roles.clone(),
                 approvals: approvals.clone(),
                 binding: t.binding,
+                override_roles: override_roles.clone(),
                 span: t.to.span,
                 from_span: t.from.span,
             })
