@@ -203,9 +203,9 @@ pub(crate) fn check(
                     .at(&wf.source, *span)
                     .label("required here")
                     .help(format!(
-                        "an instrument's score cannot take decision `{}`; let the instrument write \
-                         a fact of its own, and give `{}` its own fact",
-                        decision.id, decision.id
+                        "an instrument's result cannot take decision `{}`: let the instrument \
+                         write another fact, or give the decision another `fact`",
+                        decision.id
                     )),
                 );
             }

@@ -527,11 +527,10 @@ pub(crate) fn delegation(
                 break;
             }
         }
-        if let Some((first, first_span)) = out
+        if let Some((_, first_span)) = out
             .iter()
             .find(|(x, _)| x.workflow == wf.id && x.target == target)
         {
-            let _ = first;
             let d = Diagnostic::new(
                 Code::DuplicateId,
                 "the same point is delegated twice".to_owned(),
