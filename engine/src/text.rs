@@ -109,18 +109,25 @@ pub const MAX_CASE_ID_BYTES: usize = 128;
 
 /// What is wrong with a host's case id, if anything. Case ids are part of every action id
 /// (`<case>/rule/<rule>/<n>/<i>`), so they hold no `/`, no whitespace and no control or
-/// format characters, and are at most [`MAX_CASE_ID_BYTES`] bytes.
+/// format characters, and are at most [`MAX_CASE_ID_BYTES`] bytes. They are pseudonymous:
+/// nothing shaped like a personal identity number ([`looks_like_personal_number`]).
 pub fn case_id_problem(id: &str) -> Option<String> {
     if let Some(problem) = length_problem(id, MAX_CASE_ID_BYTES) {
         return Some(problem);
     }
-    let bad = id.chars().find(|c| {
+    if let Some(bad) = id.chars().find(|c| {
         *c == '/' || c.is_whitespace() || c.is_control() || (!c.is_ascii() && !c.is_alphanumeric())
-    })?;
-    Some(format!(
-        "it contains U+{:04X}; a case id holds no `/`, whitespace or invisible characters",
-        u32::from(bad)
-    ))
+    }) {
+        return Some(format!(
+            "it contains U+{:04X}; a case id holds no `/`, whitespace or invisible characters",
+            u32::from(bad)
+        ));
+    }
+    looks_like_personal_number(id).then(|| {
+        "it holds ten or more digits shaped like a personal identity number; a case id is \
+         pseudonymous (e.g. `sk-2025-0142`)"
+            .to_owned()
+    })
 }
 
 /// The longest actor id a host may give, in bytes.

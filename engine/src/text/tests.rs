@@ -69,3 +69,10 @@ fn actor_ids() {
     // Ten digits that cannot be a date are not a personal identity number.
     assert_eq!(actor_id_problem("hl-9999999999"), None);
 }
+
+#[test]
+fn case_ids_are_pseudonymous() {
+    assert_eq!(case_id_problem("sk-2025-0142"), None);
+    assert!(case_id_problem("121212-1212").is_some());
+    assert!(case_id_problem("ärende-191212121212").is_some());
+}
