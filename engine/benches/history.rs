@@ -61,7 +61,9 @@ fn events(n: usize) -> Vec<(DateTime, Event)> {
 fn apply_all(catalog: &Catalog, events: &[(DateTime, Event)]) -> Case {
     let mut case = Case::default();
     for (t, e) in events {
-        case = runtime::apply(catalog, &case, e.clone(), *t).unwrap().case;
+        case = runtime::apply(catalog, &case, e.clone(), caseworker(), *t)
+            .unwrap()
+            .case;
     }
     case
 }
@@ -72,7 +74,15 @@ fn play(catalog: &Catalog, events: &[(DateTime, Event)]) -> usize {
         title: "Lång".into(),
         workflow: "vuxna_utsatta".into(),
         units: vec!["skarholmen".into()],
-        steps: events.iter().map(|(t, e)| (*t, e.clone(), None)).collect(),
+        steps: events
+            .iter()
+            .map(|(t, e)| scenario::ScenarioStep {
+                at: *t,
+                event: e.clone(),
+                by: Default::default(),
+                expect: None,
+            })
+            .collect(),
         expect: None,
     };
     scenario::play(catalog, &scenario)
@@ -213,4 +223,9 @@ fn main() {
     history_benches();
     Criterion::default().configure_from_args().final_summary();
     ratios();
+}
+
+/// The caseworker every benchmarked event is sent by.
+fn caseworker() -> lots::runtime::Actor {
+    lots::runtime::Actor::new("hl-1", "socialsekreterare")
 }

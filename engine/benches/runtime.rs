@@ -530,7 +530,7 @@ fn build(catalog: &Catalog, events: &[(DateTime, Event)]) -> Case {
         .iter()
         .enumerate()
         .fold(Case::default(), |case, (i, (t, e))| {
-            apply(catalog, &case, e.clone(), *t)
+            apply(catalog, &case, e.clone(), caseworker(), *t)
                 .unwrap_or_else(|r| panic!("event {i} ({}) rejected: {r:?}", e.kind()))
                 .case
         })
@@ -563,7 +563,13 @@ fn two_hundred() -> Vec<(DateTime, Event)> {
             },
         ),
         (at(22, 10, 0), session()),
-        (at(22, 11, 0), Event::DecisionMade { granted: true }),
+        (
+            at(22, 11, 0),
+            Event::DecisionMade {
+                decision: None,
+                granted: true,
+            },
+        ),
         (
             at(22, 11, 5),
             Event::TransitionRequested {
@@ -631,7 +637,7 @@ fn benches(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter_batched(
                 || event.clone(),
-                |e| apply(&catalog, black_box(&case), e, now).unwrap(),
+                |e| apply(&catalog, black_box(&case), e, caseworker(), now).unwrap(),
                 BatchSize::SmallInput,
             )
         });
@@ -772,7 +778,9 @@ fn ratios() {
             31,
             500,
             || {
-                black_box(apply(&catalog, black_box(&case), event.clone(), now).unwrap());
+                black_box(
+                    apply(&catalog, black_box(&case), event.clone(), caseworker(), now).unwrap(),
+                );
             },
             || {
                 black_box(black_box(&case).clone());
@@ -820,4 +828,9 @@ fn main() {
     runtime_benches();
     Criterion::default().configure_from_args().final_summary();
     ratios();
+}
+
+/// The caseworker every benchmarked event is sent by.
+fn caseworker() -> lots::runtime::Actor {
+    lots::runtime::Actor::new("hl-1", "socialsekreterare")
 }

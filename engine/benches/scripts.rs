@@ -328,7 +328,8 @@ fn recorded<const N: usize>(pairs: [(&str, FactValue); N]) -> Event {
 
 fn step(catalog: &Catalog, case: &Case, event: Event, t: DateTime) -> Step {
     let kind = event.kind();
-    apply(catalog, case, event, t).unwrap_or_else(|r| panic!("{kind} rejected: {r:?}"))
+    apply(catalog, case, event, caseworker(), t)
+        .unwrap_or_else(|r| panic!("{kind} rejected: {r:?}"))
 }
 
 /// A case in `unit`: opened with children and age 34, a session, a fact: 3 events.
@@ -505,7 +506,7 @@ fn benches(c: &mut Criterion) {
             g.bench_function(name, |b| {
                 b.iter_batched(
                     || event.clone(),
-                    |e| apply(&catalog, black_box(&case), e, now).unwrap(),
+                    |e| apply(&catalog, black_box(&case), e, caseworker(), now).unwrap(),
                     BatchSize::SmallInput,
                 )
             });
@@ -611,10 +612,22 @@ fn ratios() {
                 31,
                 500,
                 || {
-                    black_box(apply(&catalog, black_box(&case), event.clone(), now).unwrap());
+                    black_box(
+                        apply(&catalog, black_box(&case), event.clone(), caseworker(), now)
+                            .unwrap(),
+                    );
                 },
                 || {
-                    black_box(apply(&catalog, black_box(&plain), event.clone(), now).unwrap());
+                    black_box(
+                        apply(
+                            &catalog,
+                            black_box(&plain),
+                            event.clone(),
+                            caseworker(),
+                            now,
+                        )
+                        .unwrap(),
+                    );
                 },
             );
             println!(
@@ -637,4 +650,9 @@ fn main() {
     scripts_benches();
     Criterion::default().configure_from_args().final_summary();
     ratios();
+}
+
+/// The caseworker every benchmarked event is sent by.
+fn caseworker() -> lots::runtime::Actor {
+    lots::runtime::Actor::new("hl-1", "socialsekreterare")
 }

@@ -279,7 +279,13 @@ pub fn duties<'r>(
             let Some(duty) = d.facts.get(slot).cloned().flatten() else {
                 continue;
             };
-            if fact.id.as_ref() == "decision" {
+            let by_decision = match wf.decisions.as_slice() {
+                [] => fact.id.as_ref() == "decision",
+                decisions => decisions
+                    .iter()
+                    .any(|x| x.fact.is_some_and(|f| usize::from(f.0) == slot)),
+            };
+            if by_decision {
                 d.decision.get_or_insert_with(|| duty.clone());
             }
             for inst in instruments {

@@ -6,6 +6,7 @@
 //! them and compiles them into one immutable catalog, collecting every problem as a
 //! [`Diagnostic`] with a span and a fix suggestion.
 
+pub mod authority;
 pub mod calendar;
 pub mod catalog;
 pub mod condition;

@@ -15,6 +15,8 @@
 //! 5. deadline clocks: due-soon and overdue actions, each emitted once.
 
 mod action;
+mod actor;
+mod authority;
 mod case;
 mod deadlines;
 mod env;
@@ -34,15 +36,17 @@ mod transitions;
 use jiff::civil::DateTime;
 
 pub use action::{Action, ActionKind, Citation};
+pub use actor::{Actor, DEFAULT_ACTOR_ID, DEFAULT_ROLE};
 pub use case::{
-    Case, Closure, DeadlineRecord, Extension, FORMAT_VERSION, History, InstrumentResult,
-    MAX_FORMER_SENSITIVE, Override, Recorded, RuleRecord, Session, SessionCounts, SessionOutcome,
+    Approvable, Approval, Case, Closure, DeadlineRecord, DecisionRecord, Extension, FORMAT_VERSION,
+    History, InstrumentResult, MAX_FORMER_SENSITIVE, Override, PendingApproval, Recorded,
+    RuleRecord, Session, SessionCounts, SessionOutcome,
 };
 pub use deadlines::{MAX_EXTENSION_DAYS, deadline_state};
 pub use event::{CancelledBy, Event, FactValue, Requirement};
-pub use explain::{Explanation, NextPhase, OpenDeadline, describe_action, explain};
+pub use explain::{Awaiting, Explanation, NextPhase, OpenDeadline, describe_action, explain};
 pub use hooks::MAX_HOOK_DUE_DAYS;
-pub use reason::{Lang, Reason, Rejection};
+pub use reason::{Act, Delegated, Lang, NotAuthorised, Reason, Rejection};
 pub use routing::active_rules;
 pub use trace::{FactRead, NodeValue, Owner, REDACTED, Trace, TraceEntry, Warning};
 
@@ -67,14 +71,16 @@ pub struct Step {
     pub warnings: Vec<Warning>,
 }
 
-/// Applies one event to a case at a time the host gives (Swedish local civil time).
+/// Applies one event, done by `by`, to a case at a time the host gives (Swedish local civil
+/// time).
 pub fn apply(
     catalog: &Catalog,
     case: &Case,
     event: Event,
+    by: Actor,
     at: DateTime,
 ) -> Result<Step, Rejection> {
-    apply_owned(catalog, case.clone(), event, at)
+    apply_owned(catalog, case.clone(), event, by, at)
 }
 
 /// [`apply`] on a case the caller gives up (no copy is made). On a rejection the case is
@@ -83,6 +89,7 @@ pub(crate) fn apply_owned(
     catalog: &Catalog,
     case: Case,
     event: Event,
+    by: Actor,
     at: DateTime,
 ) -> Result<Step, Rejection> {
     let kind = event.kind();
@@ -104,6 +111,16 @@ pub(crate) fn apply_owned(
         && let Some(problem) = crate::text::case_id_problem(case_id)
     {
         return Err(reject(vec![Reason::InvalidCaseId { problem }]));
+    }
+    // The actor id and role are checked before anything else reads them; the reason never
+    // repeats the id (it may be a personal identity number).
+    if let Some(problem) = crate::text::actor_id_problem(&by.id) {
+        return Err(reject(vec![Reason::InvalidActor { problem }]));
+    }
+    if let Some(problem) = crate::text::id_problem(&by.role) {
+        return Err(reject(vec![Reason::InvalidActor {
+            problem: format!("the role: {problem}"),
+        }]));
     }
     if let Some(last) = case.events.last()
         && at < last.at
@@ -144,14 +161,16 @@ pub(crate) fn apply_owned(
         secrets.apply(&mut rejection);
         rejection
     };
-    let mut run = Run::new(catalog, resolved, case, at, Some(&event));
+    let mut run = Run::new(catalog, resolved, case, at, Some((&event, &by)));
+    run.check_role().map_err(|r| refuse(vec![r]))?;
+    run.check_accepts(&event).map_err(|r| refuse(vec![r]))?;
     let event = run.guards(event).map_err(refuse)?;
     run.effect(&event).map_err(refuse)?;
     run.after_event();
     let seq = run.seq;
     run.case
         .events
-        .push_back(std::sync::Arc::new(Recorded { seq, at, event }));
+        .push_back(std::sync::Arc::new(Recorded { seq, at, by, event }));
     secrets.extend(Secrets::of(run.wf, &run.case, None));
     let mut step = Step {
         case: run.case,
@@ -262,6 +281,8 @@ struct Run<'c> {
     config: &'c Configuration,
     /// The event as scripts see it.
     event: Option<Event>,
+    /// Who sent the event (`None` when explaining).
+    by: Option<Actor>,
     /// The event's type (empty when explaining).
     event_kind: &'static str,
     /// The case's facts by slot, kept in step with `case.facts`.
@@ -282,21 +303,23 @@ struct Run<'c> {
 }
 
 impl<'c> Run<'c> {
-    /// A step on `case`; the trace starts with the event (`None` when explaining).
+    /// A step on `case`; the trace starts with the event and who sent it (`None` when
+    /// explaining).
     fn new(
         catalog: &'c Catalog,
         (wf, unit, config): Resolved<'c>,
         case: Case,
         at: DateTime,
-        event: Option<&Event>,
+        event: Option<(&Event, &Actor)>,
     ) -> Self {
         let seq = case.next_seq();
         // Room for the usual entries (one condition per rule, a few more), so the trace is not
         // copied while it grows.
         let mut entries = Vec::with_capacity(16 + 2 * config.rules.len());
-        entries.extend(event.map(|e| TraceEntry::Event {
+        entries.extend(event.map(|(e, by)| TraceEntry::Event {
             seq,
             kind: e.kind().to_owned(),
+            by: by.clone(),
         }));
         Run {
             catalog,
@@ -305,8 +328,9 @@ impl<'c> Run<'c> {
             config,
             slots: env::slots(wf, &case),
             phase: wf.phase_idx(&case.phase).unwrap_or(wf.start),
-            event: event.cloned(),
-            event_kind: event.map_or("", Event::kind),
+            event: event.map(|(e, _)| e.clone()),
+            by: event.map(|(_, by)| by.clone()),
+            event_kind: event.map_or("", |(e, _)| e.kind()),
             case,
             at,
             seq,
@@ -329,6 +353,7 @@ impl<'c> Run<'c> {
             params: &self.config.parameters,
             scripting: &self.catalog.scripting,
             event: self.event.as_ref(),
+            by: self.by.as_ref(),
             errors: std::cell::RefCell::default(),
         }
     }
@@ -415,14 +440,10 @@ impl<'c> Run<'c> {
             Event::NoShow => self.session(SessionOutcome::NoShow),
             Event::SessionCancelled { by, .. } => self.session(SessionOutcome::Cancelled(*by)),
             Event::TransitionRequested { to } => return self.request(to),
-            Event::DecisionMade { granted } => {
-                if self.wf.fact("decision").is_some() {
-                    let value = if *granted { "granted" } else { "denied" };
-                    let facts = [("decision".to_owned(), FactValue::Text(value.to_owned()))].into();
-                    self.record_facts(&facts, Writer::Host)?;
-                }
-                self.happened.push(Happening::DecisionMade);
+            Event::DecisionMade { decision, granted } => {
+                self.decide(decision.as_deref(), *granted)?;
             }
+            Event::DocumentRecorded { document } => self.record_document(document)?,
             Event::OverrideRecorded {
                 requirement,
                 reason,

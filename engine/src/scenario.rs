@@ -8,9 +8,9 @@ use jiff::civil::DateTime;
 use crate::Catalog;
 use crate::catalog::parse;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile};
-use crate::runtime::{self, Case, Event, Lang, Rejection, TraceEntry};
-use crate::runtime::{Action, REDACTED, deadline_state};
-use crate::syntax::{ExpectDecl, ExpectedAction, ScenarioFile, Spanned};
+use crate::runtime::{self, Actor, Case, Event, Lang, Rejection, TraceEntry};
+use crate::runtime::{Action, DEFAULT_ACTOR_ID, DEFAULT_ROLE, REDACTED, deadline_state};
+use crate::syntax::{ActorDecl, ExpectDecl, ExpectedAction, ScenarioFile, Spanned};
 
 /// A checked scenario: its steps with parsed times, and what the author expects.
 #[derive(Debug, Clone)]
@@ -23,10 +23,52 @@ pub struct Scenario {
     pub workflow: String,
     /// The units it is played for, one run each.
     pub units: Vec<String>,
-    /// The steps: time, event, expectations after it.
-    pub steps: Vec<(DateTime, Event, Option<ExpectDecl>)>,
+    /// The steps: time, event, who did it, expectations after it.
+    pub steps: Vec<ScenarioStep>,
     /// What must hold at the end.
     pub expect: Option<ExpectDecl>,
+}
+
+/// One step of a scenario.
+#[derive(Debug, Clone)]
+pub struct ScenarioStep {
+    /// When.
+    pub at: DateTime,
+    /// What happened.
+    pub event: Event,
+    /// Who did it, as written (see [`actor`] for the default caseworker).
+    pub by: ActorDecl,
+    /// What must hold after it.
+    pub expect: Option<ExpectDecl>,
+}
+
+/// The actor of a step: as written, with the default caseworker filling in what is left out
+/// (actor [`DEFAULT_ACTOR_ID`], in the workflow's default role: the one marked `default:
+/// true`, else [`DEFAULT_ROLE`]).
+pub fn actor(catalog: &Catalog, workflow: &str, by: &ActorDecl) -> Actor {
+    let role = by.role.clone().unwrap_or_else(|| {
+        catalog
+            .workflow(workflow)
+            .and_then(|wf| wf.default_role())
+            .map_or_else(|| DEFAULT_ROLE.to_owned(), ToString::to_string)
+    });
+    Actor {
+        id: by
+            .actor
+            .clone()
+            .unwrap_or_else(|| DEFAULT_ACTOR_ID.to_owned()),
+        role,
+    }
+}
+
+/// The actor as a report shows it: an id or role the engine refused (one shaped like a
+/// personal identity number, say) is never repeated.
+fn shown(by: Actor) -> Actor {
+    let refused = |bad: bool, text: String| if bad { "[refused]".to_owned() } else { text };
+    Actor {
+        id: refused(crate::text::actor_id_problem(&by.id).is_some(), by.id),
+        role: refused(crate::text::id_problem(&by.role).is_some(), by.role),
+    }
 }
 
 /// An expectation that did not hold.
@@ -54,6 +96,8 @@ pub struct Outcome {
     pub at: DateTime,
     /// The event's type.
     pub event: String,
+    /// Who sent it.
+    pub by: Actor,
     /// What the accepted event did, or why it was rejected (the case is then unchanged).
     pub result: Result<Stepped, Rejection>,
 }
@@ -112,7 +156,12 @@ pub fn load(source: &SourceFile) -> Result<Scenario, Diagnostics> {
             (None, _) => parse_time(&step.at.value),
         };
         match at {
-            Some(at) => steps.push((at, step.event.value.clone(), step.expect.clone())),
+            Some(at) => steps.push(ScenarioStep {
+                at,
+                event: step.event.value.clone(),
+                by: step.by.clone().unwrap_or_default(),
+                expect: step.expect.clone(),
+            }),
             None => bad_time(
                 &mut diags,
                 &step.at,
@@ -245,8 +294,9 @@ fn play_unit(catalog: &Catalog, scenario: &Scenario, unit: &str) -> Played {
     let mut case = Case::default();
     let mut outcomes = Vec::with_capacity(scenario.steps.len());
     let mut failures = Vec::new();
-    for (i, (at, event, expect)) in scenario.steps.iter().enumerate() {
-        let mut event = event.clone();
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let (at, expect) = (&step.at, &step.expect);
+        let mut event = step.event.clone();
         if let Event::CaseOpened {
             workflow, unit: u, ..
         } = &mut event
@@ -255,7 +305,8 @@ fn play_unit(catalog: &Catalog, scenario: &Scenario, unit: &str) -> Played {
             unit.clone_into(u);
         }
         let kind = event.kind().to_owned();
-        let result = match runtime::apply(catalog, &case, event, *at) {
+        let by = actor(catalog, &scenario.workflow, &step.by);
+        let result = match runtime::apply(catalog, &case, event, by.clone(), *at) {
             Ok(step) => {
                 let stepped = Stepped {
                     phase: step.case.phase.clone(),
@@ -271,6 +322,7 @@ fn play_unit(catalog: &Catalog, scenario: &Scenario, unit: &str) -> Played {
         let outcome = Outcome {
             at: *at,
             event: kind,
+            by: shown(by),
             result,
         };
         for message in check_step(catalog, expect.as_ref(), &outcome, &case) {
@@ -281,7 +333,8 @@ fn play_unit(catalog: &Catalog, scenario: &Scenario, unit: &str) -> Played {
         }
         outcomes.push(outcome);
     }
-    if let (Some(expect), Some((at, _, _))) = (&scenario.expect, scenario.steps.last()) {
+    if let (Some(expect), Some(ScenarioStep { at, .. })) = (&scenario.expect, scenario.steps.last())
+    {
         let mut messages = Vec::new();
         if let Some(want) = &expect.actions {
             let all: Vec<Action> = case.actions.iter().map(|a| (**a).clone()).collect();
@@ -318,10 +371,12 @@ pub fn render(outcomes: &[Outcome], lang: Lang, detail: Detail) -> String {
     for (i, o) in outcomes.iter().enumerate() {
         let _ = writeln!(
             out,
-            "{:>3}. {} {}",
+            "{:>3}. {} {} {} {}",
             i + 1,
             o.at.strftime("%Y-%m-%d %H:%M"),
-            o.event
+            o.event,
+            if lang == Lang::Sv { "av" } else { "by" },
+            o.by
         );
         match &o.result {
             Err(rejection) => {
@@ -430,6 +485,28 @@ fn render_step(out: &mut String, step: &Stepped, lang: Lang, detail: Detail) {
                 reason,
             } => format!("override {requirement}: {reason}"),
             TraceEntry::CaseClosed { reason } => format!("case closed: {reason}"),
+            TraceEntry::DecisionTaken {
+                decision,
+                granted,
+                by,
+            } => {
+                let by: Vec<String> = by.iter().map(ToString::to_string).collect();
+                format!(
+                    "decision {decision} {} by {}",
+                    if *granted { "granted" } else { "denied" },
+                    by.join(" and ")
+                )
+            }
+            TraceEntry::ApprovalRecorded {
+                what,
+                by,
+                given,
+                needed,
+            } => format!("approval of {what} by {by}: {given} of {needed}"),
+            TraceEntry::ApprovalsCancelled { what, why } => {
+                format!("approvals of {what} withdrawn: {why}")
+            }
+            TraceEntry::DocumentRecorded { document } => format!("document {document} recorded"),
             TraceEntry::TransitionBlocked { to, reasons } => {
                 let why: Vec<String> = reasons.iter().map(|r| r.describe(lang)).collect();
                 format!("automatic move to {to} blocked: {}", why.join("; "))
@@ -492,6 +569,9 @@ fn render_step(out: &mut String, step: &Stepped, lang: Lang, detail: Detail) {
                 }
                 text.push(')');
                 text
+            }
+            runtime::Warning::DecisionFactProtected { fact, writer } => {
+                format!("{writer} may not write {fact}, which only a decision records; not written")
             }
             runtime::Warning::DutyInputProtected { fact, writer } => {
                 format!("{writer} may not write {fact}, which a legal duty depends on; not written")
@@ -627,6 +707,18 @@ fn check_state(catalog: &Catalog, expect: &ExpectDecl, case: &Case, at: DateTime
         let secrets = crate::secrecy::Secrets::of(wf, case, None);
         for message in &mut out {
             secrets.redact_in_place(message);
+        }
+    }
+    for (what, want) in &expect.approvals {
+        let got = case
+            .approvals
+            .iter()
+            .find(|p| p.what.key() == *what)
+            .map_or(0, |p| p.approvals.len());
+        if u32::try_from(got).ok() != Some(*want) {
+            out.push(format!(
+                "expected {want} approvals of `{what}` pending, there are {got}"
+            ));
         }
     }
     for (deadline, want) in &expect.deadlines {

@@ -15,8 +15,8 @@
 use std::borrow::Cow;
 
 use crate::runtime::{
-    Action, ActionKind, Case, Event, Explanation, FactValue, REDACTED, Reason, Rejection, Trace,
-    TraceEntry, Warning,
+    Action, ActionKind, Actor, Case, Delegated, Event, Explanation, FactValue, REDACTED, Reason,
+    Rejection, Trace, TraceEntry, Warning,
 };
 use crate::script::ScriptError;
 use crate::workflow::Workflow;
@@ -149,6 +149,26 @@ impl Redact for FactValue {
     }
 }
 
+/// An actor id is pseudonymous, but it is text a host sent: it passes like any other. The role
+/// is a word the workflow declares (or one a host sent, in a workflow without roles).
+impl Redact for Actor {
+    fn texts(&mut self, f: &mut dyn FnMut(&mut String)) {
+        let Actor { id, role } = self;
+        f(id);
+        f(role);
+    }
+}
+
+/// A unit's delegation reference is text its author wrote.
+impl Redact for Delegated {
+    fn texts(&mut self, f: &mut dyn FnMut(&mut String)) {
+        match self {
+            Delegated::Workflow { workflow: _ } => {}
+            Delegated::Unit { unit: _, reference } => f(reference),
+        }
+    }
+}
+
 impl Redact for Trace {
     fn texts(&mut self, f: &mut dyn FnMut(&mut String)) {
         self.entries.texts(f);
@@ -187,7 +207,24 @@ impl Redact for TraceEntry {
                 reason,
             } => f(reason),
             TraceEntry::ScriptFailed { owner: _, error } => error.texts(f),
-            TraceEntry::Event { .. }
+            TraceEntry::Event {
+                seq: _,
+                kind: _,
+                by,
+            } => by.texts(f),
+            TraceEntry::DecisionTaken {
+                decision: _,
+                granted: _,
+                by,
+            } => by.texts(f),
+            TraceEntry::ApprovalRecorded {
+                what: _,
+                by,
+                given: _,
+                needed: _,
+            } => by.texts(f),
+            TraceEntry::ApprovalsCancelled { .. }
+            | TraceEntry::DocumentRecorded { .. }
             | TraceEntry::InstrumentScored { .. }
             | TraceEntry::Session { .. }
             | TraceEntry::PhaseEntered { .. }
@@ -230,6 +267,7 @@ impl Redact for Warning {
             }
             Warning::SessionsAboveMax { .. }
             | Warning::DutyInputProtected { .. }
+            | Warning::DecisionFactProtected { .. }
             | Warning::UnansweredItems { .. } => {}
         }
     }
@@ -280,11 +318,15 @@ impl Redact for Explanation {
             next,
             deadlines: _,
             pending,
+            awaiting,
         } = self;
         for n in next {
             n.blocked_by.texts(f);
         }
         pending.texts(f);
+        for a in awaiting {
+            a.approved_by.texts(f);
+        }
     }
 }
 
@@ -334,6 +376,44 @@ impl Redact for Reason {
                 allowed: _,
             } => f(ground),
             Reason::UnknownClosureReason { reason, allowed: _ } => f(reason),
+            Reason::UnknownRole { role, roles: _ } => f(role),
+            Reason::UnknownDecision {
+                decision,
+                decisions: _,
+            } => decision.texts(f),
+            Reason::UnknownDocument {
+                document,
+                documents: _,
+            } => f(document),
+            Reason::AlreadyApproved { what: _, actor } => f(actor),
+            // What an override named may be a name the host sent.
+            Reason::NothingToOverride { requirement } => f(requirement),
+            Reason::BindingRequirement {
+                requirement,
+                phase: _,
+            } => f(requirement),
+            Reason::NotAuthorised(n) => {
+                let crate::runtime::NotAuthorised {
+                    role,
+                    act: _,
+                    target: _,
+                    title: _,
+                    roles: _,
+                    delegation,
+                    legal: _,
+                } = n.as_mut();
+                f(role);
+                delegation.texts(f);
+            }
+            Reason::OverrideNotAllowed {
+                role,
+                phase: _,
+                roles: _,
+                delegation,
+            } => {
+                f(role);
+                delegation.texts(f);
+            }
             // A script's error may quote what it read.
             Reason::UnitGuard {
                 unit: _,
@@ -348,11 +428,15 @@ impl Redact for Reason {
             | Reason::EmptyReason
             | Reason::TimeOutOfRange { .. }
             | Reason::InvalidCaseId { .. }
+            | Reason::InvalidActor { .. }
             | Reason::TimeWentBack { .. }
             | Reason::ConditionNotMet { .. }
             | Reason::InstrumentMissing { .. }
             | Reason::TooFewSessions { .. }
-            | Reason::NothingToOverride { .. }
+            | Reason::EventNotAccepted { .. }
+            | Reason::FactsMissing { .. }
+            | Reason::DocumentMissing { .. }
+            | Reason::DecisionFact { .. }
             | Reason::ExtensionTooLong { .. } => {}
         }
     }

@@ -36,15 +36,16 @@ pub use rules_file::{
     ActionDecl, FireMode, FlagAction, FlagLevel, OfferAction, RouteAction, RouteKind, RuleDecl,
     RuleScope, RulesFile, SetAction, TaskAction, Urgency,
 };
-pub use scenario_file::{ExpectDecl, ExpectedAction, ScenarioFile, StepDecl};
+pub use scenario_file::{ActorDecl, ExpectDecl, ExpectedAction, ScenarioFile, StepDecl};
 pub use spanned::Spanned;
 pub use unit_file::{
-    AfterDecl, DeriveDecl, DisableDecl, GuardDecl, HookDecl, OverrideDecl, RouteTargetDecl,
-    UnitFile, UnitRules,
+    AfterDecl, DelegationDecl, DeriveDecl, DisableDecl, GuardDecl, HookDecl, OverrideDecl,
+    RouteTargetDecl, TransitionRef, UnitFile, UnitRules,
 };
 pub use workflow_file::{
-    ClosureReasonDecl, DeadlineDecl, ExtensionDecl, FactDecl, FactType, ParameterDecl,
-    ParameterType, PhaseDecl, PhaseList, Range, TransitionDecl, Trigger, TriggerMode, WorkflowFile,
+    ClosureReasonDecl, DeadlineDecl, DecisionDecl, DocumentDecl, ExtensionDecl, FactDecl, FactType,
+    ParameterDecl, ParameterType, PhaseDecl, PhaseList, Range, RequiredFactsDecl, RoleDecl,
+    TransitionDecl, Trigger, TriggerMode, WorkflowFile,
 };
 
 /// The kinds of authored file, as written in their `kind` field.

@@ -109,18 +109,86 @@ pub const MAX_CASE_ID_BYTES: usize = 128;
 
 /// What is wrong with a host's case id, if anything. Case ids are part of every action id
 /// (`<case>/rule/<rule>/<n>/<i>`), so they hold no `/`, no whitespace and no control or
-/// format characters, and are at most [`MAX_CASE_ID_BYTES`] bytes.
+/// format characters, and are at most [`MAX_CASE_ID_BYTES`] bytes. They are pseudonymous:
+/// nothing shaped like a personal identity number ([`looks_like_personal_number`]).
 pub fn case_id_problem(id: &str) -> Option<String> {
     if let Some(problem) = length_problem(id, MAX_CASE_ID_BYTES) {
         return Some(problem);
     }
-    let bad = id.chars().find(|c| {
+    if let Some(bad) = id.chars().find(|c| {
         *c == '/' || c.is_whitespace() || c.is_control() || (!c.is_ascii() && !c.is_alphanumeric())
-    })?;
-    Some(format!(
-        "it contains U+{:04X}; a case id holds no `/`, whitespace or invisible characters",
-        u32::from(bad)
-    ))
+    }) {
+        return Some(format!(
+            "it contains U+{:04X}; a case id holds no `/`, whitespace or invisible characters",
+            u32::from(bad)
+        ));
+    }
+    looks_like_personal_number(id).then(|| {
+        "it holds ten or more digits shaped like a personal identity number; a case id is \
+         pseudonymous (e.g. `sk-2025-0142`)"
+            .to_owned()
+    })
+}
+
+/// The longest actor id a host may give, in bytes.
+pub const MAX_ACTOR_ID_BYTES: usize = 64;
+
+/// What is wrong with a host's actor id, if anything. An actor id is pseudonymous: it says
+/// which member of staff acted without saying who they are. It follows the rules of case ids
+/// (no `/`, whitespace or invisible characters), is at most [`MAX_ACTOR_ID_BYTES`] bytes, and
+/// holds nothing shaped like a personal identity number or coordination number
+/// (`YYMMDD-NNNN`, `YYYYMMDDNNNN`): such an id would put a person's identity in every trace.
+pub fn actor_id_problem(id: &str) -> Option<String> {
+    if let Some(problem) = length_problem(id, MAX_ACTOR_ID_BYTES) {
+        return Some(problem);
+    }
+    if let Some(bad) = id.chars().find(|c| {
+        *c == '/' || c.is_whitespace() || c.is_control() || (!c.is_ascii() && !c.is_alphanumeric())
+    }) {
+        return Some(format!(
+            "it contains U+{:04X}; an actor id holds no `/`, whitespace or invisible characters",
+            u32::from(bad)
+        ));
+    }
+    looks_like_personal_number(id).then(|| {
+        "it holds ten or more digits shaped like a personal identity number; an actor id is \
+         pseudonymous (e.g. `hl-17`), never a person's identity"
+            .to_owned()
+    })
+}
+
+/// Whether a text holds something shaped like a Swedish personal identity number or
+/// coordination number: ten digits `YYMMDDNNNN` with a plausible month and day (a
+/// coordination number adds 60 to the day), with at most one `-` or `+` among them, possibly
+/// preceded by the century. The check digit is not needed: the shape alone must not be stored.
+pub fn looks_like_personal_number(text: &str) -> bool {
+    // Runs of digits; a single `-` or `+` between two digits does not end a run.
+    let bytes = text.as_bytes();
+    let mut runs: Vec<Vec<u8>> = vec![Vec::new()];
+    for (i, b) in bytes.iter().enumerate() {
+        let digit_at =
+            |j: Option<usize>| j.and_then(|j| bytes.get(j)).is_some_and(u8::is_ascii_digit);
+        if b.is_ascii_digit() {
+            if let Some(run) = runs.last_mut() {
+                run.push(b - b'0');
+            }
+        } else if (*b == b'-' || *b == b'+') && digit_at(i.checked_sub(1)) && digit_at(Some(i + 1))
+        {
+            continue;
+        } else {
+            runs.push(Vec::new());
+        }
+    }
+    runs.iter().any(|digits| {
+        digits.windows(10).any(|w| {
+            let two = |i: usize| {
+                let d = |j: usize| w.get(j).copied().map_or(0, u32::from);
+                d(i) * 10 + d(i + 1)
+            };
+            let (month, day) = (two(2), two(4));
+            (1..=12).contains(&month) && ((1..=31).contains(&day) || (61..=91).contains(&day))
+        })
+    })
 }
 
 /// An empty text, or one longer than `max` bytes.

@@ -63,6 +63,9 @@ pub struct Configuration {
     /// What the legal duties of this configuration depend on (its mandatory rules, legal
     /// deadlines and duty transitions): see `duty`.
     pub duties: crate::duty::Duties,
+    /// Who may take each decision, request each transition and record each override, with
+    /// the unit's delegation applied: see `authority`.
+    pub authority: crate::authority::Authority,
 }
 
 impl Configuration {
@@ -90,16 +93,29 @@ impl Unit {
     }
 }
 
-/// The effective configuration of `wf` in a unit with these overrides, rule choices and hooks.
+/// What a unit varies: its overrides, rule choices, hooks and delegation.
+struct Variation<'a> {
+    parameters: &'a [(Arc<str>, Arc<str>, u32)],
+    added: &'a [Arc<str>],
+    disabled: &'a [(Arc<str>, String)],
+    hooks: &'a [Hook],
+    delegation: &'a [crate::authority::lower::Delegation],
+}
+
+/// The effective configuration of `wf` in a unit with this variation.
 fn configure(
     wf: &Workflow,
-    parameters: &[(Arc<str>, Arc<str>, u32)],
-    added: &[Arc<str>],
-    disabled: &[(Arc<str>, String)],
-    hooks: &[Hook],
+    variation: &Variation<'_>,
     rules: &[Rule],
     instruments: &[crate::instrument::Instrument],
 ) -> Configuration {
+    let Variation {
+        parameters,
+        added,
+        disabled,
+        hooks,
+        delegation,
+    } = *variation;
     let parameters = wf
         .parameters
         .iter()
@@ -143,6 +159,7 @@ fn configure(
         hooks,
         routes: Vec::new(),
         duties,
+        authority: crate::authority::lower::configure(wf, delegation),
     }
 }
 
@@ -330,7 +347,7 @@ pub struct HookIn {
 pub const MAX_HOOKS: usize = 32;
 
 /// The event types a hook's `on` may name.
-pub const EVENT_TYPES: [&str; 13] = [
+pub const EVENT_TYPES: [&str; 14] = [
     "case_opened",
     "facts_recorded",
     "instrument_completed",
@@ -339,6 +356,7 @@ pub const EVENT_TYPES: [&str; 13] = [
     "no_show",
     "transition_requested",
     "decision_made",
+    "document_recorded",
     "override_recorded",
     "action_acknowledged",
     "deadline_extended",
@@ -545,19 +563,18 @@ pub(crate) fn lower(
             )
         })
         .collect();
+    let delegation =
+        crate::authority::lower::delegation(ctx, &file.id.value, &file.delegation, &runs);
+    let variation = Variation {
+        parameters: &parameters,
+        added: &added_rules,
+        disabled: &disabled_rules,
+        hooks: &hooks,
+        delegation: &delegation,
+    };
     let configurations: Vec<Configuration> = runs
         .iter()
-        .map(|wf| {
-            configure(
-                wf,
-                &parameters,
-                &added_rules,
-                &disabled_rules,
-                &hooks,
-                rules,
-                instruments,
-            )
-        })
+        .map(|wf| configure(wf, &variation, rules, instruments))
         .map(|mut config| {
             config.routes = resolve_routes(&config, rules, &route_targets);
             config

@@ -59,6 +59,12 @@ pub struct Workflow {
     pub deadlines: Vec<Deadline>,
     /// Closure reasons.
     pub closure_reasons: Vec<ClosureReason>,
+    /// The roles staff act in. Empty: the workflow checks no authority.
+    pub roles: Vec<Role>,
+    /// The formal decisions. Empty: `decision_made` is the one decision on bistånd.
+    pub decisions: Vec<Decision>,
+    /// The roles that may record overrides unless a phase says otherwise (`None`: any).
+    pub override_roles: Option<Vec<Arc<str>>>,
     fact_index: HashMap<Arc<str>, FactSlot, foldhash::fast::RandomState>,
     phase_index: HashMap<Arc<str>, PhaseIdx, foldhash::fast::RandomState>,
 }
@@ -72,6 +78,61 @@ pub struct ClosureReason {
     pub title: String,
     /// Whether a case may be closed for it from any phase, in place.
     pub from_any_phase: bool,
+}
+
+/// A role staff act in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// Id.
+    pub id: Arc<str>,
+    /// Title.
+    pub title: String,
+    /// The role scenario steps act in when they name none.
+    pub default: bool,
+}
+
+/// A formal decision and who may take it (before a unit's delegation: see
+/// `authority::Authority` for a unit's effective one).
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// Id.
+    pub id: Arc<str>,
+    /// Title.
+    pub title: String,
+    /// Legal concept id.
+    pub legal: Option<Arc<str>>,
+    /// The fact its outcome is written to; only this decision writes it.
+    pub fact: Option<FactSlot>,
+    /// The roles that may take it (`None`: any role).
+    pub roles: Option<Vec<Arc<str>>>,
+    /// Reserved for the committee: no unit may delegate it outside `roles`.
+    pub reserved: bool,
+    /// One distinct person per entry, in that role, takes it together (empty: one person).
+    pub approvals: Vec<Arc<str>>,
+    /// The decision an event that names none refers to.
+    pub default: bool,
+    /// Where its id was written.
+    pub span: Span,
+}
+
+/// Facts required before leaving a phase.
+#[derive(Debug, Clone)]
+pub struct RequiredFacts {
+    /// The facts.
+    pub facts: Vec<FactSlot>,
+    /// No override lifts it.
+    pub binding: bool,
+}
+
+/// A document required before leaving a phase.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Id.
+    pub id: Arc<str>,
+    /// Title.
+    pub title: String,
+    /// No override lifts it.
+    pub binding: bool,
 }
 
 /// A typed case variable.
@@ -131,6 +192,14 @@ pub struct Phase {
     pub legal: Vec<Arc<str>>,
     /// Closure reason recorded when a case ends here.
     pub closure_reason: Option<Arc<str>>,
+    /// Facts required before leaving.
+    pub required_facts: Option<RequiredFacts>,
+    /// Documents required before leaving.
+    pub documents: Vec<Document>,
+    /// The event types accepted in the phase (`None`: every type).
+    pub accepts: Option<Vec<Arc<str>>>,
+    /// The roles that may override what blocks leaving it (`None`: the workflow's).
+    pub override_roles: Option<Vec<Arc<str>>>,
     /// Where the id was written.
     pub span: Span,
 }
@@ -161,6 +230,14 @@ pub struct Transition {
     pub legal: Option<Arc<str>>,
     /// Marked as a legal duty.
     pub duty: bool,
+    /// The roles that may request it (`None`: any role).
+    pub roles: Option<Vec<Arc<str>>>,
+    /// One distinct person per entry, in that role, requests it together (empty: one).
+    pub approvals: Vec<Arc<str>>,
+    /// The guard is binding: no override lifts it.
+    pub binding: bool,
+    /// The roles that may override the guard (`None`: the phase's).
+    pub override_roles: Option<Vec<Arc<str>>>,
     /// Where its `to` was written.
     pub span: Span,
     /// Where its `from` was written.
@@ -263,6 +340,54 @@ impl Workflow {
         self.parameters
             .get(usize::from(idx.0))
             .map_or(0, |p| p.default)
+    }
+
+    /// Whether the workflow declares roles (and so checks who may do what).
+    pub fn checks_roles(&self) -> bool {
+        !self.roles.is_empty()
+    }
+
+    /// A declared role by id.
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.id.as_ref() == id)
+    }
+
+    /// The role scenario steps act in when they name none: the one marked `default`, else
+    /// `socialsekreterare` when declared.
+    pub fn default_role(&self) -> Option<&str> {
+        self.roles
+            .iter()
+            .find(|r| r.default)
+            .or_else(|| self.role(crate::runtime::DEFAULT_ROLE))
+            .map(|r| r.id.as_ref())
+    }
+
+    /// A decision and its index, by id.
+    pub fn decision(&self, id: &str) -> Option<(usize, &Decision)> {
+        self.decisions
+            .iter()
+            .enumerate()
+            .find(|(_, d)| d.id.as_ref() == id)
+    }
+
+    /// The decision an event that names none refers to.
+    pub fn default_decision(&self) -> Option<(usize, &Decision)> {
+        self.decisions.iter().enumerate().find(|(_, d)| d.default)
+    }
+
+    /// The decision that writes a fact, if one does (only it may write the fact).
+    pub fn decision_of_fact(&self, slot: FactSlot) -> Option<&Decision> {
+        self.decisions.iter().find(|d| d.fact == Some(slot))
+    }
+
+    /// A document some phase requires, with that phase.
+    pub fn document(&self, id: &str) -> Option<(&Phase, &Document)> {
+        self.phases.iter().find_map(|p| {
+            p.documents
+                .iter()
+                .find(|d| d.id.as_ref() == id)
+                .map(|d| (p, d))
+        })
     }
 
     /// Resolves an amount with the base parameter values.

@@ -612,8 +612,8 @@ fn generate(kind: Kind, rng: &mut StdRng, fx: &Fixture) -> (Input, Vec<String>) 
                 .scenario
                 .steps
                 .iter()
-                .map(|(at, event, _)| {
-                    let mut event = event.clone();
+                .map(|step| {
+                    let (at, mut event) = (&step.at, step.event.clone());
                     if let Event::CaseOpened {
                         workflow, unit: u, ..
                     } = &mut event
@@ -1063,6 +1063,7 @@ fn mutate_events(
                 3 => Event::NoShow,
                 4 => Event::TimePassed,
                 _ => Event::DecisionMade {
+                    decision: None,
                     granted: rng.random_bool(0.5),
                 },
             };
@@ -1087,7 +1088,7 @@ fn mutate_events(
                 return;
             };
             match &mut steps[i].1 {
-                Event::DecisionMade { granted } => *granted = !*granted,
+                Event::DecisionMade { granted, .. } => *granted = !*granted,
                 Event::SessionCancelled { by, .. } => {
                     *by = if *by == CancelledBy::Client {
                         CancelledBy::Unit
@@ -1676,7 +1677,7 @@ fn check_played(catalog: &Catalog, s: &Scenario, out: &mut Checked) -> Vec<Playe
         let _ = scenario::render(&p.outcomes, Lang::En, Detail::Trace);
         let _ = scenario::render(&p.outcomes, Lang::Sv, Detail::Story);
         let _: Vec<String> = p.failures.iter().map(ToString::to_string).collect();
-        let last = s.steps.last().map(|(at, _, _)| *at);
+        let last = s.steps.last().map(|s| s.at);
         check_case(catalog, &p.case, last, &format!("unit {}", p.unit), out);
     }
     played
@@ -1685,8 +1686,17 @@ fn check_played(catalog: &Catalog, s: &Scenario, out: &mut Checked) -> Vec<Playe
 fn check_events(catalog: &Catalog, steps: &[(DateTime, Event)], out: &mut Checked) {
     out.runs += 1;
     let mut case = Case::default();
+    // Every event by the default caseworker of the workflow the case opens in.
+    let workflow = steps
+        .iter()
+        .find_map(|(_, e)| match e {
+            Event::CaseOpened { workflow, .. } => Some(workflow.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let by = scenario::actor(catalog, &workflow, &Default::default());
     for (i, (at, event)) in steps.iter().enumerate() {
-        match runtime::apply(catalog, &case, event.clone(), *at) {
+        match runtime::apply(catalog, &case, event.clone(), by.clone(), *at) {
             Ok(step) => {
                 out.accepted += 1;
                 if step.case.events.len() != case.events.len() + 1 {

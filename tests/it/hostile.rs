@@ -74,12 +74,24 @@ fn check_hostile(path: &Path) {
         referral_source: None,
         facts: Default::default(),
     };
-    let case = runtime::apply(&catalog, &Case::default(), opened, at("2025-09-01T09:00"))
-        .unwrap()
-        .case;
+    let case = runtime::apply(
+        &catalog,
+        &Case::default(),
+        opened,
+        crate::caseworker(),
+        at("2025-09-01T09:00"),
+    )
+    .unwrap()
+    .case;
     let started = Instant::now();
-    let step = runtime::apply(&catalog, &case, Event::TimePassed, at("2025-09-02T09:00"))
-        .unwrap_or_else(|r| panic!("{name}: the event must still be accepted: {r}"));
+    let step = runtime::apply(
+        &catalog,
+        &case,
+        Event::TimePassed,
+        crate::caseworker(),
+        at("2025-09-02T09:00"),
+    )
+    .unwrap_or_else(|r| panic!("{name}: the event must still be accepted: {r}"));
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{name}: took {:?}",
@@ -119,6 +131,7 @@ fn check_hostile(path: &Path) {
         &catalog,
         &step.case,
         Event::SessionHeld { location: None },
+        crate::caseworker(),
         at("2025-09-02T10:00"),
     );
     assert!(next.is_ok(), "{name}: the next event failed");
@@ -168,7 +181,14 @@ fn a_hook_rewired_by_hand_still_cannot_write_a_duty_fact() {
         ]
         .into(),
     };
-    let step = runtime::apply(&catalog, &Case::default(), opened, at("2025-09-01T09:00")).unwrap();
+    let step = runtime::apply(
+        &catalog,
+        &Case::default(),
+        opened,
+        crate::caseworker(),
+        at("2025-09-01T09:00"),
+    )
+    .unwrap();
     assert!(
         step.warnings
             .iter()
@@ -187,4 +207,52 @@ fn a_hook_rewired_by_hand_still_cannot_write_a_duty_fact() {
         "the orosanmälan must go out: {:?}",
         step.actions
     );
+}
+
+/// A catalog built by hand can skip the loader's authority checks too: a unit's derive hook is
+/// pointed at `police_informed` after loading, the fact only the two-person decision
+/// `polisanmalan` records. The runtime still refuses the write (a `decision_fact_protected`
+/// warning), so no hook takes a decision that needs the section head and a colleague.
+#[test]
+fn a_hook_rewired_by_hand_still_cannot_take_a_decision() {
+    let unit = "# yaml-language-server: $schema=../../schemas/unit.json\nkind: Unit\nid: handbyggd\nversion: 1\ntitle: Test\nworkflows: [vuxna_utsatta]\nhooks:\n  - id: ja\n    derive:\n      fact: home_visit_planned\n      script: \"true\"\nroute_targets: [{target: mottagning_barn, to: mottagningsenheten}]\n";
+    let mut catalog =
+        crate::load_with([("rules/units/handbyggd.yaml".to_owned(), unit.to_owned())])
+            .catalog
+            .unwrap();
+    let wf = catalog.workflow("vuxna_utsatta").unwrap().clone();
+    let (slot, _) = wf.fact("police_informed").unwrap();
+    let unit = catalog
+        .units
+        .iter_mut()
+        .find(|u| u.id.as_ref() == "handbyggd")
+        .unwrap();
+    for compiled in &mut unit.hooks[0].per_workflow {
+        compiled.fact = Some(slot);
+    }
+    let at = |s: &str| s.parse::<jiff::civil::DateTime>().unwrap();
+    let opened = Event::CaseOpened {
+        case_id: "handbyggd-2".into(),
+        workflow: "vuxna_utsatta".into(),
+        unit: "handbyggd".into(),
+        referral_source: None,
+        facts: Default::default(),
+    };
+    let step = runtime::apply(
+        &catalog,
+        &Case::default(),
+        opened,
+        crate::caseworker(),
+        at("2025-09-01T09:00"),
+    )
+    .unwrap();
+    assert!(
+        step.warnings.iter().any(
+            |w| matches!(w, Warning::DecisionFactProtected { fact, .. } if fact == "police_informed")
+        ),
+        "{:?}",
+        step.warnings
+    );
+    assert_eq!(step.case.facts.get("police_informed"), None);
+    assert!(step.case.decisions.is_empty());
 }

@@ -368,7 +368,7 @@ fn play(
     problems: &mut Vec<String>,
 ) -> Vec<Played> {
     let played = scenario::play(catalog, scenario);
-    let end = scenario.steps.last().map(|s| s.0);
+    let end = scenario.steps.last().map(|s| s.at);
     for p in &played {
         let unit = &p.unit;
         for lang in [Lang::Sv, Lang::En] {

@@ -27,6 +27,11 @@ use std::path::{Path, PathBuf};
 use lots::catalog::Input;
 use lots::{Catalog, FsSource, Loaded, MemorySource, Source};
 
+/// The caseworker the Rust tests send events as (scenario files name their own).
+fn caseworker() -> lots::runtime::Actor {
+    lots::runtime::Actor::new(lots::runtime::DEFAULT_ACTOR_ID, lots::runtime::DEFAULT_ROLE)
+}
+
 /// The workspace root.
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -156,7 +156,10 @@ fn make(op: &Op, case: &Case) -> Event {
             };
             Event::TransitionRequested { to }
         }
-        Op::Decision(granted) => Event::DecisionMade { granted: *granted },
+        Op::Decision(granted) => Event::DecisionMade {
+            decision: None,
+            granted: *granted,
+        },
         Op::Override(guard, n) => Event::OverrideRecorded {
             requirement: if *guard {
                 Requirement::Guard {
@@ -319,13 +322,13 @@ proptest! {
                 [("has_children".to_owned(), FactValue::Bool(children))].into()
             },
         };
-        let mut case = runtime::apply(catalog(), &Case::default(), opened, start).unwrap().case;
+        let mut case = runtime::apply(catalog(), &Case::default(), opened, crate::caseworker(), start).unwrap().case;
         let mut at = start;
         let mut held_ever = false;
         for (op, hours) in &ops {
             at = at.checked_add(jiff::Span::new().hours(*hours)).unwrap();
             let event = make(op, &case);
-            match runtime::apply(catalog(), &case, event, at) {
+            match runtime::apply(catalog(), &case, event, crate::caseworker(), at) {
                 Ok(step) => {
                     prop_assert_eq!(step.case.events.len(), case.events.len() + 1);
                     case = step.case;

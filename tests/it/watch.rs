@@ -24,9 +24,15 @@ fn open(catalog: &Catalog, id: &str) -> Case {
         referral_source: None,
         facts: Default::default(),
     };
-    runtime::apply(catalog, &Case::default(), event, at("2025-09-01T09:00"))
-        .unwrap()
-        .case
+    runtime::apply(
+        catalog,
+        &Case::default(),
+        event,
+        crate::caseworker(),
+        at("2025-09-01T09:00"),
+    )
+    .unwrap()
+    .case
 }
 
 fn edit(path: &Path, from: &str, to: &str) {
@@ -106,6 +112,7 @@ fn reload_swaps_good_edits_keeps_last_good_and_pins_running_cases() {
         &swapped,
         &before,
         Event::SessionHeld { location: None },
+        crate::caseworker(),
         at("2025-09-02T09:00"),
     )
     .unwrap();
@@ -130,6 +137,7 @@ fn reload_swaps_good_edits_keeps_last_good_and_pins_running_cases() {
             &watcher.catalog(),
             &before,
             Event::TimePassed,
+            crate::caseworker(),
             at("2025-09-03T09:00")
         )
         .is_ok()

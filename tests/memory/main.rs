@@ -94,13 +94,20 @@ fn scripts_stay_within_the_budget() {
             &catalog,
             &Case::default(),
             opened("test_hostile"),
+            caseworker(),
             at("2025-09-01T09:00"),
         )
         .unwrap()
         .case;
         let base = ALLOC.current_usage();
         ALLOC.reset_peak_usage();
-        let step = runtime::apply(&catalog, &case, Event::TimePassed, at("2025-09-02T09:00"));
+        let step = runtime::apply(
+            &catalog,
+            &case,
+            Event::TimePassed,
+            caseworker(),
+            at("2025-09-02T09:00"),
+        );
         let peak = ALLOC.peak_usage().saturating_sub(base);
         drop(step);
         println!(
@@ -141,7 +148,9 @@ fn ten_thousand_events() {
     ALLOC.reset_peak_usage();
     let mut case = Case::default();
     for (t, event) in events.iter().cloned() {
-        case = runtime::apply(&catalog, &case, event, t).unwrap().case;
+        case = runtime::apply(&catalog, &case, event, caseworker(), t)
+            .unwrap()
+            .case;
     }
     let applied = ALLOC.peak_usage().saturating_sub(base);
     assert_eq!(case.events.len(), N + 1);
@@ -158,7 +167,15 @@ fn ten_thousand_events() {
         title: "10 000 samtal".into(),
         workflow: "vuxna_utsatta".into(),
         units: vec!["skarholmen".into()],
-        steps: events.into_iter().map(|(t, e)| (t, e, None)).collect(),
+        steps: events
+            .into_iter()
+            .map(|(at, event)| lots::scenario::ScenarioStep {
+                at,
+                event,
+                by: Default::default(),
+                expect: None,
+            })
+            .collect(),
         expect: None,
     };
     let base = ALLOC.current_usage();
@@ -187,9 +204,15 @@ fn ten_thousand_events() {
 
     // 10,000 overrides of the same requirement: a case keeps one override per requirement, so
     // it does not grow with them.
-    let mut case = runtime::apply(&catalog, &Case::default(), opened("skarholmen"), start)
-        .unwrap()
-        .case;
+    let mut case = runtime::apply(
+        &catalog,
+        &Case::default(),
+        opened("skarholmen"),
+        caseworker(),
+        start,
+    )
+    .unwrap()
+    .case;
     let base = ALLOC.current_usage();
     ALLOC.reset_peak_usage();
     for i in 1..=N {
@@ -200,7 +223,9 @@ fn ten_thousand_events() {
             requirement: lots::runtime::Requirement::SessionsMin,
             reason: format!("Skäl nummer {i}"),
         };
-        case = runtime::apply(&catalog, &case, event, t).unwrap().case;
+        case = runtime::apply(&catalog, &case, event, caseworker(), t)
+            .unwrap()
+            .case;
     }
     let overrides = ALLOC.peak_usage().saturating_sub(base);
     assert_eq!(case.overrides.len(), 1, "one override per requirement");
@@ -209,4 +234,9 @@ fn ten_thousand_events() {
         overrides <= 100 * MB,
         "10,000 overrides used {overrides} bytes"
     );
+}
+
+/// The caseworker every event is sent by.
+fn caseworker() -> lots::runtime::Actor {
+    lots::runtime::Actor::new(lots::runtime::DEFAULT_ACTOR_ID, lots::runtime::DEFAULT_ROLE)
 }

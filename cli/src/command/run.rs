@@ -56,7 +56,7 @@ pub(crate) fn run(args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<ExitSta
     for played in scenario::play(&catalog, &scenario) {
         writeln!(out, "\n== {} in {} ==", scenario.workflow, played.unit)?;
         write!(out, "{}", scenario::render(&played.outcomes, lang, detail))?;
-        let last = scenario.steps.last().map(|(at, _, _)| *at);
+        let last = scenario.steps.last().map(|s| s.at);
         if let Some(explanation) = last.and_then(|at| runtime::explain(&catalog, &played.case, at))
         {
             writeln!(out, "\n{}", explanation.render(lang))?;

@@ -121,8 +121,122 @@ pub(crate) fn run(args: &ShowArgs, out: &mut dyn Write) -> anyhow::Result<ExitSt
             )?;
         }
     }
+    delegation(out, wf, config)?;
     duties(out, &catalog, wf, unit, config)?;
     Ok(ExitStatus::Ok)
+}
+
+/// The roles, and who may take each decision, request each transition and record each
+/// override in this unit, with where that comes from (the configuration's resolved authority).
+fn delegation(
+    out: &mut dyn Write,
+    wf: &lots::workflow::Workflow,
+    config: &lots::unit::Configuration,
+) -> std::io::Result<()> {
+    if !wf.checks_roles() {
+        writeln!(
+            out,
+            "
+roles: none declared (anyone may take every decision, request every transition \
+             and record every override)"
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "
+roles:"
+    )?;
+    for r in &wf.roles {
+        let mark = if wf.default_role() == Some(r.id.as_ref()) {
+            " (default)"
+        } else {
+            ""
+        };
+        writeln!(out, "  {:<22} {}{mark}", r.id, r.title)?;
+    }
+    writeln!(
+        out,
+        "
+delegation (who may; * = set by the unit's delegation, with its reference):"
+    )?;
+    let a = &config.authority;
+    let line = |out: &mut dyn Write,
+                what: String,
+                grant: &lots::authority::Grant,
+                approvals: &[std::sync::Arc<str>],
+                note: String|
+     -> std::io::Result<()> {
+        let who = if approvals.is_empty() {
+            let names = grant.role_names();
+            if names.is_empty() {
+                "any role".to_owned()
+            } else {
+                names.join(", ")
+            }
+        } else {
+            let slots: Vec<&str> = approvals.iter().map(AsRef::as_ref).collect();
+            match &grant.source {
+                lots::authority::Source::Workflow => format!("{} together", slots.join(" + ")),
+                lots::authority::Source::Unit { .. } => format!(
+                    "{} together, of {}",
+                    slots.join(" + "),
+                    grant.role_names().join(", ")
+                ),
+            }
+        };
+        let (mark, source) = match &grant.source {
+            lots::authority::Source::Workflow => (" ", String::new()),
+            lots::authority::Source::Unit { reference } => ("*", format!(" – {reference}")),
+        };
+        writeln!(out, "  {mark} {what:<44} {who}{source}{note}")
+    };
+    for (i, d) in wf.decisions.iter().enumerate() {
+        let note = if d.reserved {
+            format!(
+                " [reserved for the committee: `{}`]",
+                d.legal.as_deref().unwrap_or("")
+            )
+        } else {
+            String::new()
+        };
+        line(
+            out,
+            format!("decision {}", d.id),
+            &a.decision(i),
+            &d.approvals,
+            note,
+        )?;
+    }
+    let name = |p: lots::workflow::PhaseIdx| wf.phase(p).map_or("?", |p| p.id.as_ref());
+    for (i, t) in wf.transitions.iter().enumerate() {
+        let grant = a.transition(i);
+        // Nobody requests an automatic transition.
+        let automatic = t.trigger == lots::syntax::TriggerMode::Automatic;
+        if automatic || (grant.roles.is_none() && t.approvals.is_empty()) {
+            continue;
+        }
+        let what = format!("transition {} → {}", name(t.from), name(t.to));
+        line(out, what, &grant, &t.approvals, String::new())?;
+    }
+    for (i, p) in wf.phases.iter().enumerate() {
+        let Ok(idx) = u16::try_from(i).map(lots::workflow::PhaseIdx) else {
+            continue;
+        };
+        let grant = a.overrides(idx);
+        if grant.roles.is_none() {
+            continue;
+        }
+        line(
+            out,
+            format!("overrides in {}", p.id),
+            &grant,
+            &[],
+            String::new(),
+        )?;
+    }
+    writeln!(out, "  everything else: any role")?;
+    Ok(())
 }
 
 /// The duty inputs of the configuration, and what each hook and rule of the unit writes.

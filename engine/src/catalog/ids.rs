@@ -6,7 +6,8 @@
 //! stage may assume it: ids are safe in action ids, paths, scripts and output.
 //!
 //! Written reasons that a file carries (a unit's reason for switching a rule off, a guard's
-//! reason) must hold visible text.
+//! reason, the reference of a delegation) must hold visible text. Roles, decisions and
+//! documents are ids too.
 
 use super::lower::Ctx;
 use super::parse::Parsed;
@@ -30,6 +31,15 @@ pub(crate) fn check_file(ctx: &mut Ctx<'_>, parsed: &Parsed) {
             }
             for p in &f.phases {
                 check(ctx, "phase", &p.id);
+                for d in &p.documents {
+                    check(ctx, "document", &d.id);
+                }
+            }
+            for r in &f.roles {
+                check(ctx, "role", &r.id);
+            }
+            for d in &f.decisions {
+                check(ctx, "decision", &d.id);
             }
             for d in &f.deadlines {
                 check(ctx, "deadline", &d.id);
@@ -90,6 +100,13 @@ pub(crate) fn check_file(ctx: &mut Ctx<'_>, parsed: &Parsed) {
                     let what = format!("the reason of guard `{}`", shown(&h.id.value));
                     check_reason(ctx, &what, &h.id, &g.reason);
                 }
+            }
+            for d in &f.delegation {
+                let what = format!(
+                    "the reference of a delegation in workflow `{}`",
+                    shown(&d.workflow.value)
+                );
+                check_reason(ctx, &what, &d.workflow, &d.reference);
             }
             for d in &f.rules.disable {
                 let what = format!(

@@ -283,6 +283,7 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
     }
 
     crate::duty::check(&mut diags, &workflows, &instruments, &all_rules, &units);
+    crate::authority::check(&mut diags, &workflows, &instruments, &all_rules, &units);
     let summary = Summary {
         files: n_files,
         workflows: workflows.len(),

@@ -59,6 +59,9 @@ codes! {
     UnknownDeadline = "reference::unknown_deadline", Error, "a reference to a deadline the workflow does not declare";
     UnknownLegalConcept = "reference::unknown_legal_concept", Error, "a citation of a legal concept no LegalReference file defines";
     UnknownClosureReason = "reference::unknown_closure_reason", Error, "a closure reason the workflow does not declare";
+    UnknownRole = "reference::unknown_role", Error, "a role the workflow does not declare";
+    UnknownDecision = "reference::unknown_decision", Error, "a decision the workflow does not declare";
+    UnknownTransition = "reference::unknown_transition", Error, "a transition between two phases that the workflow does not have";
     TypeMismatch = "condition::type_mismatch", Error, "a value compared with or written to a fact of another type";
     UnknownEnumValue = "condition::unknown_enum_value", Error, "an enum fact compared with a value not in its list";
     OrderedOnUnordered = "condition::not_ordered", Error, "an ordered comparison on a fact that has no order";
@@ -104,4 +107,11 @@ codes! {
     InvalidRoute = "rules::invalid_route", Error, "a route action with both or neither of `to` (a unit) and `target` (a named route target)";
     MissingRouteTarget = "unit::missing_route_target", Error, "a unit runs a rule that routes to a named target and does not say which unit receives it";
     UnknownRouteTarget = "unit::unknown_route_target", Warning, "a unit names a receiver for a route target that no rule it runs uses";
+    DelegatesReservedDecision = "unit::delegates_reserved_decision", Error, "a unit delegates a decision the law reserves for the committee to another role";
+    InvalidDelegation = "unit::invalid_delegation", Error, "a delegation entry without exactly one of decision, transition and override, or to no role";
+    RolesNotDeclared = "authority::roles_not_declared", Error, "roles named in a workflow that declares none";
+    SeveralDefaults = "authority::several_defaults", Error, "two roles, or two decisions, marked as the default";
+    ReservedWithoutGround = "authority::reserved_without_ground", Error, "a decision reserved for the committee without its legal ground or the committee's roles";
+    UnsatisfiableApprovals = "authority::unsatisfiable_approvals", Error, "an approval that no role allowed to take part can give";
+    WritesDecisionFact = "authority::writes_decision_fact", Error, "a rule, hook or instrument writes a fact that only a decision may record";
 }

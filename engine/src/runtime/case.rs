@@ -67,6 +67,13 @@ pub struct Case {
     pub rules: BTreeMap<String, RuleRecord>,
     /// Overrides recorded in the current phase (cleared on leaving it).
     pub overrides: Vec<Override>,
+    /// Approvals given towards decisions and transitions taken by several people that have
+    /// not taken effect yet (withdrawn when the case leaves the phase or closes).
+    pub approvals: Vec<PendingApproval>,
+    /// The latest outcome of each decision taken, with who took it.
+    pub decisions: BTreeMap<String, DecisionRecord>,
+    /// Documents recorded, with when.
+    pub documents: BTreeMap<String, DateTime>,
     /// Every accepted event, in order. Shared, so copying a case is cheap.
     pub events: History<Arc<Recorded>>,
 }
@@ -94,6 +101,9 @@ impl Default for Case {
             actions: History::new(),
             rules: BTreeMap::new(),
             overrides: Vec::new(),
+            approvals: Vec::new(),
+            decisions: BTreeMap::new(),
+            documents: BTreeMap::new(),
             events: History::new(),
         }
     }
@@ -249,6 +259,72 @@ pub struct Override {
     pub reason: String,
     /// When.
     pub at: DateTime,
+    /// Who recorded it.
+    pub by: super::Actor,
+}
+
+/// What several people approve together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "of", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Approvable {
+    /// A decision, with the outcome approved.
+    Decision {
+        /// The decision.
+        decision: String,
+        /// The outcome.
+        granted: bool,
+    },
+    /// A transition.
+    Transition {
+        /// From.
+        from: String,
+        /// To.
+        to: String,
+        /// Its index in the workflow's `transitions`.
+        transition: usize,
+    },
+}
+
+impl Approvable {
+    /// The decision's id, or the transition as `from -> to`.
+    pub fn key(&self) -> String {
+        match self {
+            Approvable::Decision { decision, .. } => decision.clone(),
+            Approvable::Transition { from, to, .. } => format!("{from} -> {to}"),
+        }
+    }
+}
+
+/// Approvals given towards one decision or transition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingApproval {
+    /// What is approved.
+    pub what: Approvable,
+    /// The approvals given, in order.
+    pub approvals: Vec<Approval>,
+}
+
+/// One approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    /// Who.
+    pub by: super::Actor,
+    /// When.
+    pub at: DateTime,
+}
+
+/// A decision that took effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRecord {
+    /// Its outcome.
+    pub granted: bool,
+    /// When.
+    pub at: DateTime,
+    /// Who took it.
+    pub by: Vec<super::Actor>,
 }
 
 /// An accepted event with its sequence number and time.
@@ -259,6 +335,8 @@ pub struct Recorded {
     pub seq: u64,
     /// When it happened (Swedish local civil time, as the host gives it).
     pub at: DateTime,
+    /// Who sent it.
+    pub by: super::Actor,
     /// The event.
     pub event: Event,
 }
@@ -289,7 +367,7 @@ impl Case {
     ) -> Result<Case, super::Rejection> {
         let mut case = Case::default();
         for r in events {
-            case = super::apply_owned(catalog, case, r.event.clone(), r.at)?.case;
+            case = super::apply_owned(catalog, case, r.event.clone(), r.by.clone(), r.at)?.case;
         }
         Ok(case)
     }

@@ -20,6 +20,8 @@ pub(crate) struct CaseEnv<'a> {
     pub(crate) scripting: &'a crate::script::Scripting,
     /// The current event (`event` in scripts, made into a rhai map only when a script names it).
     pub(crate) event: Option<&'a super::Event>,
+    /// Who sent it.
+    pub(crate) by: Option<&'a super::Actor>,
     /// Script failures during this evaluation.
     pub(crate) errors: std::cell::RefCell<Vec<crate::script::ScriptError>>,
 }
@@ -31,7 +33,7 @@ impl CaseEnv<'_> {
         match i {
             0 => rhai::Dynamic::from(self.case.phase.clone()),
             1 => self.event.map_or(rhai::Dynamic::UNIT, |e| {
-                super::event_map::event_map(e, self.wf)
+                super::event_map::event_map(e, self.by, Some(self.at), self.wf)
             }),
             _ => rhai::Dynamic::from(self.case.unit.clone()),
         }

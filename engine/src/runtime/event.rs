@@ -42,8 +42,9 @@ pub enum CancelledBy {
     Unit,
 }
 
-/// A requirement an override may lift. Required instruments and mandatory rules are duties and
-/// can never be overridden.
+/// A requirement an override may lift: exactly one, of the current phase. Required
+/// instruments and mandatory rules are duties and can never be overridden, nor can a
+/// requirement the workflow marks `binding`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Requirement {
@@ -54,6 +55,10 @@ pub enum Requirement {
         /// The phase the transition leads to.
         to: String,
     },
+    /// The current phase's required facts.
+    RequiredFacts,
+    /// One of the current phase's required documents, by id.
+    Document(String),
 }
 
 /// Something that happened to a case.
@@ -121,11 +126,20 @@ pub enum Event {
         /// The phase to move to.
         to: String,
     },
-    /// A decision on bistånd; written to the fact `decision` (`granted`/`denied`) when the
-    /// workflow declares it.
+    /// A formal decision. In a workflow that declares `decisions`, the one named (or the
+    /// default one), by a role allowed to take it; otherwise the decision on bistånd, written
+    /// to the fact `decision` (`granted`/`denied`) when the workflow declares it.
     DecisionMade {
-        /// Whether bistånd was granted.
+        /// The decision's id (default: the workflow's default decision).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        decision: Option<String>,
+        /// Whether it was granted (for an application: whether to apply).
         granted: bool,
+    },
+    /// A document the phase requires has been written (kept in the host's records).
+    DocumentRecorded {
+        /// The document's id, as the workflow declares it.
+        document: String,
     },
     /// A caseworker overrides a requirement with a written reason.
     OverrideRecorded {
@@ -169,6 +183,7 @@ impl Event {
             Event::NoShow => "no_show",
             Event::TransitionRequested { .. } => "transition_requested",
             Event::DecisionMade { .. } => "decision_made",
+            Event::DocumentRecorded { .. } => "document_recorded",
             Event::OverrideRecorded { .. } => "override_recorded",
             Event::ActionAcknowledged { .. } => "action_acknowledged",
             Event::DeadlineExtended { .. } => "deadline_extended",

@@ -4,19 +4,31 @@ use std::collections::BTreeMap;
 
 use rhai::Dynamic;
 
-use super::{CancelledBy, Event, FactValue};
+use jiff::civil::DateTime;
+
+use super::{Actor, CancelledBy, Event, FactValue};
 use crate::syntax::FactType;
 use crate::workflow::Workflow;
 
-/// An event as a rhai map: `event.type`, `event.location`, `event.to`, `event.facts`, …
-/// Built directly (no JSON in between): it is made on every step whose scripts name `event`.
+/// An event as a rhai map: `event.type`, `event.location`, `event.to`, `event.facts`, …,
+/// `event.by.role` (the role the event was sent in) and `event.at` (its time,
+/// `YYYY-MM-DDTHH:MM:SS`, so that times compare as text). Built directly (no JSON in between):
+/// it is made on every step whose scripts name `event`.
+///
+/// The actor's id is left out on purpose: it is pseudonymous, but a unit's variation is about
+/// roles, never about a person, and a script that names one person would single them out.
 ///
 /// A script sees no text a host or caseworker typed freely: `event.facts` holds only the
 /// workflow's declared facts that are not sensitive, and every other text (a location, a
 /// referral source, an answer, a ground) only when it is a plain word such as `office`
 /// (`text::is_word`); reasons, action ids and case ids are left out. An address typed into a
 /// cancellation reason can therefore never reach a script, to be echoed back in another form.
-pub(crate) fn event_map(event: &Event, wf: &Workflow) -> Dynamic {
+pub(crate) fn event_map(
+    event: &Event,
+    by: Option<&Actor>,
+    at: Option<DateTime>,
+    wf: &Workflow,
+) -> Dynamic {
     use Event as E;
     let word = |s: &str| {
         if crate::text::is_word(s) {
@@ -57,6 +69,17 @@ pub(crate) fn event_map(event: &Event, wf: &Workflow) -> Dynamic {
     };
     let mut map = rhai::Map::new();
     map.insert("type".into(), Dynamic::from(event.kind().to_owned()));
+    if let Some(by) = by {
+        let mut who = rhai::Map::new();
+        who.insert("role".into(), word(&by.role));
+        map.insert("by".into(), Dynamic::from_map(who));
+    }
+    if let Some(at) = at {
+        map.insert(
+            "at".into(),
+            Dynamic::from(at.strftime("%Y-%m-%dT%H:%M:%S").to_string()),
+        );
+    }
     let mut put = |k: &str, v: Dynamic| {
         map.insert(k.into(), v);
     };
@@ -95,7 +118,11 @@ pub(crate) fn event_map(event: &Event, wf: &Workflow) -> Dynamic {
             }),
         ),
         E::TransitionRequested { to } => put("to", word(to)),
-        E::DecisionMade { granted } => put("granted", Dynamic::from_bool(*granted)),
+        E::DecisionMade { decision, granted } => {
+            put("decision", opt(decision));
+            put("granted", Dynamic::from_bool(*granted));
+        }
+        E::DocumentRecorded { document } => put("document", word(document)),
         E::DeadlineExtended {
             deadline,
             ground,

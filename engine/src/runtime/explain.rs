@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
 
-use super::{Action, ActionKind, Citation, Lang, Reason, Run};
+use super::{Action, ActionKind, Actor, Approvable, Citation, Lang, Reason, Run};
 use crate::Catalog;
 use crate::syntax::{DeadlineState, TriggerMode};
 
@@ -27,6 +27,23 @@ pub struct Explanation {
     pub deadlines: Vec<OpenDeadline>,
     /// Actions not yet acknowledged.
     pub pending: Vec<Action>,
+    /// Decisions and transitions taken by several people that await approvals.
+    pub awaiting: Vec<Awaiting>,
+}
+
+/// A decision or transition taken by several people, with the approvals given so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Awaiting {
+    /// The decision's id, or the transition as `from -> to`.
+    pub what: String,
+    /// Its title.
+    pub title: String,
+    /// For a decision: the outcome approved.
+    pub granted: Option<bool>,
+    /// Who has approved (pseudonymous ids and roles, never names).
+    pub approved_by: Vec<Actor>,
+    /// The roles whose approvals are still needed, one entry per person.
+    pub missing: Vec<String>,
 }
 
 /// A possible next phase.
@@ -42,6 +59,10 @@ pub struct NextPhase {
     pub blocked_by: Vec<Reason>,
     /// The transition's legal ground.
     pub legal: Option<Citation>,
+    /// The roles that may request it in this unit (empty: any role).
+    pub roles: Vec<String>,
+    /// The roles that request it together, one entry per person (empty: one person).
+    pub approvals: Vec<String>,
 }
 
 /// A deadline that has not been met.
@@ -70,7 +91,12 @@ pub fn explain(catalog: &Catalog, case: &Case, at: DateTime) -> Option<Explanati
     let phase = wf.phase(from)?;
     let mut next = Vec::new();
     if case.closed.is_none() {
-        for t in wf.transitions.iter().filter(|t| t.from == from) {
+        for (i, t) in wf
+            .transitions
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.from == from)
+        {
             let Some(to) = wf.phase(t.to) else { continue };
             let blocked_by = run.blockers(t, true);
             next.push(NextPhase {
@@ -79,6 +105,8 @@ pub fn explain(catalog: &Catalog, case: &Case, at: DateTime) -> Option<Explanati
                 automatic: t.trigger == TriggerMode::Automatic,
                 blocked_by,
                 legal: t.legal.as_deref().map(|c| run.citation(c)),
+                roles: resolved.2.authority.transition(i).role_names(),
+                approvals: t.approvals.iter().map(ToString::to_string).collect(),
             });
         }
     }
@@ -102,6 +130,46 @@ pub fn explain(catalog: &Catalog, case: &Case, at: DateTime) -> Option<Explanati
             })
         })
         .collect();
+    let awaiting = case
+        .approvals
+        .iter()
+        .map(|p| {
+            let (title, slots, granted) = match &p.what {
+                Approvable::Decision { decision, granted } => {
+                    let d = wf.decision(decision).map(|(_, d)| d);
+                    (
+                        d.map_or_else(|| decision.clone(), |d| d.title.clone()),
+                        d.map(|d| d.approvals.clone()).unwrap_or_default(),
+                        Some(*granted),
+                    )
+                }
+                Approvable::Transition { transition, .. } => {
+                    let t = wf.transitions.get(*transition);
+                    (
+                        t.and_then(|t| t.title.clone())
+                            .unwrap_or_else(|| p.what.key()),
+                        t.map(|t| t.approvals.clone()).unwrap_or_default(),
+                        None,
+                    )
+                }
+            };
+            let missing = crate::authority::open_slots(
+                &slots,
+                p.approvals.iter().map(|a| a.by.role.as_str()),
+            )
+            .unwrap_or_default()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+            Awaiting {
+                what: p.what.key(),
+                title,
+                granted,
+                approved_by: p.approvals.iter().map(|a| a.by.clone()).collect(),
+                missing,
+            }
+        })
+        .collect();
     let mut explanation = Explanation {
         phase: phase.id.to_string(),
         phase_title: phase.title.clone(),
@@ -109,6 +177,7 @@ pub fn explain(catalog: &Catalog, case: &Case, at: DateTime) -> Option<Explanati
         next,
         deadlines,
         pending: case.pending_actions().cloned().collect(),
+        awaiting,
     };
     crate::secrecy::Secrets::of(wf, case, None).apply(&mut explanation);
     Some(explanation)
@@ -131,11 +200,26 @@ impl Explanation {
             let _ = writeln!(out, "{}", t("Ärendet är avslutat.", "The case is closed."));
         }
         for n in &self.next {
-            let how = if n.automatic {
-                t(" (automatiskt)", " (automatic)")
+            let mut how = if n.automatic {
+                t(" (automatiskt)", " (automatic)").to_owned()
             } else {
-                ""
+                String::new()
             };
+            if !n.approvals.is_empty() {
+                let _ = write!(
+                    how,
+                    " ({} {})",
+                    t("begärs tillsammans av", "requested together by"),
+                    n.approvals.join(" + ")
+                );
+            } else if !n.roles.is_empty() && !n.automatic {
+                let _ = write!(
+                    how,
+                    " ({} {})",
+                    t("begärs av", "requested by"),
+                    n.roles.join(", ")
+                );
+            }
             if n.blocked_by.is_empty() {
                 let _ = writeln!(
                     out,
@@ -149,6 +233,19 @@ impl Explanation {
                     let _ = writeln!(out, "    – {}", r.describe(lang));
                 }
             }
+        }
+        for a in &self.awaiting {
+            let by: Vec<String> = a.approved_by.iter().map(ToString::to_string).collect();
+            let _ = writeln!(
+                out,
+                "{} {}: {} {}; {} {}",
+                t("Väntar på godkännande:", "Awaiting approval:"),
+                a.title,
+                t("godkänt av", "approved by"),
+                by.join(", "),
+                t("återstår", "still needed"),
+                a.missing.join(", ")
+            );
         }
         for d in &self.deadlines {
             let state = match d.state {

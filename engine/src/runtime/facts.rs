@@ -14,6 +14,8 @@ use crate::syntax::FactType;
 pub(super) enum Writer<'a> {
     /// The host's event (or the instrument, decision or opening it records).
     Host,
+    /// A declared decision writing its own fact (the only writer of that fact).
+    Decision,
     /// A routing rule.
     Rule { id: &'a str, mandatory: bool },
     /// A unit hook.
@@ -24,7 +26,7 @@ impl<'a> Writer<'a> {
     /// The rule or hook that wrote, for the trace.
     pub(super) fn id(self) -> Option<&'a str> {
         match self {
-            Writer::Host => None,
+            Writer::Host | Writer::Decision => None,
             Writer::Rule { id, .. } | Writer::Hook(id) => Some(id),
         }
     }
@@ -33,6 +35,7 @@ impl<'a> Writer<'a> {
     pub(super) fn bound(self) -> Option<&'a str> {
         match self {
             Writer::Host
+            | Writer::Decision
             | Writer::Rule {
                 mandatory: true, ..
             } => None,
@@ -77,7 +80,35 @@ impl Run<'_> {
         writer: Writer<'_>,
     ) -> Result<(), Vec<Reason>> {
         self.check_facts(facts)?;
+        // A fact a decision writes is recorded by that decision only: a host sends
+        // `decision_made`, and no rule or hook can take a decision.
+        if matches!(writer, Writer::Host) {
+            let reasons: Vec<Reason> = facts
+                .keys()
+                .filter_map(|name| {
+                    let (slot, _) = self.wf.fact(name)?;
+                    let d = self.wf.decision_of_fact(slot)?;
+                    Some(Reason::DecisionFact {
+                        fact: name.clone(),
+                        decision: d.id.to_string(),
+                    })
+                })
+                .collect();
+            if !reasons.is_empty() {
+                return Err(reasons);
+            }
+        }
         for (name, value) in facts {
+            if let (Some(by), Some((slot, _))) = (writer.id(), self.wf.fact(name))
+                && !matches!(writer, Writer::Decision)
+                && self.wf.decision_of_fact(slot).is_some()
+            {
+                self.warnings.push(Warning::DecisionFactProtected {
+                    fact: name.clone(),
+                    writer: by.to_owned(),
+                });
+                continue;
+            }
             if let (Some(by), Some((slot, _))) = (writer.bound(), self.wf.fact(name))
                 && self.config.duties.fact(slot).is_some()
             {

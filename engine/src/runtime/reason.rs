@@ -17,6 +17,71 @@ pub enum Lang {
     En,
 }
 
+/// What an actor asked to do, for [`Reason::NotAuthorised`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Act {
+    /// Take a decision.
+    Decision,
+    /// Request a transition (or close the case through one).
+    Transition,
+    /// Give one of the approvals of a decision or transition taken together.
+    Approval,
+}
+
+/// Where the roles allowed to act come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Delegated {
+    /// The workflow's own default.
+    Workflow {
+        /// The workflow.
+        workflow: String,
+    },
+    /// A point of the unit's delegation.
+    Unit {
+        /// The unit.
+        unit: String,
+        /// The unit's reference, e.g. `Delegationsordning 2025, punkt 3.1.4`.
+        reference: String,
+    },
+}
+
+impl Delegated {
+    fn describe(&self, sv: bool) -> String {
+        match (self, sv) {
+            (Delegated::Workflow { workflow }, true) => format!("enligt processen `{workflow}`"),
+            (Delegated::Workflow { workflow }, false) => format!("as workflow `{workflow}` says"),
+            (Delegated::Unit { unit, reference }, true) => {
+                format!("enligt delegationen i `{unit}`: {reference}")
+            }
+            (Delegated::Unit { unit, reference }, false) => {
+                format!("as delegated by unit `{unit}`: {reference}")
+            }
+        }
+    }
+}
+
+/// Why an actor's role may not do what it asked: the role, what it asked, the roles that may
+/// and where that comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotAuthorised {
+    /// The actor's role.
+    pub role: String,
+    /// What was asked.
+    pub act: Act,
+    /// The decision's id, or the transition as `from -> to`.
+    pub target: String,
+    /// Its title.
+    pub title: String,
+    /// The roles that may.
+    pub roles: Vec<String>,
+    /// Where that comes from.
+    pub delegation: Delegated,
+    /// The decision's legal ground.
+    pub legal: Option<Citation>,
+}
+
 /// One reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -43,6 +108,12 @@ pub enum Reason {
     },
     /// The host's case id cannot be used as one.
     InvalidCaseId {
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The actor id or role cannot be used (the id is never repeated: it may be a personal
+    /// identity number).
+    InvalidActor {
         /// What is wrong with it.
         problem: String,
     },
@@ -197,6 +268,92 @@ pub enum Reason {
         /// The reasons allowed.
         allowed: Vec<String>,
     },
+    /// The actor's role is not one the workflow declares.
+    UnknownRole {
+        /// The role given.
+        role: String,
+        /// The roles declared.
+        roles: Vec<String>,
+    },
+    /// No such decision (or the event names none and the workflow has no default one).
+    UnknownDecision {
+        /// The decision named, if any.
+        decision: Option<String>,
+        /// The decisions declared.
+        decisions: Vec<String>,
+    },
+    /// The actor's role may not do this (boxed: the largest reason).
+    NotAuthorised(Box<NotAuthorised>),
+    /// The actor's role may not override what blocks leaving this phase.
+    OverrideNotAllowed {
+        /// The actor's role.
+        role: String,
+        /// The phase.
+        phase: String,
+        /// The roles that may.
+        roles: Vec<String>,
+        /// Where that comes from.
+        delegation: Delegated,
+    },
+    /// The phase does not accept this type of event.
+    EventNotAccepted {
+        /// The event's type.
+        event: String,
+        /// The phase.
+        phase: String,
+        /// The phase's title.
+        title: String,
+        /// The types it accepts.
+        accepted: Vec<String>,
+    },
+    /// The override names a requirement the workflow marks binding.
+    BindingRequirement {
+        /// The requirement, in words.
+        requirement: String,
+        /// The phase.
+        phase: String,
+    },
+    /// The actor has already given an approval towards this.
+    AlreadyApproved {
+        /// The decision's id, or the transition as `from -> to`.
+        what: String,
+        /// The actor's id.
+        actor: String,
+    },
+    /// Facts the phase requires have not been recorded.
+    FactsMissing {
+        /// The phase being left.
+        phase: String,
+        /// The facts missing.
+        facts: Vec<String>,
+        /// No override lifts it.
+        binding: bool,
+    },
+    /// A document the phase requires has not been recorded.
+    DocumentMissing {
+        /// The phase being left.
+        phase: String,
+        /// The document.
+        document: String,
+        /// Its title.
+        title: String,
+        /// No override lifts it.
+        binding: bool,
+    },
+    /// No phase of the workflow requires such a document.
+    UnknownDocument {
+        /// The id given.
+        document: String,
+        /// The documents declared.
+        documents: Vec<String>,
+    },
+    /// A fact only a decision records, sent as a fact.
+    DecisionFact {
+        /// The fact.
+        fact: String,
+        /// The decision that records it.
+        decision: String,
+    },
 }
 
 impl Reason {
@@ -235,6 +392,10 @@ impl Reason {
             Reason::InvalidCaseId { problem } => pick(
                 format!("ärendets id kan inte användas: {problem}"),
                 format!("the case id cannot be used: {problem}"),
+            ),
+            Reason::InvalidActor { problem } => pick(
+                format!("handläggarens id eller roll kan inte användas: {problem}"),
+                format!("the actor id or role cannot be used: {problem}"),
             ),
             Reason::TimeWentBack { last } => pick(
                 format!("händelsen är äldre än ärendets senaste händelse ({last})"),
@@ -393,6 +554,205 @@ impl Reason {
                 }
                 s
             }
+            Reason::UnknownRole { role, roles } => pick(
+                format!(
+                    "rollen `{role}` finns inte i processen; roller: {}",
+                    roles.join(", ")
+                ),
+                format!(
+                    "the workflow has no role `{role}`; roles: {}",
+                    roles.join(", ")
+                ),
+            ),
+            Reason::UnknownDecision {
+                decision,
+                decisions,
+            } => match decision {
+                Some(d) => pick(
+                    format!(
+                        "beslutet `{d}` finns inte i processen; beslut: {}",
+                        decisions.join(", ")
+                    ),
+                    format!(
+                        "the workflow has no decision `{d}`; decisions: {}",
+                        decisions.join(", ")
+                    ),
+                ),
+                None => pick(
+                    format!(
+                        "ange vilket beslut som fattas (`decision`): {}",
+                        decisions.join(", ")
+                    ),
+                    format!(
+                        "name the decision taken (`decision`): {}",
+                        decisions.join(", ")
+                    ),
+                ),
+            },
+            Reason::NotAuthorised(n) => {
+                let NotAuthorised {
+                    role,
+                    act,
+                    target,
+                    title,
+                    roles,
+                    delegation,
+                    legal,
+                } = n.as_ref();
+                let who = if roles.is_empty() {
+                    pick("ingen roll".into(), "no role".into())
+                } else {
+                    roles.join(", ")
+                };
+                let mut s = match act {
+                    Act::Decision => pick(
+                        format!(
+                            "rollen `{role}` får inte fatta beslutet {title} (`{target}`); det får: {who}"
+                        ),
+                        format!(
+                            "role `{role}` may not take the decision {title} (`{target}`); roles that may: {who}"
+                        ),
+                    ),
+                    Act::Transition => pick(
+                        format!(
+                            "rollen `{role}` får inte begära {title} (`{target}`); det får: {who}"
+                        ),
+                        format!(
+                            "role `{role}` may not request {title} (`{target}`); roles that may: {who}"
+                        ),
+                    ),
+                    Act::Approval => pick(
+                        format!(
+                            "rollen `{role}` kan inte godkänna {title} (`{target}`) nu; godkännande återstår av: {who}"
+                        ),
+                        format!(
+                            "role `{role}` cannot approve {title} (`{target}`) now; approvals still needed: {who}"
+                        ),
+                    ),
+                };
+                let _ = write!(s, " – {}", delegation.describe(sv));
+                cite(&mut s, legal.as_slice(), sv);
+                s
+            }
+            Reason::OverrideNotAllowed {
+                role,
+                phase,
+                roles,
+                delegation,
+            } => {
+                let who = if roles.is_empty() {
+                    pick("ingen roll".into(), "no role".into())
+                } else {
+                    roles.join(", ")
+                };
+                pick(
+                    format!(
+                        "rollen `{role}` får inte åsidosätta det som hindrar ärendet att lämna `{phase}`; det får: {who} – {}",
+                        delegation.describe(true)
+                    ),
+                    format!(
+                        "role `{role}` may not override what keeps the case in `{phase}`; roles that may: {who} – {}",
+                        delegation.describe(false)
+                    ),
+                )
+            }
+            Reason::EventNotAccepted {
+                event,
+                phase,
+                title,
+                accepted,
+            } => pick(
+                format!(
+                    "`{event}` tas inte emot i {title} (`{phase}`); här tas emot: {}",
+                    accepted.join(", ")
+                ),
+                format!(
+                    "`{event}` is not accepted in {title} (`{phase}`); accepted here: {}",
+                    accepted.join(", ")
+                ),
+            ),
+            Reason::BindingRequirement { requirement, phase } => pick(
+                format!("kravet {requirement} i `{phase}` är bindande och kan inte åsidosättas"),
+                format!(
+                    "the requirement {requirement} in `{phase}` is binding and cannot be overridden"
+                ),
+            ),
+            Reason::AlreadyApproved { what, actor } => pick(
+                format!(
+                    "`{actor}` har redan godkänt `{what}`; ett godkännande till behövs av någon annan"
+                ),
+                format!(
+                    "`{actor}` has already approved `{what}`; the next approval must be someone else's"
+                ),
+            ),
+            Reason::FactsMissing {
+                phase,
+                facts,
+                binding,
+            } => pick(
+                format!(
+                    "uppgifterna {} krävs innan ärendet lämnar `{phase}`{}",
+                    facts.join(", "),
+                    if *binding {
+                        " (bindande)"
+                    } else {
+                        " (kan åsidosättas med skriftlig motivering)"
+                    }
+                ),
+                format!(
+                    "the facts {} are required before leaving `{phase}`{}",
+                    facts.join(", "),
+                    if *binding {
+                        " (binding)"
+                    } else {
+                        " (can be overridden with a written reason)"
+                    }
+                ),
+            ),
+            Reason::DocumentMissing {
+                phase,
+                title,
+                binding,
+                ..
+            } => pick(
+                format!(
+                    "dokumentet {title} krävs innan ärendet lämnar `{phase}`{}",
+                    if *binding {
+                        " (bindande)"
+                    } else {
+                        " (kan åsidosättas med skriftlig motivering)"
+                    }
+                ),
+                format!(
+                    "the document {title} is required before leaving `{phase}`{}",
+                    if *binding {
+                        " (binding)"
+                    } else {
+                        " (can be overridden with a written reason)"
+                    }
+                ),
+            ),
+            Reason::UnknownDocument {
+                document,
+                documents,
+            } => pick(
+                format!(
+                    "dokumentet `{document}` finns inte i processen; dokument: {}",
+                    documents.join(", ")
+                ),
+                format!(
+                    "the workflow has no document `{document}`; documents: {}",
+                    documents.join(", ")
+                ),
+            ),
+            Reason::DecisionFact { fact, decision } => pick(
+                format!(
+                    "`{fact}` registreras av beslutet `{decision}`: skicka `decision_made` med `decision: {decision}`"
+                ),
+                format!(
+                    "`{fact}` is recorded by decision `{decision}`: send `decision_made` with `decision: {decision}`"
+                ),
+            ),
             Reason::UnknownClosureReason { reason, allowed } => pick(
                 format!(
                     "`{reason}` är inte en avslutsorsak; tillåtna: {}",

@@ -30,6 +30,8 @@ pub enum TraceEntry {
         seq: u64,
         /// Its type.
         kind: String,
+        /// Who sent it (a pseudonymous id and a role).
+        by: super::Actor,
     },
     /// A fact was set (by the event or by a rule).
     FactSet {
@@ -179,6 +181,38 @@ pub enum TraceEntry {
         /// Where and why.
         error: crate::script::ScriptError,
     },
+    /// A decision took effect.
+    DecisionTaken {
+        /// The decision.
+        decision: String,
+        /// Its outcome.
+        granted: bool,
+        /// Who took it (several, for a decision taken together).
+        by: Vec<super::Actor>,
+    },
+    /// One approval towards a decision or transition taken by several people.
+    ApprovalRecorded {
+        /// The decision's id, or the transition as `from -> to`.
+        what: String,
+        /// Who approved.
+        by: super::Actor,
+        /// Approvals given so far, this one included.
+        given: u32,
+        /// Approvals needed.
+        needed: u32,
+    },
+    /// Approvals given towards a decision or transition were withdrawn.
+    ApprovalsCancelled {
+        /// The decision's id, or the transition as `from -> to`.
+        what: String,
+        /// Why: `left the phase`, `case closed`, `another outcome proposed`.
+        why: String,
+    },
+    /// A required document was recorded.
+    DocumentRecorded {
+        /// The document.
+        document: String,
+    },
     /// The case was closed.
     CaseClosed {
         /// The closure reason.
@@ -261,6 +295,14 @@ pub enum Warning {
     /// A rule that is not mandatory, or a unit hook, tried to write a duty input; it was not
     /// written (the loader refuses such catalogs; this guards catalogs built by hand).
     DutyInputProtected {
+        /// The fact.
+        fact: String,
+        /// The rule or hook.
+        writer: String,
+    },
+    /// A rule or unit hook tried to write a fact that only a decision records; it was not
+    /// written (the loader refuses such catalogs; this guards catalogs built by hand).
+    DecisionFactProtected {
         /// The fact.
         fact: String,
         /// The rule or hook.

@@ -26,17 +26,46 @@ impl<'c> Run<'c> {
 
     /// Takes the first of several transitions that allows it, or says why none does (the
     /// reasons of the last).
+    /// A transition the actor's role may not request is passed over (its reason kept); one
+    /// taken by several people is taken on the last approval.
     fn take_first(&mut self, candidates: Vec<&'c Transition>) -> Result<(), Vec<Reason>> {
         let mut reasons = Vec::new();
         for t in candidates {
-            let blockers = self.blockers(t, true);
-            if blockers.is_empty() {
-                self.take(t, false);
-                return Ok(());
+            let idx = self.transition_index(t);
+            if let Err(r) = self.may_request(idx) {
+                reasons = vec![r];
+                continue;
             }
-            reasons = blockers;
+            let blockers = self.blockers(t, true);
+            if !blockers.is_empty() {
+                reasons = blockers;
+                continue;
+            }
+            if !t.approvals.is_empty() {
+                let (key, title) = self.transition_names(idx);
+                let (from, to) = key.split_once(" -> ").unwrap_or_default();
+                let what = super::Approvable::Transition {
+                    from: from.to_owned(),
+                    to: to.to_owned(),
+                    transition: idx,
+                };
+                if self.approve(what, &t.approvals, &title)?.is_none() {
+                    return Ok(());
+                }
+            }
+            self.take(t, false);
+            return Ok(());
         }
         Err(reasons)
+    }
+
+    /// A transition's index in the workflow's `transitions`.
+    pub(super) fn transition_index(&self, t: &Transition) -> usize {
+        self.wf
+            .transitions
+            .iter()
+            .position(|x| std::ptr::eq(x, t))
+            .unwrap_or_default()
     }
 
     /// Closes the case for `reason`: into the terminal phase for this reason, on the same
@@ -90,19 +119,68 @@ impl<'c> Run<'c> {
         if !crate::text::has_visible_text(reason) {
             reasons.push(Reason::EmptyReason);
         }
-        if let Requirement::Guard { to } = requirement {
-            let from = self.phase_idx();
-            let exists = self.wf.phase_idx(to).is_some_and(|target| {
+        let from = self.phase_idx();
+        let phase = self.wf.phase(from);
+        // Whether the requirement exists here, and whether it is binding.
+        let (exists, binding) = match requirement {
+            Requirement::SessionsMin => (true, false),
+            Requirement::Guard { to } => {
+                let guarded: Vec<&Transition> = self
+                    .wf
+                    .phase_idx(to)
+                    .map(|target| {
+                        self.wf
+                            .transitions
+                            .iter()
+                            .filter(|t| t.from == from && t.to == target && t.when.is_some())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (
+                    !guarded.is_empty(),
+                    !guarded.is_empty() && guarded.iter().all(|t| t.binding),
+                )
+            }
+            Requirement::RequiredFacts => {
+                let set = phase.and_then(|p| p.required_facts.as_ref());
+                (set.is_some(), set.is_some_and(|r| r.binding))
+            }
+            Requirement::Document(id) => {
+                let doc = phase.and_then(|p| p.documents.iter().find(|d| d.id.as_ref() == id));
+                (doc.is_some(), doc.is_some_and(|d| d.binding))
+            }
+        };
+        if !exists {
+            reasons.push(Reason::NothingToOverride {
+                requirement: describe_requirement(requirement),
+            });
+        } else if binding {
+            reasons.push(Reason::BindingRequirement {
+                requirement: describe_requirement(requirement),
+                phase: self.case.phase.clone(),
+            });
+        }
+        let mut grant = self.config.authority.overrides(from);
+        // A guard's own `override_roles`, unless the unit's delegation set the phase's.
+        if let (Requirement::Guard { to }, crate::authority::Source::Workflow) =
+            (requirement, &grant.source)
+            && let Some(roles) = self.wf.phase_idx(to).and_then(|target| {
                 self.wf
                     .transitions
                     .iter()
-                    .any(|t| t.from == from && t.to == target && t.when.is_some())
+                    .filter(|t| t.from == from && t.to == target && t.when.is_some())
+                    .find_map(|t| t.override_roles.clone())
+            })
+        {
+            grant.roles = Some(roles);
+        }
+        if !grant.allows(self.role()) {
+            reasons.push(Reason::OverrideNotAllowed {
+                role: self.role().to_owned(),
+                phase: self.case.phase.clone(),
+                roles: grant.role_names(),
+                delegation: self.delegated(&grant),
             });
-            if !exists {
-                reasons.push(Reason::NothingToOverride {
-                    requirement: format!("guard to `{to}`"),
-                });
-            }
         }
         if !reasons.is_empty() {
             return Err(reasons);
@@ -114,6 +192,7 @@ impl<'c> Run<'c> {
             requirement: requirement.clone(),
             reason: reason.to_owned(),
             at: self.at,
+            by: self.by.clone().unwrap_or_default(),
         });
         Ok(())
     }
@@ -193,8 +272,9 @@ impl<'c> Run<'c> {
                 to: to.map(|p| p.id.clone()).unwrap_or_default(),
             };
             if !self.evaluate(owner, when) {
-                let overridden =
-                    requested && self.overridden(&Requirement::Guard { to: to_id.clone() });
+                let overridden = requested
+                    && !t.binding
+                    && self.overridden(&Requirement::Guard { to: to_id.clone() });
                 if !overridden {
                     reasons.push(Reason::ConditionNotMet {
                         to: to_id.clone(),
@@ -216,6 +296,41 @@ impl<'c> Run<'c> {
                         instrument: inst.to_string(),
                         title,
                         legal,
+                    });
+                }
+            }
+            if let Some(required) = &from.required_facts {
+                let missing: Vec<String> = required
+                    .facts
+                    .iter()
+                    .filter(|slot| {
+                        self.slots
+                            .get(usize::from(slot.0))
+                            .is_none_or(Option::is_none)
+                    })
+                    .filter_map(|slot| self.wf.facts.get(usize::from(slot.0)))
+                    .map(|f| f.id.to_string())
+                    .collect();
+                let lifted =
+                    requested && !required.binding && self.overridden(&Requirement::RequiredFacts);
+                if !missing.is_empty() && !lifted {
+                    reasons.push(Reason::FactsMissing {
+                        phase: from.id.to_string(),
+                        facts: missing,
+                        binding: required.binding,
+                    });
+                }
+            }
+            for doc in &from.documents {
+                let lifted = requested
+                    && !doc.binding
+                    && self.overridden(&Requirement::Document(doc.id.to_string()));
+                if !self.case.documents.contains_key(doc.id.as_ref()) && !lifted {
+                    reasons.push(Reason::DocumentMissing {
+                        phase: from.id.to_string(),
+                        document: doc.id.to_string(),
+                        title: doc.title.clone(),
+                        binding: doc.binding,
                     });
                 }
             }
@@ -251,16 +366,12 @@ impl<'c> Run<'c> {
                 reason: o.reason,
             });
         }
+        self.cancel_approvals("left the phase");
         self.trace.entries.push(TraceEntry::PhaseEntered {
             from: from.id.to_string(),
             to: to.id.to_string(),
             automatic,
-            transition: self
-                .wf
-                .transitions
-                .iter()
-                .position(|x| std::ptr::eq(x, t))
-                .unwrap_or_default(),
+            transition: self.transition_index(t),
         });
         self.case.phase = to.id.to_string();
         self.phase = t.to;
@@ -279,6 +390,7 @@ impl<'c> Run<'c> {
 
     pub(super) fn close(&mut self, reason: &str) {
         if self.case.closed.is_none() {
+            self.cancel_approvals("case closed");
             self.case.closed = Some(Closure {
                 reason: reason.to_owned(),
                 at: self.at,
@@ -296,5 +408,7 @@ fn describe_requirement(r: &Requirement) -> String {
     match r {
         Requirement::SessionsMin => "sessions_min".to_owned(),
         Requirement::Guard { to } => format!("guard to {to}"),
+        Requirement::RequiredFacts => "required_facts".to_owned(),
+        Requirement::Document(id) => format!("document {id}"),
     }
 }

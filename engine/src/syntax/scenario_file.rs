@@ -48,9 +48,26 @@ pub struct StepDecl {
     pub at: Spanned<String>,
     /// What happened.
     pub event: Spanned<Event>,
+    /// Who did it: `{actor: hl-17, role: enhetschef}`. Without it, or without one of its
+    /// fields, the step is done by the default caseworker: actor `handlaggare-1` in the
+    /// workflow's default role (the role marked `default: true`, else `socialsekreterare`).
+    #[serde(default)]
+    pub by: Option<ActorDecl>,
     /// What must hold after this step.
     #[serde(default)]
     pub expect: Option<ExpectDecl>,
+}
+
+/// Who did a step.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActorDecl {
+    /// A pseudonymous id, e.g. `hl-17` (never a name or a personal identity number).
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// A role the workflow declares, e.g. `enhetschef`.
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 /// What the author expects of a step, or of the case at the end. Only what is written is
@@ -82,6 +99,10 @@ pub struct ExpectDecl {
     /// Whether the case is closed.
     #[serde(default)]
     pub closed: Option<bool>,
+    /// Approvals given towards a decision (by id) or a transition (`from -> to`) taken by
+    /// several people, not yet in effect: `{polisanmalan: 1}`; `0` when none are pending.
+    #[serde(default)]
+    pub approvals: std::collections::BTreeMap<String, u32>,
 }
 
 /// An expected action: every field written must match.

@@ -40,6 +40,42 @@ pub struct UnitFile {
     /// Local variations in rhai: guards, derived facts, extra actions.
     #[serde(default)]
     pub hooks: Vec<HookDecl>,
+    /// The unit's delegation (delegationsordning): who takes which decision, requests which
+    /// transition and records which override, within what the workflow allows.
+    #[serde(default)]
+    pub delegation: Vec<DelegationDecl>,
+}
+
+/// One point of a unit's delegation: exactly one of `decision`, `transition`, `override`, the
+/// roles it is delegated to, and where the delegation says so.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DelegationDecl {
+    /// The workflow.
+    pub workflow: Spanned<String>,
+    /// A decision of the workflow.
+    #[serde(default)]
+    pub decision: Option<Spanned<String>>,
+    /// A transition of the workflow (every transition from `from` to `to`).
+    #[serde(default)]
+    pub transition: Option<TransitionRef>,
+    /// A phase of the workflow: the overrides of what blocks leaving it.
+    #[serde(default, rename = "override")]
+    pub override_phase: Option<Spanned<String>>,
+    /// The roles it is delegated to.
+    pub roles: Spanned<Vec<Spanned<String>>>,
+    /// Where the delegation says so, e.g. `Delegationsordning 2025, punkt 3.1.4`.
+    pub reference: String,
+}
+
+/// A transition named by its phases.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRef {
+    /// The phase it leaves.
+    pub from: Spanned<String>,
+    /// The phase it enters.
+    pub to: Spanned<String>,
 }
 
 /// Which unit receives a named route target.

@@ -26,6 +26,18 @@ pub struct WorkflowFile {
     /// Named numbers a unit may override.
     #[serde(default)]
     pub parameters: Vec<ParameterDecl>,
+    /// The roles staff act in (`socialsekreterare`, `enhetschef`, `namnd`). A workflow that
+    /// declares none checks no authority: anyone may do anything, as before roles existed.
+    #[serde(default)]
+    pub roles: Vec<RoleDecl>,
+    /// The formal decisions taken in a case, each with who may take it. Without any, a
+    /// `decision_made` event is the one decision on bistånd, written to the fact `decision`.
+    #[serde(default)]
+    pub decisions: Vec<DecisionDecl>,
+    /// The roles that may record overrides in this workflow, unless a phase says otherwise
+    /// (default: every declared role).
+    #[serde(default)]
+    pub override_roles: Option<Spanned<Vec<Spanned<String>>>>,
     /// The phase a new case starts in.
     pub start: Spanned<String>,
     /// The phases of the process.
@@ -63,6 +75,59 @@ pub struct FactDecl {
     /// returned after closing).
     #[serde(default)]
     pub after_closing: bool,
+}
+
+/// A role staff act in.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleDecl {
+    /// The role's id, e.g. `enhetschef`.
+    pub id: Spanned<String>,
+    /// Title shown to caseworkers, e.g. `Enhetschef`.
+    pub title: String,
+    /// What the role does.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The role a scenario step acts in when it names none (at most one role). Without one,
+    /// `socialsekreterare`.
+    #[serde(default)]
+    pub default: Option<Spanned<bool>>,
+}
+
+/// A formal decision and who may take it.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionDecl {
+    /// The decision's id, named by `decision_made {decision: ...}`, e.g. `ansokan_lvu`.
+    pub id: Spanned<String>,
+    /// Title shown to caseworkers, e.g. `Ansökan om vård enligt LVU`.
+    pub title: String,
+    /// What the decision is.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Its legal ground, as a concept id (required when `reserved`).
+    #[serde(default)]
+    pub legal: Option<Spanned<String>>,
+    /// The fact the outcome is written to: a bool fact (`true` granted), or an enum or text
+    /// fact (`granted` / `denied`). Only this decision may write it.
+    #[serde(default)]
+    pub fact: Option<Spanned<String>>,
+    /// The roles that may take it (default: the roles of `approvals`, else every declared
+    /// role). A unit's `delegation` may set other roles, unless the decision is `reserved`.
+    #[serde(default)]
+    pub roles: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Reserved by law for the committee (nämnden or its utskott): no unit may delegate it to
+    /// any role outside `roles` (a load error naming the decision and its legal ground). Also
+    /// read as `committee_only`.
+    #[serde(default, alias = "committee_only")]
+    pub reserved: bool,
+    /// Taken by several people together: one distinct person per entry, in that role, e.g.
+    /// `[enhetschef, socialsekreterare]`. The decision takes effect on the last approval.
+    #[serde(default)]
+    pub approvals: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The decision a `decision_made` event that names none refers to (at most one).
+    #[serde(default)]
+    pub default: Option<Spanned<bool>>,
 }
 
 /// A fact's value type.
@@ -151,6 +216,47 @@ pub struct PhaseDecl {
     /// For terminal phases: the closure reason recorded when a case ends here.
     #[serde(default)]
     pub closure_reason: Option<Spanned<String>>,
+    /// Facts that must be recorded before leaving the phase (except into a terminal phase).
+    /// Overridable with a written reason, unless `binding`.
+    #[serde(default)]
+    pub required_facts: Option<RequiredFactsDecl>,
+    /// Documents that must be recorded (`document_recorded`) before leaving the phase
+    /// (except into a terminal phase). Each overridable, unless `binding`.
+    #[serde(default)]
+    pub documents: Vec<DocumentDecl>,
+    /// The event types the phase accepts, e.g. no formal decision in a support conversation.
+    /// Default: every type. `time_passed` and `action_acknowledged` are always accepted.
+    #[serde(default)]
+    pub accepts: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The roles that may override what blocks leaving this phase (its session minimum,
+    /// required facts and documents, and the guards of transitions out of it). Default: the
+    /// workflow's `override_roles`.
+    #[serde(default)]
+    pub override_roles: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// Facts required before leaving a phase.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredFactsDecl {
+    /// The facts.
+    pub facts: Vec<Spanned<String>>,
+    /// Not overridable: no override lifts the requirement.
+    #[serde(default)]
+    pub binding: bool,
+}
+
+/// A document required before leaving a phase.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentDecl {
+    /// The document's id, named by `document_recorded {document: ...}`.
+    pub id: Spanned<String>,
+    /// Title shown to caseworkers, e.g. `Skyddsbedömningen dokumenterad`.
+    pub title: String,
+    /// Not overridable: no override lifts the requirement.
+    #[serde(default)]
+    pub binding: bool,
 }
 
 /// An expected range: `{min, max}`, each a number or `{param: name}`.
@@ -210,6 +316,21 @@ pub struct TransitionDecl {
     /// no unit guard may refuse to record.
     #[serde(default)]
     pub duty: bool,
+    /// The roles that may request it (default: every declared role). A unit's `delegation`
+    /// may set others.
+    #[serde(default)]
+    pub roles: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Requested by several people together: one distinct person per entry, in that role.
+    /// The move is made on the last approval.
+    #[serde(default)]
+    pub approvals: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The guard is binding: no override lifts it.
+    #[serde(default)]
+    pub binding: bool,
+    /// The roles that may override the guard (default: the phase's `override_roles`, or a
+    /// unit's delegation of the phase's overrides).
+    #[serde(default)]
+    pub override_roles: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// How a transition is taken.

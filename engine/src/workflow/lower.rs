@@ -35,6 +35,19 @@ pub(crate) fn lower_workflow(
     ctx.check_unique("phase", file.phases.iter().map(|p| &p.id));
     ctx.check_unique("deadline", file.deadlines.iter().map(|d| &d.id));
     ctx.check_unique("closure reason", file.closure_reasons.iter().map(|c| &c.id));
+    ctx.check_unique(
+        "document",
+        file.phases
+            .iter()
+            .flat_map(|p| p.documents.iter().map(|d| &d.id)),
+    );
+    let roles = crate::authority::lower::roles(ctx, file);
+    let override_roles = crate::authority::lower::role_list(
+        ctx,
+        &file.id.value,
+        &roles,
+        file.override_roles.as_ref(),
+    );
 
     let fact_index: HashMap<Arc<str>, FactSlot, _> = facts
         .iter()
@@ -98,9 +111,13 @@ pub(crate) fn lower_workflow(
                 from_any_phase: c.from_any_phase,
             })
             .collect(),
+        roles,
+        decisions: Vec::new(),
+        override_roles,
         fact_index,
         phase_index,
     };
+    wf.decisions = crate::authority::lower::decisions(ctx, file, &wf, known);
 
     // Phases need parameters (for session ranges) and the workflow's own closure reasons.
     let phases: Vec<Phase> = file
@@ -379,6 +396,34 @@ fn lower_phase(
     };
     let sessions = bounds(ctx, &scope, p.sessions.as_ref(), "sessions");
     let duration_days = bounds(ctx, &scope, p.duration_days.as_ref(), "duration_days");
+    let required_facts = p.required_facts.as_ref().map(|r| super::RequiredFacts {
+        facts: r
+            .facts
+            .iter()
+            .filter_map(|f| resolve::fact(ctx, wf, f).map(|(slot, _)| slot))
+            .collect(),
+        binding: r.binding,
+    });
+    let accepts = p.accepts.as_ref().map(|list| {
+        list.value
+            .iter()
+            .filter_map(|e| {
+                let known = crate::unit::EVENT_TYPES.contains(&e.value.as_str());
+                if !known {
+                    ctx.unknown(
+                        Code::UnknownVariant,
+                        None,
+                        "event type",
+                        e,
+                        crate::unit::EVENT_TYPES,
+                    );
+                }
+                known.then(|| Arc::from(e.value.as_str()))
+            })
+            .collect()
+    });
+    let override_roles =
+        crate::authority::lower::role_list(ctx, &wf.id, &wf.roles, p.override_roles.as_ref());
     Phase {
         id: p.id.value.as_str().into(),
         title: p.title.clone(),
@@ -400,6 +445,18 @@ fn lower_phase(
             .closure_reason
             .as_ref()
             .map(|r| Arc::from(r.value.as_str())),
+        required_facts,
+        documents: p
+            .documents
+            .iter()
+            .map(|d| super::Document {
+                id: d.id.value.as_str().into(),
+                title: d.title.clone(),
+                binding: d.binding,
+            })
+            .collect(),
+        accepts,
+        override_roles,
         span: p.id.span,
     }
 }
@@ -480,6 +537,37 @@ fn lower_transition(
         .when
         .as_ref()
         .and_then(|w| cond::lower(ctx, scope, &path, w));
+    let roles = crate::authority::lower::role_list(ctx, &wf.id, &wf.roles, t.roles.as_ref());
+    let approvals = crate::authority::lower::approvals(
+        ctx,
+        &wf.id,
+        &wf.roles,
+        t.approvals.as_ref(),
+        roles.as_deref(),
+        &format!("the transition to `{}`", t.to.value),
+    );
+    let override_roles =
+        crate::authority::lower::role_list(ctx, &wf.id, &wf.roles, t.override_roles.as_ref());
+    if t.trigger == crate::syntax::TriggerMode::Automatic {
+        let requested = [&t.roles, &t.approvals].into_iter().flatten().next();
+        if let Some(list) = requested {
+            ctx.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    format!(
+                        "the automatic transition to `{}` names who may request it",
+                        t.to.value
+                    ),
+                )
+                .at(ctx.source, list.span)
+                .label("no one requests an automatic transition")
+                .help(
+                    "an automatic transition is taken as soon as its guard holds; remove `roles` \
+                     and `approvals`, or make it `trigger: manual`",
+                ),
+            );
+        }
+    }
     let to = to?;
     let from: Option<Vec<PhaseIdx>> = from.into_iter().collect();
     Some(
@@ -493,6 +581,10 @@ fn lower_transition(
                 title: t.title.clone(),
                 legal: t.legal.as_ref().map(|l| l.value.as_str().into()),
                 duty: t.duty,
+                roles: roles.clone(),
+                approvals: approvals.clone(),
+                binding: t.binding,
+                override_roles: override_roles.clone(),
                 span: t.to.span,
                 from_span: t.from.span,
             })
