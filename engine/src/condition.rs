@@ -343,6 +343,27 @@ impl Node {
         value
     }
 
+    /// The smallest false parts of a node that is false, in order: the false children of an
+    /// `all` (every one, not only the first), every child of an `any`, or the node itself (a
+    /// leaf, or a `not` whose condition holds). Evaluates without recording.
+    pub fn false_parts<'n, E: Env + ?Sized>(&'n self, env: &E, out: &mut Vec<&'n Node>) {
+        match &self.test {
+            Test::All(children) => {
+                for c in children {
+                    if !c.evaluate_with(env, &mut ()) {
+                        c.false_parts(env, out);
+                    }
+                }
+            }
+            Test::Any(children) => {
+                for c in children {
+                    c.false_parts(env, out);
+                }
+            }
+            _ => out.push(self),
+        }
+    }
+
     /// The facts a leaf reads (none, one, or two for a comparison of two facts).
     pub fn facts(&self) -> impl Iterator<Item = &FactRef> {
         let (first, second) = match &self.test {

@@ -254,7 +254,9 @@ impl Coverage {
                             Reason::UnitGuard { hook, .. } => {
                                 mark(&mut config.hooks, hook, scenario);
                             }
-                            Reason::ConditionNotMet { to, .. } => config.guard_false(&phase, to),
+                            Reason::ConditionNotMet { to, failing, .. } => {
+                                config.guard_false(&phase, to, failing);
+                            }
                             _ => {}
                         }
                     }
@@ -355,15 +357,32 @@ impl ConfigurationCoverage {
     }
 
     /// The guards of the transitions `from -> to` were seen false.
-    fn guard_false(&mut self, from: &str, to: &str) {
+    /// A refused guard was seen false, and so was every part on the way from it to each of
+    /// its smallest false parts (a false `all` or `any` above a false part is false too).
+    fn guard_false(&mut self, from: &str, to: &str, failing: &[crate::runtime::FailingPart]) {
         let roots: Vec<&String> = self
             .guards
             .iter()
             .filter(|(f, t, _)| f == from && t == to)
             .filter_map(|(_, _, root)| root.as_ref())
             .collect();
+        let on_the_way = |path: &str| {
+            failing.iter().any(|part| {
+                part.path == path
+                    || part
+                        .path
+                        .strip_prefix(path)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+        };
         for n in &mut self.conditions {
-            if roots.contains(&&n.path) {
+            let in_guard = roots.iter().any(|root| {
+                n.path == **root
+                    || n.path
+                        .strip_prefix(root.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            });
+            if in_guard && (roots.contains(&&n.path) || on_the_way(&n.path)) {
                 n.seen_false = true;
             }
         }

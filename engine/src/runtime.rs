@@ -46,7 +46,7 @@ pub use deadlines::{MAX_EXTENSION_DAYS, deadline_state};
 pub use event::{CancelledBy, Event, FactValue, Requirement};
 pub use explain::{Awaiting, Explanation, NextPhase, OpenDeadline, describe_action, explain};
 pub use hooks::MAX_HOOK_DUE_DAYS;
-pub use reason::{Act, Delegated, Lang, NotAuthorised, Reason, Rejection};
+pub use reason::{Act, Delegated, FailingPart, Lang, NotAuthorised, Reason, Rejection};
 pub use routing::active_rules;
 pub use trace::{FactRead, NodeValue, Owner, REDACTED, Trace, TraceEntry, Warning};
 
@@ -488,6 +488,36 @@ impl<'c> Run<'c> {
     }
 
     /// Evaluates a condition, tracing its nodes and the facts it read.
+    /// A fact as a trace shows it: its value, `[redacted]` when sensitive.
+    fn fact_read(&self, slot: crate::workflow::FactSlot) -> Option<FactRead> {
+        let decl = self.wf.facts.get(usize::from(slot.0))?;
+        let value = if decl.sensitive {
+            Some(FactValue::Text(REDACTED.to_owned()))
+        } else {
+            let v = self.slots.get(usize::from(slot.0))?.as_ref();
+            v.map(|v| from_value(decl, v))
+        };
+        Some(FactRead {
+            fact: decl.id.clone(),
+            value,
+        })
+    }
+
+    /// The smallest false parts of a condition that does not hold, for a refusal.
+    fn failing_parts(&self, cond: &Condition) -> Vec<reason::FailingPart> {
+        let env = self.env();
+        let mut parts = Vec::new();
+        cond.root.false_parts(&env, &mut parts);
+        parts
+            .into_iter()
+            .map(|n| reason::FailingPart {
+                path: n.path.to_string(),
+                condition: n.to_string(),
+                facts: n.facts().filter_map(|f| self.fact_read(f.slot)).collect(),
+            })
+            .collect()
+    }
+
     fn evaluate(&mut self, owner: Owner, cond: &Condition) -> bool {
         let env = self.env();
         let mut rec = NodeRecorder::default();
@@ -496,19 +526,7 @@ impl<'c> Run<'c> {
         let facts = rec
             .facts
             .iter()
-            .filter_map(|slot| {
-                let decl = self.wf.facts.get(usize::from(slot.0))?;
-                let value = if decl.sensitive {
-                    Some(FactValue::Text(REDACTED.to_owned()))
-                } else {
-                    let v = self.slots.get(usize::from(slot.0))?.as_ref();
-                    v.map(|v| from_value(decl, v))
-                };
-                Some(FactRead {
-                    fact: decl.id.clone(),
-                    value,
-                })
-            })
+            .filter_map(|slot| self.fact_read(*slot))
             .collect();
         for error in failed {
             self.script_failed(owner.clone(), error);

@@ -414,6 +414,18 @@ impl Redact for Reason {
                 f(role);
                 delegation.texts(f);
             }
+            // The facts a false part read, as they are.
+            Reason::ConditionNotMet {
+                to: _,
+                condition: _,
+                failing,
+            } => {
+                for part in failing {
+                    for read in &mut part.facts {
+                        read.value.texts(f);
+                    }
+                }
+            }
             // A script's error may quote what it read.
             Reason::UnitGuard {
                 unit: _,
@@ -430,7 +442,6 @@ impl Redact for Reason {
             | Reason::InvalidCaseId { .. }
             | Reason::InvalidActor { .. }
             | Reason::TimeWentBack { .. }
-            | Reason::ConditionNotMet { .. }
             | Reason::InstrumentMissing { .. }
             | Reason::TooFewSessions { .. }
             | Reason::EventNotAccepted { .. }

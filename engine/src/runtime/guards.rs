@@ -46,7 +46,13 @@ impl Run<'_> {
         if objections.is_empty() {
             return Ok(event);
         }
-        let Some((applied, recorded, refused)) = self.duty_part(event) else {
+        let Some((applied, recorded, refused)) = self.duty_part(event.clone()) else {
+            // The refusal says everything that stands in the way, not only the unit's
+            // objection: what the event itself would meet is tried on this step, which is
+            // thrown away with the rejection.
+            if let Err(more) = self.effect(&event) {
+                objections.extend(more);
+            }
             return Err(objections);
         };
         for reason in objections {

@@ -194,8 +194,11 @@ pub enum Reason {
     ConditionNotMet {
         /// To which phase.
         to: String,
-        /// The condition in words.
+        /// The whole condition in words.
         condition: String,
+        /// Its smallest false parts, each in words with the facts it reads.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        failing: Vec<FailingPart>,
     },
     /// A required instrument has not been completed.
     InstrumentMissing {
@@ -465,10 +468,25 @@ impl Reason {
                     possible.join(", ")
                 ),
             ),
-            Reason::ConditionNotMet { to, condition } => pick(
-                format!("villkoret för att gå till `{to}` är inte uppfyllt: {condition}"),
-                format!("the condition for moving to `{to}` does not hold: {condition}"),
-            ),
+            Reason::ConditionNotMet {
+                to,
+                condition,
+                failing,
+            } => {
+                let what = if failing.is_empty() {
+                    condition.clone()
+                } else {
+                    failing
+                        .iter()
+                        .map(|f| f.describe(lang))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                pick(
+                    format!("villkoret för att gå till `{to}` är inte uppfyllt: {what}"),
+                    format!("the condition for moving to `{to}` does not hold: {what}"),
+                )
+            }
             Reason::InstrumentMissing {
                 phase,
                 title,
@@ -814,3 +832,39 @@ impl std::fmt::Display for Rejection {
 }
 
 impl std::error::Error for Rejection {}
+
+/// A smallest false part of a condition: what does not hold, and the facts it reads as they
+/// are (sensitive ones redacted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailingPart {
+    /// The part's stable path, e.g. `transitions/3/when/all/1`.
+    pub path: String,
+    /// The part in words.
+    pub condition: String,
+    /// The facts it reads, with their values (absent: not recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facts: Vec<super::FactRead>,
+}
+
+impl FailingPart {
+    /// The part in words, with the facts it reads.
+    pub fn describe(&self, lang: Lang) -> String {
+        if self.facts.is_empty() {
+            return self.condition.clone();
+        }
+        let (is, unset) = match lang {
+            Lang::Sv => ("är", "inte registrerad"),
+            Lang::En => ("is", "not recorded"),
+        };
+        let read: Vec<String> = self
+            .facts
+            .iter()
+            .map(|f| match &f.value {
+                Some(v) => format!("{} {is} {v}", f.fact),
+                None => format!("{}: {unset}", f.fact),
+            })
+            .collect();
+        format!("{} ({})", self.condition, read.join(", "))
+    }
+}

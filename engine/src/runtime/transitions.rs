@@ -279,6 +279,11 @@ impl<'c> Run<'c> {
                     reasons.push(Reason::ConditionNotMet {
                         to: to_id.clone(),
                         condition: when.root.to_string(),
+                        failing: if requested {
+                            self.failing_parts(when)
+                        } else {
+                            Vec::new()
+                        },
                     });
                 }
             }
