@@ -34,10 +34,10 @@ pub use deadlines::{MAX_EXTENSION_DAYS, deadline_state};
 pub use event::{CancelledBy, Event, FactValue, Requirement};
 pub use explain::{Explanation, NextPhase, OpenDeadline, describe_action, explain};
 pub use reason::{Lang, Reason, Rejection};
-pub use trace::{FactRead, NodeValue, Owner, REDACTED, Trace, TraceEntry, Warning};
+pub use trace::{FactRead, NodeValue, NodeValues, Owner, REDACTED, Trace, TraceEntry, Warning};
 
 use crate::Catalog;
-use crate::condition::{Amount, Condition, Node, Recorder};
+use crate::condition::{Amount, Condition, NodeMarks};
 use crate::instrument::{Answer, Instrument, Scoring};
 use crate::rules::{Action as RuleAction, Rule};
 use crate::secrecy::Secrets;
@@ -1400,12 +1400,11 @@ impl<'c> Run<'c> {
     /// Evaluates a condition, tracing its nodes and the facts it read.
     fn evaluate(&mut self, owner: Owner, cond: &Condition) -> bool {
         let env = self.env();
-        let mut rec = NodeRecorder::default();
-        let value = cond.evaluate_with(&env, &mut rec);
+        let mut marks = NodeMarks::default();
+        let value = cond.evaluate_with(&env, &mut marks);
         let failed = env.errors.take();
-        let facts = rec
-            .facts
-            .iter()
+        let facts = cond
+            .facts_read(&marks)
             .filter_map(|slot| {
                 let decl = self.wf.facts.get(usize::from(slot.0))?;
                 let value = if decl.sensitive {
@@ -1426,7 +1425,7 @@ impl<'c> Run<'c> {
         self.trace.entries.push(TraceEntry::Condition {
             owner,
             value,
-            nodes: rec.nodes,
+            nodes: NodeValues::new(cond, marks),
             facts,
         });
         value
@@ -1560,27 +1559,6 @@ impl<'c> Run<'c> {
             .actions
             .push_back(std::sync::Arc::new(action.clone()));
         self.emitted.push(action);
-    }
-}
-
-/// Collects node values and the facts leaves read.
-#[derive(Default)]
-struct NodeRecorder {
-    nodes: Vec<NodeValue>,
-    facts: Vec<crate::workflow::FactSlot>,
-}
-
-impl Recorder for NodeRecorder {
-    fn record(&mut self, node: &Node, value: bool) {
-        self.nodes.push(NodeValue {
-            path: node.path.clone(),
-            value,
-        });
-        if let Some(f) = node.fact()
-            && !self.facts.contains(&f.slot)
-        {
-            self.facts.push(f.slot);
-        }
     }
 }
 
