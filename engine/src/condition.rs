@@ -265,11 +265,9 @@ impl NodeMarks {
     #[inline]
     pub fn mark(&mut self, idx: u32, value: bool) {
         if idx < 64 {
-            let bit = 1u64 << idx;
-            self.reached |= bit;
-            if value {
-                self.held |= bit;
-            }
+            // No branch on the value: it is data, and would be mispredicted.
+            self.reached |= 1u64 << idx;
+            self.held |= u64::from(value) << idx;
         } else {
             self.mark_far(idx, value);
         }
