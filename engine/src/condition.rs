@@ -4,6 +4,13 @@
 //! every phase an index, every enum value its position in the fact's list. Evaluation reads
 //! values through [`Env`] by index; it never looks a name up in a map. Each node keeps its
 //! source span and a stable path (`when/all/1/not`) for explanations and coverage.
+//!
+//! Each node also has an index in its condition, numbered in post-order (children before their
+//! parent, in order), which is the order evaluation finishes nodes in. A trace records which
+//! nodes were evaluated and their values as two bit sets over these indices ([`NodeMarks`]):
+//! plain data, with no path copied. Reading the set bits in ascending order gives the nodes in
+//! the order they were evaluated, and [`Condition::paths`] turns an index back into its path
+//! when a trace is read.
 
 pub(crate) mod lower;
 
@@ -101,11 +108,19 @@ pub trait Env {
 pub struct Condition {
     /// The root node.
     pub root: Node,
+    /// Every node's path, by node index.
+    paths: Arc<[Arc<str>]>,
+    /// The facts each node reads, by node index (up to two: a comparison of two facts;
+    /// `None` for groups and other leaves).
+    reads: Arc<[[Option<FactSlot>; 2]]>,
 }
 
 /// One node of a compiled condition.
 #[derive(Debug, Clone)]
 pub struct Node {
+    /// The node's index in its condition, in post-order (see the module comment); set by
+    /// [`Condition::new`].
+    pub idx: u32,
     /// Stable path from the condition's owner, e.g. `rules/orosanmalan_barn/when/all/0`.
     pub path: Arc<str>,
     /// Where the node was written.
@@ -253,7 +268,142 @@ impl Recorder for () {
     fn record(&mut self, _: &Node, _: bool) {}
 }
 
+/// Which nodes of one evaluation were evaluated, and which of them held, by node index.
+///
+/// Bit `i` of `reached` says node `i` was evaluated, bit `i` of `held` that it was true. The
+/// first 64 nodes (every shipped condition) need no allocation; larger conditions keep the
+/// further words in `more`. Since indices are in post-order, [`NodeMarks::iter`] gives the nodes
+/// in the order evaluation finished them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NodeMarks {
+    reached: u64,
+    held: u64,
+    /// `(reached, held)` for nodes `64 * (k + 1)` to `64 * (k + 2) - 1`.
+    more: Vec<(u64, u64)>,
+}
+
+impl NodeMarks {
+    /// No node reached.
+    pub fn clear(&mut self) {
+        self.reached = 0;
+        self.held = 0;
+        self.more.clear();
+    }
+
+    /// Whether no node was reached.
+    pub fn is_empty(&self) -> bool {
+        self.reached == 0 && self.more.iter().all(|(r, _)| *r == 0)
+    }
+
+    /// Marks node `idx` as reached with `value`.
+    #[inline]
+    pub fn mark(&mut self, idx: u32, value: bool) {
+        if idx < 64 {
+            // No branch on the value: it is data, and would be mispredicted.
+            self.reached |= 1u64 << idx;
+            self.held |= u64::from(value) << idx;
+        } else {
+            self.mark_far(idx, value);
+        }
+    }
+
+    #[cold]
+    fn mark_far(&mut self, idx: u32, value: bool) {
+        let word = usize::try_from(idx / 64).unwrap_or(usize::MAX);
+        let Some(k) = word.checked_sub(1) else { return };
+        if self.more.len() <= k {
+            self.more.resize(k + 1, (0, 0));
+        }
+        if let Some((reached, held)) = self.more.get_mut(k) {
+            let bit = 1u64 << (idx % 64);
+            *reached |= bit;
+            if value {
+                *held |= bit;
+            }
+        }
+    }
+
+    /// The value node `idx` had, if it was reached.
+    pub fn get(&self, idx: u32) -> Option<bool> {
+        let (reached, held) = if idx < 64 {
+            (self.reached, self.held)
+        } else {
+            let k = usize::try_from(idx / 64 - 1).ok()?;
+            *self.more.get(k)?
+        };
+        let bit = 1u64 << (idx % 64);
+        (reached & bit != 0).then_some(held & bit != 0)
+    }
+
+    /// The reached nodes with their values, by ascending index: the order of evaluation.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, bool)> + '_ {
+        std::iter::once((self.reached, self.held))
+            .chain(self.more.iter().copied())
+            .zip(0u32..)
+            .flat_map(|((reached, held), word)| {
+                let mut left = reached;
+                std::iter::from_fn(move || {
+                    if left == 0 {
+                        return None;
+                    }
+                    let bit = left.trailing_zeros();
+                    left &= left - 1;
+                    Some((word * 64 + bit, held & (1u64 << bit) != 0))
+                })
+            })
+    }
+}
+
+/// Marks every node evaluated; what the runtime's trace records.
+impl Recorder for NodeMarks {
+    #[inline]
+    fn record(&mut self, node: &Node, value: bool) {
+        self.mark(node.idx, value);
+    }
+}
+
 impl Condition {
+    /// A condition over `root`: numbers its nodes in post-order and keeps their paths and the
+    /// facts they read by index.
+    pub fn new(mut root: Node) -> Condition {
+        let mut paths = Vec::new();
+        let mut reads = Vec::new();
+        number(&mut root, &mut paths, &mut reads);
+        Condition {
+            root,
+            paths: paths.into(),
+            reads: reads.into(),
+        }
+    }
+
+    /// Every node's path, by node index. Shared: cloning the `Arc` copies no path.
+    pub fn paths(&self) -> &Arc<[Arc<str>]> {
+        &self.paths
+    }
+
+    /// The number of nodes.
+    pub fn len(&self) -> usize {
+        self.paths.len()
+    }
+
+    /// Whether the condition has no nodes (never: a condition has a root).
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+
+    /// The facts the reached leaves read, each once, in the order they were first read.
+    pub fn facts_read<'a>(&'a self, marks: &'a NodeMarks) -> impl Iterator<Item = FactSlot> + 'a {
+        let mut seen = SlotSet::default();
+        marks
+            .iter()
+            .filter_map(|(idx, _)| self.reads.get(usize::try_from(idx).ok()?))
+            .flatten()
+            .filter_map(move |slot| {
+                let slot = (*slot)?;
+                seen.insert(slot).then_some(slot)
+            })
+    }
+
     /// Evaluates the condition against a case.
     pub fn evaluate(&self, env: &dyn Env) -> bool {
         self.root.evaluate_with(env, &mut ())
@@ -376,6 +526,47 @@ impl Node {
             _ => (None, None),
         };
         first.into_iter().chain(second)
+    }
+}
+
+/// Numbers `node` and its descendants in post-order, after the nodes already numbered.
+fn number(node: &mut Node, paths: &mut Vec<Arc<str>>, reads: &mut Vec<[Option<FactSlot>; 2]>) {
+    match &mut node.test {
+        Test::All(children) | Test::Any(children) => {
+            for c in children {
+                number(c, paths, reads);
+            }
+        }
+        Test::Not(child) => number(child, paths, reads),
+        _ => {}
+    }
+    node.idx = u32::try_from(paths.len()).unwrap_or(u32::MAX);
+    paths.push(Arc::clone(&node.path));
+    let mut facts = node.facts().map(|f| f.slot);
+    reads.push([facts.next(), facts.next()]);
+}
+
+/// A set of fact slots: a bit set for the first 128, a list for the rest.
+#[derive(Default)]
+struct SlotSet {
+    low: u128,
+    high: Vec<FactSlot>,
+}
+
+impl SlotSet {
+    /// Adds a slot; false when it was there already.
+    fn insert(&mut self, slot: FactSlot) -> bool {
+        if slot.0 < 128 {
+            let bit = 1u128 << slot.0;
+            let new = self.low & bit == 0;
+            self.low |= bit;
+            new
+        } else if self.high.contains(&slot) {
+            false
+        } else {
+            self.high.push(slot);
+            true
+        }
     }
 }
 
@@ -510,3 +701,6 @@ impl fmt::Display for Node {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

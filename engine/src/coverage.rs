@@ -404,13 +404,10 @@ impl ConfigurationCoverage {
                 }
             }
             TraceEntry::Condition { nodes, .. } => {
-                for n in nodes {
-                    if let Some(item) = self
-                        .conditions
-                        .iter_mut()
-                        .find(|i| i.path == n.path.as_ref())
+                for (path, value) in nodes.iter() {
+                    if let Some(item) = self.conditions.iter_mut().find(|i| i.path == path.as_ref())
                     {
-                        if n.value {
+                        if value {
                             item.seen_true = true;
                         } else {
                             item.seen_false = true;

@@ -48,10 +48,10 @@ pub use explain::{Awaiting, Explanation, NextPhase, OpenDeadline, describe_actio
 pub use hooks::MAX_HOOK_DUE_DAYS;
 pub use reason::{Act, Delegated, FailingPart, Lang, NotAuthorised, Reason, Rejection};
 pub use routing::active_rules;
-pub use trace::{FactRead, NodeValue, Owner, REDACTED, Trace, TraceEntry, Warning};
+pub use trace::{FactRead, NodeValue, NodeValues, Owner, REDACTED, Trace, TraceEntry, Warning};
 
 use crate::Catalog;
-use crate::condition::{Amount, Condition, Node, Recorder};
+use crate::condition::{Amount, Condition, NodeMarks};
 use crate::secrecy::Secrets;
 use crate::unit::{Configuration, Unit};
 use crate::workflow::{PhaseIdx, Workflow};
@@ -520,13 +520,12 @@ impl<'c> Run<'c> {
 
     fn evaluate(&mut self, owner: Owner, cond: &Condition) -> bool {
         let env = self.env();
-        let mut rec = NodeRecorder::default();
-        let value = cond.evaluate_with(&env, &mut rec);
+        let mut marks = NodeMarks::default();
+        let value = cond.evaluate_with(&env, &mut marks);
         let failed = env.errors.take();
-        let facts = rec
-            .facts
-            .iter()
-            .filter_map(|slot| self.fact_read(*slot))
+        let facts = cond
+            .facts_read(&marks)
+            .filter_map(|slot| self.fact_read(slot))
             .collect();
         for error in failed {
             self.script_failed(owner.clone(), error);
@@ -534,7 +533,7 @@ impl<'c> Run<'c> {
         self.trace.entries.push(TraceEntry::Condition {
             owner,
             value,
-            nodes: rec.nodes,
+            nodes: NodeValues::new(cond, marks),
             facts,
         });
         value
@@ -561,26 +560,5 @@ impl<'c> Run<'c> {
             .actions
             .push_back(std::sync::Arc::new(action.clone()));
         self.emitted.push(action);
-    }
-}
-
-/// Collects node values and the facts leaves read.
-#[derive(Default)]
-struct NodeRecorder {
-    nodes: Vec<NodeValue>,
-    facts: Vec<crate::workflow::FactSlot>,
-}
-
-impl Recorder for NodeRecorder {
-    fn record(&mut self, node: &Node, value: bool) {
-        self.nodes.push(NodeValue {
-            path: node.path.clone(),
-            value,
-        });
-        for f in node.facts() {
-            if !self.facts.contains(&f.slot) {
-                self.facts.push(f.slot);
-            }
-        }
     }
 }

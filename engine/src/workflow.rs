@@ -66,6 +66,8 @@ pub struct Workflow {
     /// The roles that may record overrides unless a phase says otherwise (`None`: any).
     pub override_roles: Option<Vec<Arc<str>>>,
     fact_index: HashMap<Arc<str>, FactSlot, foldhash::fast::RandomState>,
+    /// The sensitive facts' slots, in the order of their ids.
+    sensitive: Vec<FactSlot>,
     phase_index: HashMap<Arc<str>, PhaseIdx, foldhash::fast::RandomState>,
 }
 
@@ -311,6 +313,13 @@ impl Workflow {
     pub fn fact(&self, id: &str) -> Option<(FactSlot, &Fact)> {
         let slot = *self.fact_index.get(id)?;
         self.facts.get(usize::from(slot.0)).map(|f| (slot, f))
+    }
+
+    /// The sensitive facts, in the order of their ids.
+    pub fn sensitive_facts(&self) -> impl Iterator<Item = &Fact> + '_ {
+        self.sensitive
+            .iter()
+            .filter_map(|slot| self.facts.get(usize::from(slot.0)))
     }
 
     /// A phase's index by id.

@@ -97,3 +97,119 @@ fn orosanmalan_condition_holds_exactly_when_children_were_exposed_or_a_child_is_
         "rules/orosanmalan_barn/when"
     );
 }
+
+/// What a trace recorded before node indices: each node's path and value as evaluation
+/// finished it.
+#[derive(Default)]
+struct Paths(Vec<(String, bool)>);
+
+impl lots::condition::Recorder for Paths {
+    fn record(&mut self, node: &lots::condition::Node, value: bool) {
+        self.0.push((node.path.to_string(), value));
+    }
+}
+
+/// A random value of each fact's type, or none (xorshift, fixed seed).
+fn random_case(wf: &Workflow, seed: &mut u64) -> Facts {
+    use jiff::ToSpan;
+    use lots::syntax::FactType;
+    let mut next = |n: u64| {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed % n
+    };
+    Facts(
+        wf.facts
+            .iter()
+            .map(|f| {
+                if next(4) == 0 {
+                    return None;
+                }
+                Some(match f.ty {
+                    FactType::Bool => Value::Bool(next(2) == 0),
+                    FactType::Integer => Value::Integer(next(100) as i64),
+                    FactType::Decimal => Value::Decimal(next(400) as f64 / 10.0),
+                    FactType::Date => Value::Date(
+                        jiff::civil::date(2025, 1, 1)
+                            .checked_add((next(365) as i64).days())
+                            .unwrap(),
+                    ),
+                    FactType::Text => Value::Text("x".into()),
+                    FactType::Enum | FactType::ProtectionLevel => {
+                        Value::Enum(next(f.values.len().max(1) as u64) as u16)
+                    }
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The trace records node indices and reads paths back only when it is read: for every
+/// shipped rule and guard, over random cases, it reads as the nodes, values and order that
+/// evaluation recorded, and the facts read are the evaluated leaves' facts, each once.
+#[test]
+fn traced_node_indices_read_back_as_evaluated() {
+    use lots::condition::{Condition, NodeMarks};
+    use lots::runtime::NodeValues;
+    let catalog = load_with([]).catalog.unwrap();
+    let mut seed = 0x9E37_79B9_7F4A_7C15;
+    let mut checked = 0;
+    for wf in &catalog.workflows {
+        let rules = catalog
+            .rules
+            .iter()
+            .flat_map(|r| &r.per_workflow)
+            .filter(|p| p.workflow == wf.id)
+            .map(|p| &p.when);
+        let guards = wf.transitions.iter().filter_map(|t| t.when.as_ref());
+        let conditions: Vec<&Condition> = rules.chain(guards).collect();
+        for _ in 0..200 {
+            let env = random_case(wf, &mut seed);
+            for c in &conditions {
+                let mut paths = Paths::default();
+                let mut marks = NodeMarks::default();
+                assert_eq!(
+                    c.evaluate_with(&env, &mut paths),
+                    c.evaluate_with(&env, &mut marks)
+                );
+                let mut facts = Vec::new();
+                for (path, _) in &paths.0 {
+                    let i = c.paths().iter().position(|p| **p == **path).unwrap();
+                    let slots = find(&c.root, i as u32)
+                        .into_iter()
+                        .flat_map(|n| n.facts().map(|f| f.slot));
+                    for slot in slots {
+                        if !facts.contains(&slot) {
+                            facts.push(slot);
+                        }
+                    }
+                }
+                assert_eq!(c.facts_read(&marks).collect::<Vec<_>>(), facts);
+                let nodes = NodeValues::new(c, marks);
+                let read: Vec<(String, bool)> =
+                    nodes.iter().map(|(p, v)| (p.to_string(), v)).collect();
+                assert_eq!(read, paths.0, "{}", c.root.path);
+                // JSON is the list of (path, value), and reads back equal.
+                let json = serde_json::to_string(&nodes).unwrap();
+                assert_eq!(json, serde_json::to_string(&nodes.to_vec()).unwrap());
+                let back: NodeValues = serde_json::from_str(&json).unwrap();
+                assert_eq!(back, nodes);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1_000, "only {checked} evaluations checked");
+}
+
+fn find(node: &lots::condition::Node, idx: u32) -> Option<&lots::condition::Node> {
+    use lots::condition::Test;
+    if node.idx == idx {
+        return Some(node);
+    }
+    match &node.test {
+        Test::All(c) | Test::Any(c) => c.iter().find_map(|c| find(c, idx)),
+        Test::Not(c) => find(c, idx),
+        _ => None,
+    }
+}

@@ -20,6 +20,7 @@ mod properties;
 mod repo_files;
 mod scenarios;
 mod schemas;
+mod secrets;
 mod watch;
 
 use std::path::{Path, PathBuf};

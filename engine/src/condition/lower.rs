@@ -26,7 +26,7 @@ pub(crate) fn lower(
     path: &str,
     cond: &Spanned<syntax::Condition>,
 ) -> Option<Condition> {
-    lower_node(ctx, scope, path, cond).map(|root| Condition { root })
+    lower_node(ctx, scope, path, cond).map(Condition::new)
 }
 
 fn lower_node(
@@ -38,6 +38,7 @@ fn lower_node(
     use syntax::Condition as C;
     let node = |test| {
         Some(Node {
+            idx: 0,
             path: path.into(),
             span: cond.span,
             test,

@@ -53,18 +53,20 @@ pub(crate) fn event_map(
         Dynamic::from_map(map)
     };
     let facts = |f: &BTreeMap<String, FactValue>| {
-        let map: rhai::Map = f
-            .iter()
-            .filter_map(|(k, v)| {
-                let (_, decl) = wf.fact(k).filter(|(_, d)| !d.sensitive)?;
-                // A declared text fact is the author's to read; other values as sent.
-                let v = match v {
-                    FactValue::Text(t) if decl.ty == FactType::Text => Dynamic::from(t.clone()),
-                    other => value(other),
-                };
-                Some((k.as_str().into(), v))
-            })
-            .collect();
+        // Inserted one by one: an event carries a few facts, and collecting into a map would
+        // first gather and sort them in a vector.
+        let mut map = rhai::Map::new();
+        for (k, v) in f {
+            let Some((_, decl)) = wf.fact(k).filter(|(_, d)| !d.sensitive) else {
+                continue;
+            };
+            // A declared text fact is the author's to read; other values as sent.
+            let v = match v {
+                FactValue::Text(t) if decl.ty == FactType::Text => Dynamic::from(t.clone()),
+                other => value(other),
+            };
+            map.insert(k.as_str().into(), v);
+        }
         Dynamic::from_map(map)
     };
     let mut map = rhai::Map::new();

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::action::Citation;
 use super::event::FactValue;
 use super::reason::Reason;
+use crate::condition::{Condition, NodeMarks};
 
 /// The text shown instead of a sensitive fact's value.
 pub const REDACTED: &str = "[redacted]";
@@ -65,7 +66,7 @@ pub enum TraceEntry {
         /// Its value.
         value: bool,
         /// Every node evaluated, with its value (nodes not reached are absent).
-        nodes: Vec<NodeValue>,
+        nodes: NodeValues,
         /// The facts read, with their values (sensitive ones redacted).
         facts: Vec<FactRead>,
     },
@@ -220,13 +221,116 @@ pub enum TraceEntry {
     },
 }
 
-/// A condition node's value.
+/// A condition node's value: how [`NodeValues`] reads, and is written in JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeValue {
     /// The node's stable path.
     pub path: Arc<str>,
     /// Its value.
     pub value: bool,
+}
+
+/// The nodes of one condition that were evaluated, with their values, in the order they were
+/// evaluated.
+///
+/// Recorded as node indices (a [`NodeMarks`]) beside the condition's table of paths, which is
+/// shared with the catalog: recording copies no path, and a path is looked up only when the
+/// trace is read ([`NodeValues::iter`], JSON, coverage). It reads, compares and serializes as
+/// the list of [`NodeValue`]s.
+#[derive(Clone)]
+pub struct NodeValues {
+    paths: Arc<[Arc<str>]>,
+    marks: NodeMarks,
+}
+
+impl NodeValues {
+    /// The nodes of `condition` that `marks` says were evaluated.
+    pub fn new(condition: &Condition, marks: NodeMarks) -> NodeValues {
+        NodeValues {
+            paths: Arc::clone(condition.paths()),
+            marks,
+        }
+    }
+
+    /// Each node evaluated: its path and value, in the order of evaluation.
+    pub fn iter(&self) -> impl Iterator<Item = (&Arc<str>, bool)> + '_ {
+        self.marks.iter().filter_map(|(idx, value)| {
+            let path = self.paths.get(usize::try_from(idx).ok()?)?;
+            Some((path, value))
+        })
+    }
+
+    /// The number of nodes evaluated.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether no node was evaluated.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+
+    /// The nodes as a list.
+    pub fn to_vec(&self) -> Vec<NodeValue> {
+        self.iter()
+            .map(|(path, value)| NodeValue {
+                path: Arc::clone(path),
+                value,
+            })
+            .collect()
+    }
+}
+
+impl From<Vec<NodeValue>> for NodeValues {
+    /// Nodes read back (from JSON): the list is its own table of paths.
+    fn from(nodes: Vec<NodeValue>) -> NodeValues {
+        let mut marks = NodeMarks::default();
+        let mut paths = Vec::with_capacity(nodes.len());
+        for (idx, node) in (0u32..).zip(nodes) {
+            marks.mark(idx, node.value);
+            paths.push(node.path);
+        }
+        NodeValues {
+            paths: paths.into(),
+            marks,
+        }
+    }
+}
+
+impl PartialEq for NodeValues {
+    fn eq(&self, other: &NodeValues) -> bool {
+        self.iter()
+            .map(|(p, v)| (p.as_ref(), v))
+            .eq(other.iter().map(|(p, v)| (p.as_ref(), v)))
+    }
+}
+
+impl std::fmt::Debug for NodeValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.to_vec()).finish()
+    }
+}
+
+impl Serialize for NodeValues {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.iter()
+                .map(|(path, value)| NodeValueRef { path, value }),
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for NodeValues {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<NodeValue>::deserialize(deserializer).map(NodeValues::from)
+    }
+}
+
+/// [`NodeValue`] borrowed, to serialize without copying a path.
+#[derive(Serialize)]
+struct NodeValueRef<'a> {
+    path: &'a str,
+    value: bool,
 }
 
 /// A fact read by a condition.

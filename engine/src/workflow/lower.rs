@@ -54,6 +54,15 @@ pub(crate) fn lower_workflow(
         .enumerate()
         .filter_map(|(i, f)| Some((f.id.clone(), FactSlot(u16::try_from(i).ok()?))))
         .collect();
+    let mut sensitive: Vec<FactSlot> = fact_index
+        .values()
+        .copied()
+        .filter(|slot| facts.get(usize::from(slot.0)).is_some_and(|f| f.sensitive))
+        .collect();
+    sensitive.sort_by(|a, b| {
+        let id = |s: &FactSlot| facts.get(usize::from(s.0)).map(|f| f.id.clone());
+        id(a).cmp(&id(b))
+    });
     let phase_index: HashMap<Arc<str>, PhaseIdx, _> = file
         .phases
         .iter()
@@ -115,6 +124,7 @@ pub(crate) fn lower_workflow(
         decisions: Vec::new(),
         override_roles,
         fact_index,
+        sensitive,
         phase_index,
     };
     wf.decisions = crate::authority::lower::decisions(ctx, file, &wf, known);
