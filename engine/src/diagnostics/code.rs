@@ -71,6 +71,7 @@ codes! {
     InvalidRange = "workflow::invalid_range", Error, "a range whose minimum is above its maximum";
     UnreachableClosureReason = "workflow::unreachable_closure_reason", Error, "a closure reason that no terminal phase records and that is not valid from any phase";
     InvalidLength = "workflow::invalid_length", Error, "a length without exactly one of days, working_days, weeks and months";
+    FactSetOnYesNo = "workflow::fact_set_on_yes_no", Warning, "a deadline triggered by any value of a yes/no fact, `false` included";
     StopsAndCancels = "workflow::stops_and_cancels", Error, "a deadline both met and cancelled by the same event";
     TerminalWithExits = "workflow::terminal_with_exits", Error, "a terminal phase with transitions out of it";
     UnknownStartPhase = "graph::unknown_start_phase", Error, "the start phase is not one of the workflow's phases";

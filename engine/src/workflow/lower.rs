@@ -661,7 +661,21 @@ pub(crate) fn trigger(
         T::CaseOpened => Trigger::CaseOpened,
         T::CaseClosed => Trigger::CaseClosed,
         T::DecisionMade => Trigger::DecisionMade,
-        T::FactSet(f) => Trigger::FactSet(resolve::fact(ctx, scope.workflow, f)?.0),
+        T::FactSet(f) => {
+            let (slot, fact) = resolve::fact(ctx, scope.workflow, f)?;
+            if fact.ty == FactType::Bool {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::FactSetOnYesNo,
+                        format!("`{}` is a yes/no fact: recording `false` would trigger this too", f.value),
+                    )
+                    .at(ctx.source, f.span)
+                    .label("any value triggers")
+                    .help("stop or start the deadline from a rule that tests `equals: {fact, value: true}`"),
+                );
+            }
+            Trigger::FactSet(slot)
+        }
         T::InstrumentCompleted(i) => {
             Trigger::InstrumentCompleted(resolve::instrument(ctx, scope.instruments, i)?.id.clone())
         }
