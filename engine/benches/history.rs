@@ -16,8 +16,8 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group};
 use jiff::civil::DateTime;
 use lots::Catalog;
+use lots::quality::scenario::{self, Scenario};
 use lots::runtime::{self, Case, Event};
-use lots::scenario::{self, Scenario};
 
 mod support;
 use support::{interleaved, ms, ratio, us, verdict};

@@ -18,11 +18,11 @@ use std::sync::Arc;
 use criterion::{BatchSize, Criterion, criterion_group};
 use jiff::ToSpan;
 use jiff::civil::{DateTime, date};
-use lots::condition::{Env, Node, NodeMarks, Recorder, Value};
-use lots::rules::{Rule, RuleIn};
+use lots::model::condition::{Env, Node, NodeMarks, Recorder, Value};
+use lots::model::rules::{Rule, RuleIn};
+use lots::model::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, Workflow};
 use lots::runtime::{self, Case, Event, FactValue, NodeValues, apply};
 use lots::syntax::{CountKind, DayCount, DeadlineState, FactType, SinceEvent};
-use lots::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, Workflow};
 use lots::{Catalog, FsSource};
 
 mod support;

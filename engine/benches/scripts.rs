@@ -29,10 +29,10 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, Criterion, criterion_group};
 use jiff::ToSpan;
 use jiff::civil::DateTime;
-use lots::condition::{Condition, Env, Node, Recorder, Test, Value};
+use lots::model::condition::{Condition, Env, Node, Recorder, Test, Value};
+use lots::model::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, Workflow};
 use lots::runtime::{Case, Event, FactValue, Owner, Step, TraceEntry, Warning, apply};
 use lots::syntax::{CountKind, DayCount, DeadlineState, SinceEvent};
-use lots::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, Workflow};
 use lots::{Catalog, MemorySource};
 
 mod support;

@@ -15,12 +15,12 @@ use std::sync::Arc;
 pub use source::{FsSource, Input, MemorySource, Source, SourceError};
 
 use crate::diagnostics::Diagnostics;
-use crate::indicator::Indicator;
-use crate::instrument::Instrument;
-use crate::legal::Concept;
-use crate::rules::Rule;
-use crate::unit::Unit;
-use crate::workflow::Workflow;
+use crate::model::indicator::Indicator;
+use crate::model::instrument::Instrument;
+use crate::model::legal::Concept;
+use crate::model::rules::Rule;
+use crate::model::unit::Unit;
+use crate::model::workflow::Workflow;
 
 /// A checked, compiled, immutable set of workflows, instruments, rules, indicators, units and
 /// legal concepts. Share it behind an `Arc`.
@@ -41,7 +41,7 @@ pub struct Catalog {
     /// How many files were read.
     pub n_files: usize,
     /// The sandboxed script engine the catalog's scripts were compiled for.
-    pub scripting: crate::script::Scripting,
+    pub scripting: crate::model::script::Scripting,
     /// Earlier catalogs that hold workflow versions this one does not: cases opened under them
     /// stay on them (with their rules, units and scripts). See [`Catalog::succeed`].
     pub earlier: Vec<Arc<Catalog>>,

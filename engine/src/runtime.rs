@@ -51,10 +51,10 @@ pub use routing::active_rules;
 pub use trace::{FactRead, NodeValue, NodeValues, Owner, REDACTED, Trace, TraceEntry, Warning};
 
 use crate::Catalog;
-use crate::condition::{Amount, Condition, NodeMarks};
+use crate::model::condition::{Amount, Condition, NodeMarks};
+use crate::model::unit::{Configuration, Unit};
+use crate::model::workflow::{PhaseIdx, Workflow};
 use crate::secrecy::Secrets;
-use crate::unit::{Configuration, Unit};
-use crate::workflow::{PhaseIdx, Workflow};
 use env::CaseEnv;
 use facts::{Writer, from_value};
 
@@ -99,7 +99,7 @@ pub(crate) fn apply_owned(
         event: kind.to_owned(),
         reasons,
     };
-    let years = crate::calendar::FIRST_YEAR..=crate::calendar::LAST_YEAR;
+    let years = crate::model::calendar::FIRST_YEAR..=crate::model::calendar::LAST_YEAR;
     if !years.contains(&at.year()) {
         return Err(reject(vec![Reason::TimeOutOfRange {
             at: at.to_string(),
@@ -269,7 +269,7 @@ enum Happening {
     CaseClosed,
     InstrumentCompleted(String),
     DecisionMade,
-    FactSet(crate::workflow::FactSlot),
+    FactSet(crate::model::workflow::FactSlot),
 }
 
 /// One step in progress.
@@ -286,7 +286,7 @@ struct Run<'c> {
     /// The event's type (empty when explaining).
     event_kind: &'static str,
     /// The case's facts by slot, kept in step with `case.facts`.
-    slots: Vec<Option<crate::condition::Value>>,
+    slots: Vec<Option<crate::model::condition::Value>>,
     /// The current phase's index, kept in step with `case.phase`.
     phase: PhaseIdx,
     case: Case,
@@ -489,7 +489,7 @@ impl<'c> Run<'c> {
 
     /// Evaluates a condition, tracing its nodes and the facts it read.
     /// A fact as a trace shows it: its value, `[redacted]` when sensitive.
-    fn fact_read(&self, slot: crate::workflow::FactSlot) -> Option<FactRead> {
+    fn fact_read(&self, slot: crate::model::workflow::FactSlot) -> Option<FactRead> {
         let decl = self.wf.facts.get(usize::from(slot.0))?;
         let value = if decl.sensitive {
             Some(FactValue::Text(REDACTED.to_owned()))

@@ -2,9 +2,10 @@
 
 use schemars::{JsonSchema, Schema, generate::SchemaSettings};
 
+use crate::quality::scenario::ScenarioFile;
 use crate::syntax::{
-    AllowanceFile, IndicatorFile, InstrumentFile, Kind, LegalFile, RulesFile, ScenarioFile,
-    UnitFile, WorkflowFile,
+    AllowanceFile, IndicatorFile, InstrumentFile, Kind, LegalFile, RulesFile, UnitFile,
+    WorkflowFile,
 };
 
 /// One schema per file kind: `(file name in schemas/, pretty JSON text ending in a newline)`.

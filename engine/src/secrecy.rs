@@ -14,12 +14,12 @@
 
 use std::borrow::Cow;
 
+use crate::model::script::ScriptError;
+use crate::model::workflow::Workflow;
 use crate::runtime::{
     Action, ActionKind, Actor, Case, Delegated, Event, Explanation, FactValue, REDACTED, Reason,
     Rejection, Trace, TraceEntry, Warning,
 };
-use crate::script::ScriptError;
-use crate::workflow::Workflow;
 
 /// Values shorter than this are not searched for in text: a two-character value would garble
 /// every text it happens to occur in, and traces already show sensitive facts redacted by name.

@@ -11,7 +11,6 @@ mod indicator_file;
 mod instrument_file;
 mod legal_file;
 mod rules_file;
-mod scenario_file;
 mod spanned;
 mod unit_file;
 mod workflow_file;
@@ -36,7 +35,6 @@ pub use rules_file::{
     ActionDecl, FireMode, FlagAction, FlagLevel, OfferAction, RouteAction, RouteKind, RuleDecl,
     RuleScope, RulesFile, SetAction, TaskAction, Urgency,
 };
-pub use scenario_file::{ActorDecl, ExpectDecl, ExpectedAction, ScenarioFile, StepDecl};
 pub use spanned::Spanned;
 pub use unit_file::{
     AfterDecl, DelegationDecl, DeriveDecl, DisableDecl, GuardDecl, HookDecl, OverrideDecl,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::str::FromStr;
 
-use lots::calendar::{
+use lots::model::calendar::{
     FIRST_YEAR, HolidayKind, LAST_YEAR, add_calendar_days, add_days, add_working_days,
     days_between, holidays, is_working_day, working_days_between,
 };
@@ -234,7 +234,7 @@ fn the_edges_of_the_range_neither_panic_nor_invent_holidays() {
 /// the day it may still be met after rolling forward past non-working days (2 §).
 #[test]
 fn time_limits_follow_the_law_on_the_table() {
-    use lots::calendar::{Length, last_day, roll_forward};
+    use lots::model::calendar::{Length, last_day, roll_forward};
     let rows = csv("durations.csv", "start,length,last_day,rolled,comment", 5);
     assert!(rows.len() >= 10, "the table is too small");
     let mut wrong = Vec::new();

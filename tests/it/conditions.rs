@@ -1,9 +1,9 @@
 //! Compiled conditions evaluate over fact slots: the shipped orosanmälan rule, as the runtime
 //! will see it, against a case whose facts are set slot by slot.
 
-use lots::condition::{Env, Value};
+use lots::model::condition::{Env, Value};
+use lots::model::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, Workflow};
 use lots::syntax::{CountKind, DayCount, DeadlineState, SinceEvent};
-use lots::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, Workflow};
 
 use crate::load_with;
 
@@ -103,8 +103,8 @@ fn orosanmalan_condition_holds_exactly_when_children_were_exposed_or_a_child_is_
 #[derive(Default)]
 struct Paths(Vec<(String, bool)>);
 
-impl lots::condition::Recorder for Paths {
-    fn record(&mut self, node: &lots::condition::Node, value: bool) {
+impl lots::model::condition::Recorder for Paths {
+    fn record(&mut self, node: &lots::model::condition::Node, value: bool) {
         self.0.push((node.path.to_string(), value));
     }
 }
@@ -150,7 +150,7 @@ fn random_case(wf: &Workflow, seed: &mut u64) -> Facts {
 /// evaluation recorded, and the facts read are the evaluated leaves' facts, each once.
 #[test]
 fn traced_node_indices_read_back_as_evaluated() {
-    use lots::condition::{Condition, NodeMarks};
+    use lots::model::condition::{Condition, NodeMarks};
     use lots::runtime::NodeValues;
     let catalog = load_with([]).catalog.unwrap();
     let mut seed = 0x9E37_79B9_7F4A_7C15;
@@ -202,8 +202,8 @@ fn traced_node_indices_read_back_as_evaluated() {
     assert!(checked > 1_000, "only {checked} evaluations checked");
 }
 
-fn find(node: &lots::condition::Node, idx: u32) -> Option<&lots::condition::Node> {
-    use lots::condition::Test;
+fn find(node: &lots::model::condition::Node, idx: u32) -> Option<&lots::model::condition::Node> {
+    use lots::model::condition::Test;
     if node.idx == idx {
         return Some(node);
     }

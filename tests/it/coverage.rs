@@ -5,9 +5,9 @@
 //! what the suite covers is reviewed like any other change.
 
 use lots::SourceFile;
-use lots::coverage::{self, Coverage};
-use lots::mutation;
-use lots::scenario::{self, Scenario};
+use lots::quality::coverage::{self, Coverage};
+use lots::quality::mutation;
+use lots::quality::scenario::{self, Scenario};
 
 use crate::{load_with, root};
 

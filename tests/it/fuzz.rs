@@ -89,13 +89,13 @@ use std::sync::{Mutex, Once, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use jiff::civil::DateTime;
-use lots::coverage::Coverage;
-use lots::graph::{self, GraphFormat};
-use lots::instrument::Answer;
+use lots::model::graph::{self, GraphFormat};
+use lots::model::instrument::Answer;
+use lots::model::workflow::Workflow;
+use lots::quality::coverage::Coverage;
+use lots::quality::scenario::{self, Detail, Played, Scenario};
 use lots::runtime::{self, CancelledBy, Case, Event, FactValue, Lang, Requirement};
-use lots::scenario::{self, Detail, Played, Scenario};
 use lots::syntax::FactType;
-use lots::workflow::Workflow;
 use lots::{Catalog, Diagnostic, MemorySource, SourceFile};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use rand::rngs::StdRng;

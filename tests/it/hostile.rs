@@ -97,7 +97,7 @@ fn check_hostile(path: &Path) {
         "{name}: took {:?}",
         started.elapsed()
     );
-    let failures: Vec<&lots::script::ScriptError> = step
+    let failures: Vec<&lots::model::script::ScriptError> = step
         .warnings
         .iter()
         .filter_map(|w| match w {

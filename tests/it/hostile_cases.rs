@@ -24,8 +24,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use lots::quality::scenario::{self, Detail, Played, Scenario};
 use lots::runtime::{self, Case, Lang};
-use lots::scenario::{self, Detail, Played, Scenario};
 use lots::{Catalog, Loaded, MemorySource, SourceFile};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use serde::Deserialize;

@@ -111,11 +111,11 @@ fn make(op: &Op, case: &Case) -> Event {
                 .zip(answers)
                 .map(|(item, n)| {
                     let v = match &item.answer {
-                        lots::instrument::Answer::YesNo => FactValue::Bool(n % 2 == 0),
-                        lots::instrument::Answer::Scale { max, .. } => {
+                        lots::model::instrument::Answer::YesNo => FactValue::Bool(n % 2 == 0),
+                        lots::model::instrument::Answer::Scale { max, .. } => {
                             FactValue::Decimal(f64::from(*n) / 255.0 * max)
                         }
-                        lots::instrument::Answer::Choice(cs) => FactValue::Text(
+                        lots::model::instrument::Answer::Choice(cs) => FactValue::Text(
                             pick(cs, *n).map_or_else(String::new, |c| c.0.to_string()),
                         ),
                     };
@@ -211,7 +211,7 @@ fn make(op: &Op, case: &Case) -> Event {
             if held < 1 + usize::from(n % 3) {
                 return Event::SessionHeld { location: None };
             }
-            let next: Vec<&lots::workflow::Transition> = wf
+            let next: Vec<&lots::model::workflow::Transition> = wf
                 .transitions
                 .iter()
                 .filter(|t| t.from == from && wf.phase(t.to).is_some_and(|p| !p.terminal))
@@ -242,8 +242,8 @@ fn make(op: &Op, case: &Case) -> Event {
 }
 
 /// The facts an `equals` guard (or an `all` of them) asks for.
-fn guard_facts(node: &lots::condition::Node, out: &mut BTreeMap<String, FactValue>) {
-    use lots::condition::{Test, Value};
+fn guard_facts(node: &lots::model::condition::Node, out: &mut BTreeMap<String, FactValue>) {
+    use lots::model::condition::{Test, Value};
     match &node.test {
         Test::All(children) => children.iter().for_each(|c| guard_facts(c, out)),
         Test::Equals { fact, value } => {

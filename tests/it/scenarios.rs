@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use lots::SourceFile;
+use lots::quality::scenario::{self, Detail};
 use lots::runtime::{Case, Lang};
-use lots::scenario::{self, Detail};
 
 use crate::load_with;
 

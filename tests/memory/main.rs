@@ -15,8 +15,8 @@
 use std::path::{Path, PathBuf};
 
 use jiff::civil::DateTime;
+use lots::model::script::Limits;
 use lots::runtime::{self, Case, Event};
-use lots::script::Limits;
 use lots::{Catalog, FsSource, MemorySource, Source};
 
 #[global_allocator]
@@ -162,14 +162,14 @@ fn ten_thousand_events() {
     assert_eq!(replayed, case);
     drop(replayed);
 
-    let scenario = lots::scenario::Scenario {
+    let scenario = lots::quality::scenario::Scenario {
         id: "tiotusen".into(),
         title: "10 000 samtal".into(),
         workflow: "vuxna_utsatta".into(),
         units: vec!["skarholmen".into()],
         steps: events
             .into_iter()
-            .map(|(at, event)| lots::scenario::ScenarioStep {
+            .map(|(at, event)| lots::quality::scenario::ScenarioStep {
                 at,
                 event,
                 by: Default::default(),
@@ -180,7 +180,7 @@ fn ten_thousand_events() {
     };
     let base = ALLOC.current_usage();
     ALLOC.reset_peak_usage();
-    let played = lots::scenario::play(&catalog, &scenario);
+    let played = lots::quality::scenario::play(&catalog, &scenario);
     let play = ALLOC.peak_usage().saturating_sub(base);
     assert!(played.iter().all(|p| p.failures.is_empty()));
     drop(played);

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use lots::graph::{GraphFormat as Format, render};
+use lots::model::graph::{GraphFormat as Format, render};
 
 use crate::cli::{GraphArgs, GraphFormat};
 use crate::exit::ExitStatus;

@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
+use lots::quality::scenario::{self, Detail};
 use lots::runtime::{self, Lang};
-use lots::scenario::{self, Detail};
 
 use crate::cli::{Language, RunArgs};
 use crate::exit::ExitStatus;

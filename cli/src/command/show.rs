@@ -3,10 +3,10 @@
 
 use std::io::Write;
 
-use lots::duty::{Duty, writers};
+use lots::model::duty::{Duty, writers};
+use lots::model::unit::HookKind;
 use lots::runtime::active_rules;
 use lots::syntax::RuleScope;
-use lots::unit::HookKind;
 
 use crate::cli::ShowArgs;
 use crate::exit::ExitStatus;
@@ -130,8 +130,8 @@ pub(crate) fn run(args: &ShowArgs, out: &mut dyn Write) -> anyhow::Result<ExitSt
 /// override in this unit, with where that comes from (the configuration's resolved authority).
 fn delegation(
     out: &mut dyn Write,
-    wf: &lots::workflow::Workflow,
-    config: &lots::unit::Configuration,
+    wf: &lots::model::workflow::Workflow,
+    config: &lots::model::unit::Configuration,
 ) -> std::io::Result<()> {
     if !wf.checks_roles() {
         writeln!(
@@ -163,7 +163,7 @@ delegation (who may; * = set by the unit's delegation, with its reference):"
     let a = &config.authority;
     let line = |out: &mut dyn Write,
                 what: String,
-                grant: &lots::authority::Grant,
+                grant: &lots::model::authority::Grant,
                 approvals: &[std::sync::Arc<str>],
                 note: String|
      -> std::io::Result<()> {
@@ -177,8 +177,10 @@ delegation (who may; * = set by the unit's delegation, with its reference):"
         } else {
             let slots: Vec<&str> = approvals.iter().map(AsRef::as_ref).collect();
             match &grant.source {
-                lots::authority::Source::Workflow => format!("{} together", slots.join(" + ")),
-                lots::authority::Source::Unit { .. } => format!(
+                lots::model::authority::Source::Workflow => {
+                    format!("{} together", slots.join(" + "))
+                }
+                lots::model::authority::Source::Unit { .. } => format!(
                     "{} together, of {}",
                     slots.join(" + "),
                     grant.role_names().join(", ")
@@ -186,8 +188,8 @@ delegation (who may; * = set by the unit's delegation, with its reference):"
             }
         };
         let (mark, source) = match &grant.source {
-            lots::authority::Source::Workflow => (" ", String::new()),
-            lots::authority::Source::Unit { reference } => ("*", format!(" – {reference}")),
+            lots::model::authority::Source::Workflow => (" ", String::new()),
+            lots::model::authority::Source::Unit { reference } => ("*", format!(" – {reference}")),
         };
         writeln!(out, "  {mark} {what:<44} {who}{source}{note}")
     };
@@ -208,7 +210,7 @@ delegation (who may; * = set by the unit's delegation, with its reference):"
             note,
         )?;
     }
-    let name = |p: lots::workflow::PhaseIdx| wf.phase(p).map_or("?", |p| p.id.as_ref());
+    let name = |p: lots::model::workflow::PhaseIdx| wf.phase(p).map_or("?", |p| p.id.as_ref());
     for (i, t) in wf.transitions.iter().enumerate() {
         let grant = a.transition(i);
         // Nobody requests an automatic transition.
@@ -220,7 +222,7 @@ delegation (who may; * = set by the unit's delegation, with its reference):"
         line(out, what, &grant, &t.approvals, String::new())?;
     }
     for (i, p) in wf.phases.iter().enumerate() {
-        let Ok(idx) = u16::try_from(i).map(lots::workflow::PhaseIdx) else {
+        let Ok(idx) = u16::try_from(i).map(lots::model::workflow::PhaseIdx) else {
             continue;
         };
         let grant = a.overrides(idx);
@@ -243,9 +245,9 @@ delegation (who may; * = set by the unit's delegation, with its reference):"
 fn duties(
     out: &mut dyn Write,
     catalog: &lots::Catalog,
-    wf: &lots::workflow::Workflow,
-    unit: &lots::unit::Unit,
-    config: &lots::unit::Configuration,
+    wf: &lots::model::workflow::Workflow,
+    unit: &lots::model::unit::Unit,
+    config: &lots::model::unit::Configuration,
 ) -> std::io::Result<()> {
     let d = &config.duties;
     writeln!(
@@ -268,7 +270,7 @@ fn duties(
     });
     let transitions = named(&d.transitions, &|i| {
         let t = wf.transitions.get(i);
-        let id = |p: Option<lots::workflow::PhaseIdx>| {
+        let id = |p: Option<lots::model::workflow::PhaseIdx>| {
             p.and_then(|p| wf.phase(p)).map_or("?", |p| p.id.as_ref())
         };
         format!(

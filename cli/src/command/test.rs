@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 
-use lots::coverage::{self, Coverage};
-use lots::mutation::{self, Verdict};
-use lots::scenario::{self, Played, Scenario};
+use lots::quality::coverage::{self, Coverage};
+use lots::quality::mutation::{self, Verdict};
+use lots::quality::scenario::{self, Played, Scenario};
 use serde_json::json;
 
 use crate::cli::{TestArgs, TestFormat};

@@ -8,8 +8,8 @@ use super::parse::{Parsed, parse};
 use super::source::Input;
 use super::{Catalog, Loaded, Summary};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile, Span, suggest};
+use crate::model::{indicator, instrument, legal, rules, unit, workflow};
 use crate::syntax::{FactType, Spanned, WriteSource};
-use crate::{indicator, instrument, legal, rules, unit, workflow};
 
 /// What a lowering step needs: the file it is in and where to report.
 pub(crate) struct Ctx<'a> {
@@ -51,7 +51,7 @@ impl Ctx<'_> {
 pub(crate) struct Known {
     legal: Vec<Arc<str>>,
     units: Vec<Arc<str>>,
-    pub(crate) scripting: crate::script::Scripting,
+    pub(crate) scripting: crate::model::script::Scripting,
 }
 
 impl Known {
@@ -132,7 +132,7 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
             .iter()
             .map(|u| Arc::from(u.value.as_str()))
             .collect(),
-        scripting: crate::script::Scripting::default(),
+        scripting: crate::model::script::Scripting::default(),
     };
     let ids_of =
         |pick: fn(&Parsed) -> Option<&Spanned<String>>| -> Vec<(&SourceFile, &Spanned<String>)> {
@@ -282,8 +282,8 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
         }
     }
 
-    crate::duty::check(&mut diags, &workflows, &instruments, &all_rules, &units);
-    crate::authority::check(&mut diags, &workflows, &instruments, &all_rules, &units);
+    crate::model::duty::check(&mut diags, &workflows, &instruments, &all_rules, &units);
+    crate::model::authority::check(&mut diags, &workflows, &instruments, &all_rules, &units);
     let summary = Summary {
         files: n_files,
         workflows: workflows.len(),
@@ -427,7 +427,7 @@ fn write_problem(
                 "instrument `{}` writes into `{}`, which is {} fact in workflow `{}`",
                 inst.id,
                 w.fact,
-                crate::condition::lower::type_name(fact.ty),
+                crate::model::condition::lower::type_name(fact.ty),
                 wf.id
             ),
         )

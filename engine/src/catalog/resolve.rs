@@ -3,9 +3,9 @@
 
 use crate::catalog::lower::Ctx;
 use crate::diagnostics::{Code, Diagnostic, suggest};
-use crate::instrument::Instrument;
+use crate::model::instrument::Instrument;
+use crate::model::workflow::{DeadlineIdx, Fact, FactSlot, Workflow};
 use crate::syntax::Spanned;
-use crate::workflow::{DeadlineIdx, Fact, FactSlot, Workflow};
 
 impl Ctx<'_> {
     /// Reports `name` as unknown: "{owner} has no {what} `name`" (or "no {what} `name`"), with

@@ -10,7 +10,7 @@ use super::{
     Approvable, Approval, DecisionRecord, Event, FactValue, Happening, PendingApproval, Reason,
     Run, TraceEntry,
 };
-use crate::authority::{Grant, Source};
+use crate::model::authority::{Grant, Source};
 use crate::syntax::FactType;
 
 /// Event types every phase accepts: time passing and a host's acknowledgement can never be
@@ -222,8 +222,9 @@ impl<'c> Run<'c> {
                 actor: by.id,
             }]);
         }
-        let open = crate::authority::open_slots(slots, given.iter().map(|a| a.by.role.as_str()))
-            .unwrap_or_default();
+        let open =
+            crate::model::authority::open_slots(slots, given.iter().map(|a| a.by.role.as_str()))
+                .unwrap_or_default();
         if !open.contains(&by.role.as_str()) {
             let grant = Grant {
                 roles: Some(open.iter().map(|r| Arc::from(*r)).collect()),

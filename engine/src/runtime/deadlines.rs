@@ -6,10 +6,10 @@ use jiff::civil::{Date, DateTime};
 use super::case::{DeadlineRecord, Extension};
 use super::trace::Rolled;
 use super::{ActionKind, Happening, Reason, Run, TraceEntry};
-use crate::calendar;
-use crate::condition::Value;
+use crate::model::calendar;
+use crate::model::condition::Value;
+use crate::model::workflow::Trigger;
 use crate::syntax::{DayCount, DeadlineState};
-use crate::workflow::Trigger;
 
 /// The longest extension, in days in total, of a deadline that declares no `max_days`.
 pub const MAX_EXTENSION_DAYS: u32 = 365;
@@ -99,7 +99,7 @@ impl Run<'_> {
 
     /// Counts a deadline from `started`: from the `from` fact's date when it is earlier,
     /// `late_from_hour` applied, rolled forward when the deadline says so.
-    fn count(&self, d: &crate::workflow::Deadline, started: DateTime) -> Counted {
+    fn count(&self, d: &crate::model::workflow::Deadline, started: DateTime) -> Counted {
         let day = started.date();
         let recorded = d
             .from
@@ -175,7 +175,7 @@ impl Run<'_> {
 
     /// Counts running deadlines again when the date fact they count from is recorded or
     /// corrected: the due date follows, and a reminder or overdue action may come again.
-    pub(super) fn recount_deadlines(&mut self, slot: crate::workflow::FactSlot) {
+    pub(super) fn recount_deadlines(&mut self, slot: crate::model::workflow::FactSlot) {
         let wf = self.wf;
         for d in wf.deadlines.iter().filter(|d| d.from == Some(slot)) {
             let Some(r) = self.case.deadlines.get(d.id.as_ref()) else {

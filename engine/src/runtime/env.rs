@@ -4,10 +4,10 @@ use jiff::civil::DateTime;
 
 use super::case::Case;
 use super::event::FactValue;
-use crate::calendar;
-use crate::condition::{Env, Value};
+use crate::model::calendar;
+use crate::model::condition::{Env, Value};
+use crate::model::workflow::{DeadlineIdx, Fact, FactSlot, ParamIdx, PhaseIdx, Workflow};
 use crate::syntax::{CountKind, DayCount, DeadlineState, FactType, SinceEvent};
-use crate::workflow::{DeadlineIdx, Fact, FactSlot, ParamIdx, PhaseIdx, Workflow};
 
 /// The condition environment for one case at one moment.
 pub(crate) struct CaseEnv<'a> {
@@ -17,13 +17,13 @@ pub(crate) struct CaseEnv<'a> {
     pub(crate) slots: &'a [Option<Value>],
     pub(crate) phase: PhaseIdx,
     pub(crate) params: &'a [u32],
-    pub(crate) scripting: &'a crate::script::Scripting,
+    pub(crate) scripting: &'a crate::model::script::Scripting,
     /// The current event (`event` in scripts, made into a rhai map only when a script names it).
     pub(crate) event: Option<&'a super::Event>,
     /// Who sent it.
     pub(crate) by: Option<&'a super::Actor>,
     /// Script failures during this evaluation.
-    pub(crate) errors: std::cell::RefCell<Vec<crate::script::ScriptError>>,
+    pub(crate) errors: std::cell::RefCell<Vec<crate::model::script::ScriptError>>,
 }
 
 impl CaseEnv<'_> {
@@ -141,7 +141,7 @@ impl Env for CaseEnv<'_> {
         self.params.get(usize::from(param.0)).copied().unwrap_or(0)
     }
 
-    fn script(&self, script: &crate::script::Script) -> bool {
+    fn script(&self, script: &crate::model::script::Script) -> bool {
         match script.eval_bool(self.scripting, self.wf, self.slots, &|i| self.builtin(i)) {
             Ok(value) => value,
             Err(error) => {

@@ -7,8 +7,8 @@ use rhai::Dynamic;
 use jiff::civil::DateTime;
 
 use super::{Actor, CancelledBy, Event, FactValue};
+use crate::model::workflow::Workflow;
 use crate::syntax::FactType;
-use crate::workflow::Workflow;
 
 /// An event as a rhai map: `event.type`, `event.location`, `event.to`, `event.facts`, …,
 /// `event.by.role` (the role the event was sent in) and `event.at` (its time,

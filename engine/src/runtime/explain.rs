@@ -153,7 +153,7 @@ pub fn explain(catalog: &Catalog, case: &Case, at: DateTime) -> Option<Explanati
                     )
                 }
             };
-            let missing = crate::authority::open_slots(
+            let missing = crate::model::authority::open_slots(
                 &slots,
                 p.approvals.iter().map(|a| a.by.role.as_str()),
             )

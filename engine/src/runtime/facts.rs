@@ -151,8 +151,11 @@ impl Run<'_> {
     }
 }
 
-pub(super) fn from_value(fact: &crate::workflow::Fact, v: &crate::condition::Value) -> FactValue {
-    use crate::condition::Value;
+pub(super) fn from_value(
+    fact: &crate::model::workflow::Fact,
+    v: &crate::model::condition::Value,
+) -> FactValue {
+    use crate::model::condition::Value;
     match v {
         Value::Bool(b) => FactValue::Bool(*b),
         Value::Integer(i) => FactValue::Integer(*i),
@@ -168,7 +171,7 @@ pub(super) fn from_value(fact: &crate::workflow::Fact, v: &crate::condition::Val
     }
 }
 
-pub(super) fn expected(fact: &crate::workflow::Fact) -> String {
+pub(super) fn expected(fact: &crate::model::workflow::Fact) -> String {
     match fact.ty {
         FactType::Bool => "true or false".to_owned(),
         FactType::Integer => "a whole number".to_owned(),

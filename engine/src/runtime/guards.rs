@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{Event, FactValue, Reason, Run, Warning};
-use crate::workflow::Transition;
+use crate::model::workflow::Transition;
 
 impl Run<'_> {
     /// The unit's guards: each must return true, or the event is rejected with the unit's
@@ -16,9 +16,9 @@ impl Run<'_> {
     pub(super) fn guards(&mut self, event: Event) -> Result<Event, Vec<Reason>> {
         let mut objections = Vec::new();
         for (hook, compiled) in self.hooks(event.kind(), |k| {
-            matches!(k, crate::unit::HookKind::Guard { .. })
+            matches!(k, crate::model::unit::HookKind::Guard { .. })
         }) {
-            let crate::unit::HookKind::Guard { reason } = &hook.kind else {
+            let crate::model::unit::HookKind::Guard { reason } = &hook.kind else {
                 continue;
             };
             let env = self.env();

@@ -3,7 +3,7 @@
 
 use super::facts::{Writer, from_value};
 use super::{ActionKind, Lang, Owner, RuleRecord, Run, TraceEntry, Warning};
-use crate::unit::{Configuration, Unit};
+use crate::model::unit::{Configuration, Unit};
 
 /// The latest due time, in days, a hook's task may have.
 pub const MAX_HOOK_DUE_DAYS: u32 = 3_650;
@@ -13,8 +13,8 @@ impl<'c> Run<'c> {
     pub(super) fn hooks(
         &self,
         kind: &str,
-        want: fn(&crate::unit::HookKind) -> bool,
-    ) -> Vec<(&'c crate::unit::Hook, &'c crate::unit::HookIn)> {
+        want: fn(&crate::model::unit::HookKind) -> bool,
+    ) -> Vec<(&'c crate::model::unit::Hook, &'c crate::model::unit::HookIn)> {
         let (unit, config): (&'c Unit, &'c Configuration) = (self.unit, self.config);
         config
             .hooks
@@ -36,7 +36,7 @@ impl<'c> Run<'c> {
 
     /// The unit's derived facts, written after the event's effect.
     pub(super) fn derive(&mut self, kind: &str) {
-        for (hook, compiled) in self.hooks(kind, |k| *k == crate::unit::HookKind::Derive) {
+        for (hook, compiled) in self.hooks(kind, |k| *k == crate::model::unit::HookKind::Derive) {
             let Some(slot) = compiled.fact else { continue };
             let Some(fact) = self.wf.facts.get(usize::from(slot.0)) else {
                 continue;
@@ -54,7 +54,7 @@ impl<'c> Run<'c> {
             if value.is_unit() {
                 continue;
             }
-            match crate::script::from_dynamic(&value, fact.ty, &fact.values) {
+            match crate::model::script::from_dynamic(&value, fact.ty, &fact.values) {
                 Some(v) => {
                     let stored = from_value(fact, &v);
                     if self.case.facts.get(fact.id.as_ref()) != Some(&stored) {
@@ -83,8 +83,8 @@ impl<'c> Run<'c> {
     /// reports a failure. `None` when the script failed.
     pub(super) fn run_hook(
         &mut self,
-        hook: &crate::unit::Hook,
-        compiled: &crate::unit::HookIn,
+        hook: &crate::model::unit::Hook,
+        compiled: &crate::model::unit::HookIn,
         describe: impl Fn(&rhai::Dynamic) -> String,
     ) -> Option<rhai::Dynamic> {
         let env = self.env();
@@ -113,10 +113,13 @@ impl<'c> Run<'c> {
 
     /// The unit's extra actions after the event.
     pub(super) fn after_hooks(&mut self, kind: &str) {
-        for (hook, compiled) in
-            self.hooks(kind, |k| matches!(k, crate::unit::HookKind::After { .. }))
-        {
-            let once = matches!(hook.kind, crate::unit::HookKind::After { once: true });
+        for (hook, compiled) in self.hooks(kind, |k| {
+            matches!(k, crate::model::unit::HookKind::After { .. })
+        }) {
+            let once = matches!(
+                hook.kind,
+                crate::model::unit::HookKind::After { once: true }
+            );
             let key = format!("hook:{}", hook.id);
             let fired = self.case.rules.get(&key).map_or(0, |r| r.fired);
             if once && fired > 0 {
@@ -193,7 +196,7 @@ impl<'c> Run<'c> {
                 } else {
                     crate::syntax::DayCount::CalendarDays
                 };
-                let due = days.map(|d| crate::calendar::add_days(self.at.date(), d, count));
+                let due = days.map(|d| crate::model::calendar::add_days(self.at.date(), d, count));
                 Some(ActionKind::Task {
                     title: text("title")?,
                     due,
@@ -220,7 +223,7 @@ impl<'c> Run<'c> {
 
     /// A script failure goes to the trace and to the warnings (and to `tracing`, where and
     /// whether a limit stopped it, never its message).
-    pub(super) fn script_failed(&mut self, owner: Owner, error: crate::script::ScriptError) {
+    pub(super) fn script_failed(&mut self, owner: Owner, error: crate::model::script::ScriptError) {
         tracing::debug!(location = %error.location, limit = error.limit, "script failed");
         self.trace.entries.push(TraceEntry::ScriptFailed {
             owner: owner.clone(),
@@ -231,12 +234,12 @@ impl<'c> Run<'c> {
 
     pub(super) fn hook_failed(
         &mut self,
-        hook: &crate::unit::Hook,
-        script: &crate::script::Script,
+        hook: &crate::model::unit::Hook,
+        script: &crate::model::script::Script,
         message: String,
     ) {
         let (line, column) = script.source.line_column(script.span.offset);
-        let error = crate::script::ScriptError {
+        let error = crate::model::script::ScriptError {
             location: format!("{}:{line}:{column}", script.source.name()),
             message,
             limit: false,

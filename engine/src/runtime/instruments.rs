@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::facts::Writer;
 use super::{FactValue, Happening, InstrumentResult, Reason, Run, TraceEntry, Warning};
-use crate::instrument::{Given, Scoring};
+use crate::model::instrument::{Given, Scoring};
 use crate::syntax::FactType;
 
 impl Run<'_> {

@@ -4,10 +4,10 @@
 use super::facts::{Writer, from_value};
 use super::{ActionKind, Owner, RuleRecord, Run, TraceEntry};
 use crate::Catalog;
-use crate::rules::{Action as RuleAction, Rule};
+use crate::model::rules::{Action as RuleAction, Rule};
+use crate::model::unit::{Configuration, Unit};
+use crate::model::workflow::Workflow;
 use crate::syntax::FireMode;
-use crate::unit::{Configuration, Unit};
-use crate::workflow::Workflow;
 
 /// The rules that run for a workflow in a unit, in evaluation order: base rules it does not
 /// switch off, and local rules it adds. Mandatory rules cannot be switched off (the loader
@@ -16,7 +16,7 @@ pub fn active_rules<'c>(
     catalog: &'c Catalog,
     wf: &Workflow,
     unit: &'c Unit,
-) -> impl Iterator<Item = (&'c Rule, &'c crate::rules::RuleIn)> {
+) -> impl Iterator<Item = (&'c Rule, &'c crate::model::rules::RuleIn)> {
     unit.configuration(&wf.id)
         .map(|c| configured_rules(catalog, c))
         .into_iter()
@@ -27,7 +27,7 @@ pub fn active_rules<'c>(
 pub(super) fn configured_rules<'c>(
     catalog: &'c Catalog,
     config: &'c Configuration,
-) -> impl Iterator<Item = (&'c Rule, &'c crate::rules::RuleIn)> {
+) -> impl Iterator<Item = (&'c Rule, &'c crate::model::rules::RuleIn)> {
     config.rules.iter().filter_map(|&(i, j)| {
         let rule = catalog.rules.get(i)?;
         Some((rule, rule.per_workflow.get(j)?))
@@ -109,7 +109,7 @@ impl Run<'_> {
             }),
             RuleAction::Task { title, due } => {
                 let due = due.as_ref().map(|(n, unit)| {
-                    crate::calendar::last_day(self.at.date(), unit.of(self.amount(n)))
+                    crate::model::calendar::last_day(self.at.date(), unit.of(self.amount(n)))
                 });
                 Some(ActionKind::Task {
                     title: title.clone(),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::action::Citation;
 use super::event::FactValue;
 use super::reason::Reason;
-use crate::condition::{Condition, NodeMarks};
+use crate::model::condition::{Condition, NodeMarks};
 
 /// The text shown instead of a sensitive fact's value.
 pub const REDACTED: &str = "[redacted]";
@@ -180,7 +180,7 @@ pub enum TraceEntry {
         /// Whose script.
         owner: Owner,
         /// Where and why.
-        error: crate::script::ScriptError,
+        error: crate::model::script::ScriptError,
     },
     /// A decision took effect.
     DecisionTaken {
@@ -383,7 +383,7 @@ pub enum Warning {
         /// Whose script.
         owner: Owner,
         /// Where and why.
-        error: crate::script::ScriptError,
+        error: crate::model::script::ScriptError,
     },
     /// A unit's guard objected to an event that records duty inputs; the duty wins. The duty
     /// inputs were recorded; the rest of the event (other facts it bundled) was refused with

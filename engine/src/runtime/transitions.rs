@@ -2,8 +2,8 @@
 //! closing the case.
 
 use super::{Closure, Happening, Override, Owner, Reason, Requirement, Run, TraceEntry};
+use crate::model::workflow::Transition;
 use crate::syntax::TriggerMode;
-use crate::workflow::Transition;
 
 impl<'c> Run<'c> {
     /// A caseworker's request to move to `to`.
@@ -84,8 +84,9 @@ impl<'c> Run<'c> {
             }]);
         };
         let from = self.phase_idx();
-        let terminal =
-            |p: &crate::workflow::Phase| p.terminal && p.closure_reason.as_deref() == Some(reason);
+        let terminal = |p: &crate::model::workflow::Phase| {
+            p.terminal && p.closure_reason.as_deref() == Some(reason)
+        };
         let ways: Vec<&'c Transition> = self
             .wf
             .transitions
@@ -162,7 +163,7 @@ impl<'c> Run<'c> {
         }
         let mut grant = self.config.authority.overrides(from);
         // A guard's own `override_roles`, unless the unit's delegation set the phase's.
-        if let (Requirement::Guard { to }, crate::authority::Source::Workflow) =
+        if let (Requirement::Guard { to }, crate::model::authority::Source::Workflow) =
             (requirement, &grant.source)
             && let Some(roles) = self.wf.phase_idx(to).and_then(|target| {
                 self.wf

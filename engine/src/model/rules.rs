@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use crate::catalog::lower::{Ctx, Known};
 use crate::catalog::resolve;
-use crate::condition::lower::{self as cond, Scope};
-use crate::condition::{Condition, Value};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile, Span};
-use crate::instrument::Instrument;
+use crate::model::condition::lower::{self as cond, Scope};
+use crate::model::condition::{Condition, Value};
+use crate::model::instrument::Instrument;
+use crate::model::workflow::{DeadlineIdx, Workflow};
 use crate::syntax::{ActionDecl, FireMode, FlagLevel, RouteKind, RuleScope, RulesFile, Urgency};
-use crate::workflow::{DeadlineIdx, Workflow};
 
 /// A checked routing rule.
 #[derive(Debug, Clone)]
@@ -72,7 +72,10 @@ pub enum Action {
         /// What to do.
         title: String,
         /// Due after this many days, counted so.
-        due: Option<(crate::condition::Amount, crate::calendar::Unit)>,
+        due: Option<(
+            crate::model::condition::Amount,
+            crate::model::calendar::Unit,
+        )>,
     },
     /// An offered intervention.
     Offer {
@@ -84,7 +87,7 @@ pub enum Action {
     /// Set a fact.
     Set {
         /// The fact's slot.
-        slot: crate::workflow::FactSlot,
+        slot: crate::model::workflow::FactSlot,
         /// The value.
         value: Value,
     },

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::{ConfigurationCoverage, Coverage, Item, Ratio};
 use crate::Catalog;
-use crate::workflow::Workflow;
+use crate::model::workflow::Workflow;
 
 const NODE_W: usize = 190;
 const NODE_H: usize = 44;

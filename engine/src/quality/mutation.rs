@@ -7,8 +7,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::Catalog;
-use crate::coverage::transition_ids;
-use crate::scenario::{self, Scenario};
+use crate::quality::coverage::transition_ids;
+use crate::quality::scenario::{self, Scenario};
 
 /// One change to the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

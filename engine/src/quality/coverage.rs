@@ -16,11 +16,11 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::Catalog;
-use crate::condition::{Node, Test};
+use crate::model::condition::{Node, Test};
+use crate::model::unit::Configuration;
+use crate::model::workflow::Workflow;
+use crate::quality::scenario::Played;
 use crate::runtime::{ActionKind, Reason, TraceEntry};
-use crate::scenario::Played;
-use crate::unit::Configuration;
-use crate::workflow::Workflow;
 
 pub use allowance::{Allowance, load_allowance};
 pub use html::render_html;

@@ -1,6 +1,6 @@
 use super::*;
+use crate::model::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
 use crate::syntax::{CountKind, DayCount, DeadlineState, SinceEvent};
-use crate::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
 
 /// Facts by slot, nothing else recorded.
 struct Slots(Vec<Option<Value>>);

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 pub(crate) use lower::{lower_workflow, trigger};
 
-use crate::condition::{Amount, Condition};
 use crate::diagnostics::{SourceFile, Span};
+use crate::model::condition::{Amount, Condition};
 use crate::syntax::{FactType, TriggerMode};
 
 /// Index of a fact in its workflow's `facts`.
@@ -281,7 +281,7 @@ pub struct Deadline {
     /// How many `unit`s long.
     pub length: Amount,
     /// The unit it counts in.
-    pub unit: crate::calendar::Unit,
+    pub unit: crate::model::calendar::Unit,
     /// A date fact the time counts from, when set and earlier than the starting event.
     pub from: Option<FactSlot>,
     /// Whether a last day that is not a working day moves to the next working day.

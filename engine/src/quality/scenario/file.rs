@@ -4,8 +4,8 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::Spanned;
 use crate::runtime::Event;
+use crate::syntax::Spanned;
 
 /// A case told as timed events.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -92,7 +92,7 @@ pub struct ExpectDecl {
     pub facts: std::collections::BTreeMap<String, crate::runtime::FactValue>,
     /// Deadline states: `running`, `due_soon`, `overdue`, `met`, `not_started`.
     #[serde(default)]
-    pub deadlines: std::collections::BTreeMap<String, super::DeadlineState>,
+    pub deadlines: std::collections::BTreeMap<String, crate::syntax::DeadlineState>,
     /// Warning types, e.g. `sessions_above_max`.
     #[serde(default)]
     pub warnings: Vec<String>,

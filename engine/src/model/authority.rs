@@ -21,9 +21,9 @@ pub(crate) mod lower;
 use std::sync::Arc;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::rules::{Action, Rule};
-use crate::unit::{HookKind, Unit};
-use crate::workflow::Workflow;
+use crate::model::rules::{Action, Rule};
+use crate::model::unit::{HookKind, Unit};
+use crate::model::workflow::Workflow;
 
 /// The most approvals one decision or transition may ask for.
 pub const MAX_APPROVALS: usize = 8;
@@ -144,7 +144,7 @@ impl Authority {
     }
 
     /// Who may override what blocks leaving a phase.
-    pub fn overrides(&self, phase: crate::workflow::PhaseIdx) -> Grant {
+    pub fn overrides(&self, phase: crate::model::workflow::PhaseIdx) -> Grant {
         self.overrides
             .get(usize::from(phase.0))
             .cloned()
@@ -172,7 +172,7 @@ pub fn open_slots<'a>(
 pub(crate) fn check(
     diags: &mut Diagnostics,
     workflows: &[Workflow],
-    instruments: &[crate::instrument::Instrument],
+    instruments: &[crate::model::instrument::Instrument],
     rules: &[Rule],
     units: &[Unit],
 ) {

@@ -7,9 +7,9 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, Reversed};
 
 use crate::catalog::lower::Ctx;
-use crate::condition::Amount;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::workflow::Workflow;
+use crate::model::condition::Amount;
+use crate::model::workflow::Workflow;
 
 /// The phase graph: one node per phase (node index = phase index), one edge per transition.
 pub fn phase_graph(wf: &Workflow) -> DiGraph<(), ()> {
@@ -120,7 +120,11 @@ pub enum GraphFormat {
 /// The phase graph in words: phases with their required instruments and expected sessions,
 /// transitions labelled with their conditions, the start and terminal phases marked. With a
 /// unit, parameter values are the unit's.
-pub fn render(wf: &Workflow, unit: Option<&crate::unit::Unit>, format: GraphFormat) -> String {
+pub fn render(
+    wf: &Workflow,
+    unit: Option<&crate::model::unit::Unit>,
+    format: GraphFormat,
+) -> String {
     let value = |a: &Amount| -> u32 {
         match a {
             Amount::Value(v) => *v,
@@ -134,7 +138,7 @@ pub fn render(wf: &Workflow, unit: Option<&crate::unit::Unit>, format: GraphForm
                 .unwrap_or_else(|| wf.param_default(*p)),
         }
     };
-    let phase_label = |p: &crate::workflow::Phase| {
+    let phase_label = |p: &crate::model::workflow::Phase| {
         let mut lines = vec![p.title.clone()];
         if !p.required.is_empty() {
             let req: Vec<&str> = p.required.iter().map(AsRef::as_ref).collect();
@@ -151,7 +155,7 @@ pub fn render(wf: &Workflow, unit: Option<&crate::unit::Unit>, format: GraphForm
         }
         lines
     };
-    let edge_label = |t: &crate::workflow::Transition| {
+    let edge_label = |t: &crate::model::workflow::Transition| {
         let mut parts = Vec::new();
         if let Some(title) = &t.title {
             parts.push(title.clone());

@@ -18,8 +18,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::diagnostics::Span;
+use crate::model::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
 use crate::syntax::{CompareOp, CountKind, DayCount, DeadlineState, SinceEvent};
-use crate::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
 
 /// A value of a fact.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +97,7 @@ pub trait Env {
         None
     }
     /// Evaluates a script leaf; an environment without scripting says false.
-    fn script(&self, script: &crate::script::Script) -> bool {
+    fn script(&self, script: &crate::model::script::Script) -> bool {
         let _ = script;
         false
     }
@@ -210,7 +210,7 @@ pub enum Test {
         /// How many `unit`s.
         length: Amount,
         /// The unit.
-        unit: crate::calendar::Unit,
+        unit: crate::model::calendar::Unit,
     },
     /// Days since an event compared with a number.
     Elapsed {
@@ -233,7 +233,7 @@ pub enum Test {
         state: DeadlineState,
     },
     /// A rhai expression, compiled at load; an error counts as false and is reported.
-    Script(Arc<crate::script::Script>),
+    Script(Arc<crate::model::script::Script>),
 }
 
 /// A resolved fact: its slot and, for display, its name and enum values.
@@ -445,7 +445,7 @@ impl Node {
             }
             Test::Within { fact, length, unit } => match (env.fact(fact.slot), env.today()) {
                 (Some(Value::Date(from)), Some(today)) => {
-                    let last = crate::calendar::last_day(*from, unit.of(amount(length)));
+                    let last = crate::model::calendar::last_day(*from, unit.of(amount(length)));
                     *from <= today && today <= last
                 }
                 _ => false,

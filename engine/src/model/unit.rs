@@ -6,10 +6,10 @@ use std::sync::Arc;
 use crate::catalog::lower::{Ctx, Known};
 use crate::catalog::resolve;
 use crate::diagnostics::{Code, Diagnostic, SourceFile, Span, suggest};
-use crate::rules::{RouteTo, Rule};
-use crate::script::Script;
+use crate::model::rules::{RouteTo, Rule};
+use crate::model::script::Script;
+use crate::model::workflow::Workflow;
 use crate::syntax::{RuleScope, UnitFile};
-use crate::workflow::Workflow;
 
 /// A checked unit.
 #[derive(Debug, Clone)]
@@ -62,10 +62,10 @@ pub struct Configuration {
     pub routes: Vec<(Arc<str>, Arc<str>)>,
     /// What the legal duties of this configuration depend on (its mandatory rules, legal
     /// deadlines and duty transitions): see `duty`.
-    pub duties: crate::duty::Duties,
+    pub duties: crate::model::duty::Duties,
     /// Who may take each decision, request each transition and record each override, with
     /// the unit's delegation applied: see `authority`.
-    pub authority: crate::authority::Authority,
+    pub authority: crate::model::authority::Authority,
 }
 
 impl Configuration {
@@ -99,7 +99,7 @@ struct Variation<'a> {
     added: &'a [Arc<str>],
     disabled: &'a [(Arc<str>, String)],
     hooks: &'a [Hook],
-    delegation: &'a [crate::authority::lower::Delegation],
+    delegation: &'a [crate::model::authority::lower::Delegation],
 }
 
 /// The effective configuration of `wf` in a unit with this variation.
@@ -107,7 +107,7 @@ fn configure(
     wf: &Workflow,
     variation: &Variation<'_>,
     rules: &[Rule],
-    instruments: &[crate::instrument::Instrument],
+    instruments: &[crate::model::instrument::Instrument],
 ) -> Configuration {
     let Variation {
         parameters,
@@ -151,7 +151,7 @@ fn configure(
         let rule = rule_list.get(i).filter(|r| r.mandatory)?;
         Some((rule, rule.per_workflow.get(j)?))
     });
-    let duties = crate::duty::duties(wf, mandatory, instruments);
+    let duties = crate::model::duty::duties(wf, mandatory, instruments);
     Configuration {
         workflow: wf.id.clone(),
         parameters,
@@ -159,7 +159,7 @@ fn configure(
         hooks,
         routes: Vec::new(),
         duties,
-        authority: crate::authority::lower::configure(wf, delegation),
+        authority: crate::model::authority::lower::configure(wf, delegation),
     }
 }
 
@@ -337,9 +337,9 @@ pub struct HookIn {
     /// The workflow.
     pub workflow: Arc<str>,
     /// The script.
-    pub script: Arc<crate::script::Script>,
+    pub script: Arc<crate::model::script::Script>,
     /// For `derive`: the fact written.
-    pub fact: Option<crate::workflow::FactSlot>,
+    pub fact: Option<crate::model::workflow::FactSlot>,
 }
 
 /// The most hooks a unit may have: each may run on every event within the sandbox's operation
@@ -370,7 +370,7 @@ pub(crate) fn lower(
     file: &UnitFile,
     workflows: &[Workflow],
     rules: &[Rule],
-    instruments: &[crate::instrument::Instrument],
+    instruments: &[crate::model::instrument::Instrument],
     known: &Known,
     scripts: &[SourceFile],
 ) -> Unit {
@@ -564,7 +564,7 @@ pub(crate) fn lower(
         })
         .collect();
     let delegation =
-        crate::authority::lower::delegation(ctx, &file.id.value, &file.delegation, &runs);
+        crate::model::authority::lower::delegation(ctx, &file.id.value, &file.delegation, &runs);
     let variation = Variation {
         parameters: &parameters,
         added: &added_rules,
@@ -609,7 +609,7 @@ fn check_ranges(
     overrides: &[(Arc<str>, Arc<str>, u32)],
     spans: &[Span],
 ) {
-    use crate::condition::Amount;
+    use crate::model::condition::Amount;
     let value = |a: &Amount| match a {
         Amount::Value(v) => *v,
         Amount::Param(p, _) => config

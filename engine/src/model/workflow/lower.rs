@@ -8,11 +8,11 @@ use super::{
 };
 use crate::catalog::lower::{Ctx, Known};
 use crate::catalog::resolve;
-use crate::condition::Amount;
-use crate::condition::lower::{self as cond, Scope};
 use crate::diagnostics::{Code, Diagnostic, Span, suggest};
-use crate::graph;
-use crate::instrument::Instrument;
+use crate::model::condition::Amount;
+use crate::model::condition::lower::{self as cond, Scope};
+use crate::model::graph;
+use crate::model::instrument::Instrument;
 use crate::syntax::{self, FactType, Spanned, WorkflowFile};
 
 /// The values of a `protection_level` fact (domain.md §B6).
@@ -41,8 +41,8 @@ pub(crate) fn lower_workflow(
             .iter()
             .flat_map(|p| p.documents.iter().map(|d| &d.id)),
     );
-    let roles = crate::authority::lower::roles(ctx, file);
-    let override_roles = crate::authority::lower::role_list(
+    let roles = crate::model::authority::lower::roles(ctx, file);
+    let override_roles = crate::model::authority::lower::role_list(
         ctx,
         &file.id.value,
         &roles,
@@ -97,7 +97,7 @@ pub(crate) fn lower_workflow(
                 stops: Vec::new(),
                 cancelled_by: Vec::new(),
                 length: Amount::Value(0),
-                unit: crate::calendar::Unit::Days,
+                unit: crate::model::calendar::Unit::Days,
                 from: None,
                 roll_forward: d.roll_forward.unwrap_or(d.legal.is_some()),
                 late_from_hour: None,
@@ -127,7 +127,7 @@ pub(crate) fn lower_workflow(
         sensitive,
         phase_index,
     };
-    wf.decisions = crate::authority::lower::decisions(ctx, file, &wf, known);
+    wf.decisions = crate::model::authority::lower::decisions(ctx, file, &wf, known);
 
     // Phases need parameters (for session ranges) and the workflow's own closure reasons.
     let phases: Vec<Phase> = file
@@ -418,22 +418,26 @@ fn lower_phase(
         list.value
             .iter()
             .filter_map(|e| {
-                let known = crate::unit::EVENT_TYPES.contains(&e.value.as_str());
+                let known = crate::model::unit::EVENT_TYPES.contains(&e.value.as_str());
                 if !known {
                     ctx.unknown(
                         Code::UnknownVariant,
                         None,
                         "event type",
                         e,
-                        crate::unit::EVENT_TYPES,
+                        crate::model::unit::EVENT_TYPES,
                     );
                 }
                 known.then(|| Arc::from(e.value.as_str()))
             })
             .collect()
     });
-    let override_roles =
-        crate::authority::lower::role_list(ctx, &wf.id, &wf.roles, p.override_roles.as_ref());
+    let override_roles = crate::model::authority::lower::role_list(
+        ctx,
+        &wf.id,
+        &wf.roles,
+        p.override_roles.as_ref(),
+    );
     Phase {
         id: p.id.value.as_str().into(),
         title: p.title.clone(),
@@ -547,8 +551,8 @@ fn lower_transition(
         .when
         .as_ref()
         .and_then(|w| cond::lower(ctx, scope, &path, w));
-    let roles = crate::authority::lower::role_list(ctx, &wf.id, &wf.roles, t.roles.as_ref());
-    let approvals = crate::authority::lower::approvals(
+    let roles = crate::model::authority::lower::role_list(ctx, &wf.id, &wf.roles, t.roles.as_ref());
+    let approvals = crate::model::authority::lower::approvals(
         ctx,
         &wf.id,
         &wf.roles,
@@ -556,8 +560,12 @@ fn lower_transition(
         roles.as_deref(),
         &format!("the transition to `{}`", t.to.value),
     );
-    let override_roles =
-        crate::authority::lower::role_list(ctx, &wf.id, &wf.roles, t.override_roles.as_ref());
+    let override_roles = crate::model::authority::lower::role_list(
+        ctx,
+        &wf.id,
+        &wf.roles,
+        t.override_roles.as_ref(),
+    );
     if t.trigger == crate::syntax::TriggerMode::Automatic {
         let requested = [&t.roles, &t.approvals].into_iter().flatten().next();
         if let Some(list) = requested {

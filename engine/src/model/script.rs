@@ -11,10 +11,10 @@ use std::sync::Arc;
 
 use rhai::{AST, Dynamic, Engine, EvalAltResult, Position, Scope};
 
-use crate::condition::Value;
 use crate::diagnostics::{Code, Diagnostic, SourceFile, Span};
+use crate::model::condition::Value;
+use crate::model::workflow::{FactSlot, Workflow};
 use crate::syntax::FactType;
-use crate::workflow::{FactSlot, Workflow};
 
 /// Sandbox limits. Every script runs within all of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,13 +27,13 @@
 
 use std::sync::Arc;
 
-use crate::condition::{Node, Test};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Span};
-use crate::instrument::Instrument;
-use crate::rules::{Action, Rule, RuleIn};
+use crate::model::condition::{Node, Test};
+use crate::model::instrument::Instrument;
+use crate::model::rules::{Action, Rule, RuleIn};
+use crate::model::unit::{HookKind, Unit};
+use crate::model::workflow::{DeadlineIdx, FactSlot, PhaseIdx, Trigger, Workflow};
 use crate::syntax::{RuleScope, SinceEvent, TriggerMode};
-use crate::unit::{HookKind, Unit};
-use crate::workflow::{DeadlineIdx, FactSlot, PhaseIdx, Trigger, Workflow};
 
 /// The duty an input serves: shown in diagnostics and by `lots show`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -654,7 +654,7 @@ pub fn writers(
     wf: &Workflow,
     rules: &[Rule],
     unit: &Unit,
-    config: &crate::unit::Configuration,
+    config: &crate::model::unit::Configuration,
 ) -> Vec<Writer> {
     let mut out = Vec::new();
     for &(i, j) in &config.hooks {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::{Authority, Grant, MAX_APPROVALS, Source};
 use crate::catalog::lower::{Ctx, Known};
 use crate::diagnostics::{Code, Diagnostic, Span, suggest};
+use crate::model::workflow::{Decision, Role, Workflow};
 use crate::syntax::{DelegationDecl, FactType, Spanned, WorkflowFile};
-use crate::workflow::{Decision, Role, Workflow};
 
 /// A list of role ids as written.
 pub(crate) type RoleList = Spanned<Vec<Spanned<String>>>;

@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use crate::catalog::lower::{Ctx, Known};
 use crate::catalog::resolve;
-use crate::condition::Condition;
-use crate::condition::lower::{self as cond, Scope};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::instrument::Instrument;
+use crate::model::condition::Condition;
+use crate::model::condition::lower::{self as cond, Scope};
+use crate::model::instrument::Instrument;
+use crate::model::workflow::{self, FactSlot, Workflow};
 use crate::syntax::{self, CompareOp, FactType, IndicatorFile, Period, PopulationCases};
-use crate::workflow::{self, FactSlot, Workflow};
 
 /// The smallest cell size any indicator may use.
 pub const MIN_CELL_FLOOR: u32 = 3;

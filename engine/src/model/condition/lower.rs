@@ -6,17 +6,17 @@ use super::{Amount, Condition, FactRef, Node, PhaseRef, Test, Value};
 use crate::catalog::lower::Ctx;
 use crate::catalog::resolve;
 use crate::diagnostics::{Code, Diagnostic, Span, suggest};
-use crate::instrument::Instrument;
-use crate::script::Script;
+use crate::model::instrument::Instrument;
+use crate::model::script::Script;
+use crate::model::workflow::{Fact, Workflow};
 use crate::syntax::{self, FactType, Literal, Spanned};
-use crate::workflow::{Fact, Workflow};
 
 /// What a condition may name: one workflow's facts, phases, deadlines and parameters, and the
 /// catalog's instruments.
 pub(crate) struct Scope<'a> {
     pub(crate) workflow: &'a Workflow,
     pub(crate) instruments: &'a [Instrument],
-    pub(crate) scripting: &'a crate::script::Scripting,
+    pub(crate) scripting: &'a crate::model::script::Scripting,
 }
 
 /// Compiles a condition; `None` when any part of it has an error (all errors are reported).
@@ -368,7 +368,7 @@ fn deadline(
     ctx: &mut Ctx<'_>,
     scope: &Scope<'_>,
     id: &Spanned<String>,
-) -> Option<crate::workflow::DeadlineIdx> {
+) -> Option<crate::model::workflow::DeadlineIdx> {
     resolve::deadline(ctx, scope.workflow, id)
 }
 
@@ -379,8 +379,8 @@ pub(crate) fn length(
     ctx: &mut Ctx<'_>,
     scope: &Scope<'_>,
     l: &Spanned<syntax::Length>,
-) -> Option<(Amount, crate::calendar::Unit)> {
-    use crate::calendar::Unit;
+) -> Option<(Amount, crate::model::calendar::Unit)> {
+    use crate::model::calendar::Unit;
     let v = &l.value;
     let given: Vec<(&Spanned<syntax::Amount>, Unit)> = [
         (&v.days, Unit::Days),

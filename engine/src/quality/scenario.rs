@@ -10,7 +10,11 @@ use crate::catalog::parse;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile};
 use crate::runtime::{self, Actor, Case, Event, Lang, Rejection, TraceEntry};
 use crate::runtime::{Action, DEFAULT_ACTOR_ID, DEFAULT_ROLE, REDACTED, deadline_state};
-use crate::syntax::{ActorDecl, ExpectDecl, ExpectedAction, ScenarioFile, Spanned};
+use crate::syntax::Spanned;
+
+mod file;
+
+pub use file::{ActorDecl, ExpectDecl, ExpectedAction, ScenarioFile, StepDecl};
 
 /// A checked scenario: its steps with parsed times, and what the author expects.
 #[derive(Debug, Clone)]
