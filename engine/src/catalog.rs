@@ -4,10 +4,8 @@
 //! runs the cross-file checks. It collects *every* problem as a diagnostic; the catalog is only
 //! returned when there are no errors.
 
-pub(crate) mod ids;
 pub(crate) mod lower;
 pub(crate) mod parse;
-pub(crate) mod resolve;
 pub mod source;
 
 use std::sync::Arc;

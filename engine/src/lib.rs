@@ -12,7 +12,6 @@ pub mod model;
 pub mod quality;
 pub mod runtime;
 pub mod schema;
-pub mod secrecy;
 pub mod syntax;
 pub mod text;
 pub mod watch;

@@ -29,6 +29,7 @@ mod hooks;
 mod instruments;
 mod reason;
 mod routing;
+pub mod secrecy;
 mod sessions;
 mod trace;
 mod transitions;
@@ -52,11 +53,12 @@ pub use trace::{FactRead, NodeValue, NodeValues, Owner, REDACTED, Trace, TraceEn
 
 use crate::Catalog;
 use crate::model::condition::{Amount, Condition, NodeMarks};
+use crate::model::index::PhaseIdx;
 use crate::model::unit::{Configuration, Unit};
-use crate::model::workflow::{PhaseIdx, Workflow};
-use crate::secrecy::Secrets;
+use crate::model::workflow::Workflow;
 use env::CaseEnv;
 use facts::{Writer, from_value};
+use secrecy::Secrets;
 
 /// The result of an accepted event.
 #[derive(Debug, Clone, PartialEq)]
@@ -269,7 +271,7 @@ enum Happening {
     CaseClosed,
     InstrumentCompleted(String),
     DecisionMade,
-    FactSet(crate::model::workflow::FactSlot),
+    FactSet(crate::model::index::FactSlot),
 }
 
 /// One step in progress.
@@ -286,7 +288,7 @@ struct Run<'c> {
     /// The event's type (empty when explaining).
     event_kind: &'static str,
     /// The case's facts by slot, kept in step with `case.facts`.
-    slots: Vec<Option<crate::model::condition::Value>>,
+    slots: Vec<Option<crate::model::fact::Value>>,
     /// The current phase's index, kept in step with `case.phase`.
     phase: PhaseIdx,
     case: Case,
@@ -489,7 +491,7 @@ impl<'c> Run<'c> {
 
     /// Evaluates a condition, tracing its nodes and the facts it read.
     /// A fact as a trace shows it: its value, `[redacted]` when sensitive.
-    fn fact_read(&self, slot: crate::model::workflow::FactSlot) -> Option<FactRead> {
+    fn fact_read(&self, slot: crate::model::index::FactSlot) -> Option<FactRead> {
         let decl = self.wf.facts.get(usize::from(slot.0))?;
         let value = if decl.sensitive {
             Some(FactValue::Text(REDACTED.to_owned()))

@@ -1,8 +1,10 @@
 //! Compiled conditions evaluate over fact slots: the shipped orosanmälan rule, as the runtime
 //! will see it, against a case whose facts are set slot by slot.
 
-use lots::model::condition::{Env, Value};
-use lots::model::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, Workflow};
+use lots::model::condition::Env;
+use lots::model::fact::Value;
+use lots::model::index::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
+use lots::model::workflow::Workflow;
 use lots::syntax::{CountKind, DayCount, DeadlineState, SinceEvent};
 
 use crate::load_with;

@@ -243,7 +243,8 @@ fn make(op: &Op, case: &Case) -> Event {
 
 /// The facts an `equals` guard (or an `all` of them) asks for.
 fn guard_facts(node: &lots::model::condition::Node, out: &mut BTreeMap<String, FactValue>) {
-    use lots::model::condition::{Test, Value};
+    use lots::model::condition::Test;
+    use lots::model::fact::Value;
     match &node.test {
         Test::All(children) => children.iter().for_each(|c| guard_facts(c, out)),
         Test::Equals { fact, value } => {

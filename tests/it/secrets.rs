@@ -1,8 +1,8 @@
 //! The secrets of a case: the values of its sensitive facts (recorded, in the event, former),
 //! longest first, equal lengths in the order of the facts' names.
 
+use lots::runtime::secrecy::Secrets;
 use lots::runtime::{Case, Event, FactValue};
-use lots::secrecy::Secrets;
 
 use crate::load_with;
 

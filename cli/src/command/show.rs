@@ -3,8 +3,9 @@
 
 use std::io::Write;
 
-use lots::model::duty::{Duty, writers};
+use lots::model::duty::Duty;
 use lots::model::unit::HookKind;
+use lots::model::unit::writers;
 use lots::runtime::active_rules;
 use lots::syntax::RuleScope;
 
@@ -210,7 +211,7 @@ delegation (who may; * = set by the unit's delegation, with its reference):"
             note,
         )?;
     }
-    let name = |p: lots::model::workflow::PhaseIdx| wf.phase(p).map_or("?", |p| p.id.as_ref());
+    let name = |p: lots::model::index::PhaseIdx| wf.phase(p).map_or("?", |p| p.id.as_ref());
     for (i, t) in wf.transitions.iter().enumerate() {
         let grant = a.transition(i);
         // Nobody requests an automatic transition.
@@ -222,7 +223,7 @@ delegation (who may; * = set by the unit's delegation, with its reference):"
         line(out, what, &grant, &t.approvals, String::new())?;
     }
     for (i, p) in wf.phases.iter().enumerate() {
-        let Ok(idx) = u16::try_from(i).map(lots::model::workflow::PhaseIdx) else {
+        let Ok(idx) = u16::try_from(i).map(lots::model::index::PhaseIdx) else {
             continue;
         };
         let grant = a.overrides(idx);
@@ -270,7 +271,7 @@ fn duties(
     });
     let transitions = named(&d.transitions, &|i| {
         let t = wf.transitions.get(i);
-        let id = |p: Option<lots::model::workflow::PhaseIdx>| {
+        let id = |p: Option<lots::model::index::PhaseIdx>| {
             p.and_then(|p| wf.phase(p)).map_or("?", |p| p.id.as_ref())
         };
         format!(

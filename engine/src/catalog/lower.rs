@@ -1,85 +1,29 @@
 //! Source inputs to a [`Catalog`]: parse every file, lower each kind in dependency order
 //! (legal, instruments, workflows, rules, units, indicators), then cross-file checks.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::parse::{Parsed, parse};
 use super::source::Input;
 use super::{Catalog, Loaded, Summary};
-use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile, Span, suggest};
-use crate::model::{indicator, instrument, legal, rules, unit, workflow};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile, Span};
+mod authority;
+mod condition;
+mod ctx;
+mod duty;
+mod graph;
+pub(crate) mod ids;
+mod indicator;
+mod instrument;
+mod legal;
+mod resolve;
+mod rules;
+mod unit;
+mod workflow;
+
+pub(crate) use ctx::{Ctx, Known};
+
 use crate::syntax::{FactType, Spanned, WriteSource};
-
-/// What a lowering step needs: the file it is in and where to report.
-pub(crate) struct Ctx<'a> {
-    pub(crate) source: &'a SourceFile,
-    pub(crate) diags: &'a mut Diagnostics,
-}
-
-impl Ctx<'_> {
-    pub(crate) fn push(&mut self, d: Diagnostic) {
-        self.diags.push(d);
-    }
-
-    /// Reports every id that appears twice in a list, pointing at the second.
-    pub(crate) fn check_unique<'s>(
-        &mut self,
-        what: &str,
-        ids: impl IntoIterator<Item = &'s Spanned<String>>,
-    ) {
-        let mut seen: HashMap<&str, Span> = HashMap::new();
-        for id in ids {
-            if let Some(first) = seen.get(id.value.as_str()) {
-                let d = Diagnostic::new(
-                    Code::DuplicateId,
-                    format!("{what} `{}` is defined twice", id.value),
-                )
-                .at(self.source, id.span)
-                .label("second definition")
-                .note(*first, "first defined here")
-                .help(format!("rename one of them; {what} ids must be unique"));
-                self.push(d);
-            } else {
-                seen.insert(&id.value, id.span);
-            }
-        }
-    }
-}
-
-/// Catalog-wide names that any file may cite.
-pub(crate) struct Known {
-    legal: Vec<Arc<str>>,
-    units: Vec<Arc<str>>,
-    pub(crate) scripting: crate::model::script::Scripting,
-}
-
-impl Known {
-    pub(crate) fn check_legal(&self, ctx: &mut Ctx<'_>, id: &Spanned<String>) {
-        if !self.legal.iter().any(|l| l.as_ref() == id.value) {
-            ctx.push(
-                Diagnostic::new(
-                    Code::UnknownLegalConcept,
-                    format!("no legal concept `{}`", id.value),
-                )
-                .at(ctx.source, id.span)
-                .label("not defined in any LegalReference file")
-                .help(suggest(
-                    &id.value,
-                    "legal concepts",
-                    self.legal.iter().map(AsRef::as_ref),
-                )),
-            );
-        }
-    }
-
-    pub(crate) fn check_unit(&self, ctx: &mut Ctx<'_>, id: &Spanned<String>) {
-        if !self.units.iter().any(|u| u.as_ref() == id.value) {
-            let names = self.units.iter().map(AsRef::as_ref);
-            ctx.unknown(Code::UnknownUnit, None, "unit", id, names);
-        }
-    }
-}
 
 pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
     let mut diags = Diagnostics::default();
@@ -91,7 +35,7 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
             Input::Text(source) if source.name().ends_with(".rhai") => scripts.push(source),
             Input::Text(source) => {
                 if let Some(parsed) = parse(&source, &mut diags) {
-                    super::ids::check_file(
+                    ids::check_file(
                         &mut Ctx {
                             source: &source,
                             diags: &mut diags,
@@ -282,8 +226,8 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
         }
     }
 
-    crate::model::duty::check(&mut diags, &workflows, &instruments, &all_rules, &units);
-    crate::model::authority::check(&mut diags, &workflows, &instruments, &all_rules, &units);
+    duty::check(&mut diags, &workflows, &instruments, &all_rules, &units);
+    authority::check(&mut diags, &workflows, &instruments, &all_rules, &units);
     let summary = Summary {
         files: n_files,
         workflows: workflows.len(),
@@ -342,8 +286,8 @@ fn check_unique_files(diags: &mut Diagnostics, what: &str, ids: &[(&SourceFile, 
 /// the author chose the instrument and can fix the facts.
 fn check_instrument_writes(
     diags: &mut Diagnostics,
-    instruments: &[instrument::Instrument],
-    workflows: &[workflow::Workflow],
+    instruments: &[crate::model::instrument::Instrument],
+    workflows: &[crate::model::workflow::Workflow],
 ) {
     for wf in workflows {
         let mut seen: Vec<&str> = Vec::new();
@@ -369,9 +313,9 @@ fn check_instrument_writes(
 }
 
 fn write_problem(
-    wf: &workflow::Workflow,
-    inst: &instrument::Instrument,
-    w: &instrument::Write,
+    wf: &crate::model::workflow::Workflow,
+    inst: &crate::model::instrument::Instrument,
+    w: &crate::model::instrument::Write,
 ) -> Option<Diagnostic> {
     let Some((_, fact)) = wf.fact(&w.fact) else {
         return Some(
@@ -427,7 +371,7 @@ fn write_problem(
                 "instrument `{}` writes into `{}`, which is {} fact in workflow `{}`",
                 inst.id,
                 w.fact,
-                crate::model::condition::lower::type_name(fact.ty),
+                condition::type_name(fact.ty),
                 wf.id
             ),
         )
@@ -436,7 +380,7 @@ fn write_problem(
     )
 }
 
-fn needed_type(inst: &instrument::Instrument, from: WriteSource) -> String {
+fn needed_type(inst: &crate::model::instrument::Instrument, from: WriteSource) -> String {
     let values = |vs: Vec<&str>| {
         let vs: Vec<String> = vs.iter().map(|v| format!("`{v}`")).collect();
         format!("an enum fact with values {}", vs.join(", "))

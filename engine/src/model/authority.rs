@@ -14,15 +14,10 @@
 //! A workflow that declares no roles checks nothing: every [`Grant`] is open to any role.
 //! Rules and hooks can never take a decision or approve one: only a host's `decision_made`
 //! event does, and a fact a decision writes can be written by no rule, hook, instrument or
-//! other event ([`check`], and `record_facts` at run time).
-
-pub(crate) mod lower;
+//! other event (`catalog::lower::authority::check` at load, and `record_facts` at run time).
 
 use std::sync::Arc;
 
-use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::rules::{Action, Rule};
-use crate::model::unit::{HookKind, Unit};
 use crate::model::workflow::Workflow;
 
 /// The most approvals one decision or transition may ask for.
@@ -144,7 +139,7 @@ impl Authority {
     }
 
     /// Who may override what blocks leaving a phase.
-    pub fn overrides(&self, phase: crate::model::workflow::PhaseIdx) -> Grant {
+    pub fn overrides(&self, phase: crate::model::index::PhaseIdx) -> Grant {
         self.overrides
             .get(usize::from(phase.0))
             .cloned()
@@ -165,124 +160,6 @@ pub fn open_slots<'a>(
         open.remove(i);
     }
     Some(open)
-}
-
-/// The load check: no rule, unit hook or required instrument writes a fact that only a
-/// decision may record (it could otherwise take a decision no role was allowed to take).
-pub(crate) fn check(
-    diags: &mut Diagnostics,
-    workflows: &[Workflow],
-    instruments: &[crate::model::instrument::Instrument],
-    rules: &[Rule],
-    units: &[Unit],
-) {
-    for wf in workflows {
-        let required = wf
-            .phases
-            .iter()
-            .flat_map(|p| p.required.iter().zip(&p.required_spans));
-        for (id, span) in required {
-            let Some(inst) = instruments.iter().find(|i| i.id == *id) else {
-                continue;
-            };
-            for w in &inst.writes {
-                let Some((slot, fact)) = wf.fact(&w.fact) else {
-                    continue;
-                };
-                let Some(decision) = wf.decision_of_fact(slot) else {
-                    continue;
-                };
-                diags.push(
-                    Diagnostic::new(
-                        Code::WritesDecisionFact,
-                        format!(
-                            "instrument `{}` writes `{}`, which only decision `{}` may record",
-                            inst.id, fact.id, decision.id
-                        ),
-                    )
-                    .at(&wf.source, *span)
-                    .label("required here")
-                    .help(format!(
-                        "an instrument's result cannot take decision `{}`: let the instrument \
-                         write another fact, or give the decision another `fact`",
-                        decision.id
-                    )),
-                );
-            }
-        }
-    }
-    for rule in rules {
-        for compiled in &rule.per_workflow {
-            let Some(wf) = workflows.iter().find(|w| w.id == compiled.workflow) else {
-                continue;
-            };
-            for (action, span) in compiled.actions.iter().zip(&rule.action_spans) {
-                let Action::Set { slot, .. } = action else {
-                    continue;
-                };
-                let (Some(decision), Some(fact)) = (
-                    wf.decision_of_fact(*slot),
-                    wf.facts.get(usize::from(slot.0)),
-                ) else {
-                    continue;
-                };
-                diags.push(
-                    Diagnostic::new(
-                        Code::WritesDecisionFact,
-                        format!(
-                            "rule `{}` sets `{}`, which only decision `{}` of workflow `{}` may record",
-                            rule.id, fact.id, decision.id, wf.id
-                        ),
-                    )
-                    .at(&rule.source, *span)
-                    .label("a rule cannot take a decision")
-                    .help(format!(
-                        "`{}` ({}) is taken with `decision_made {{decision: {}}}` by a role allowed \
-                         to take it; remove the `set`, or write a fact of the rule's own",
-                        decision.id, decision.title, decision.id
-                    )),
-                );
-            }
-        }
-    }
-    for unit in units {
-        for config in &unit.configurations {
-            let Some(wf) = workflows.iter().find(|w| w.id == config.workflow) else {
-                continue;
-            };
-            for &(i, j) in &config.hooks {
-                let Some(hook) = unit.hooks.get(i) else {
-                    continue;
-                };
-                let (HookKind::Derive, Some(slot)) =
-                    (&hook.kind, hook.per_workflow.get(j).and_then(|c| c.fact))
-                else {
-                    continue;
-                };
-                let (Some(decision), Some(fact)) =
-                    (wf.decision_of_fact(slot), wf.facts.get(usize::from(slot.0)))
-                else {
-                    continue;
-                };
-                diags.push(
-                    Diagnostic::new(
-                        Code::WritesDecisionFact,
-                        format!(
-                            "hook `{}` of unit `{}` writes `{}`, which only decision `{}` of workflow `{}` may record",
-                            hook.id, unit.id, fact.id, decision.id, wf.id
-                        ),
-                    )
-                    .at(&unit.source, hook.span)
-                    .label("a hook cannot take a decision")
-                    .help(format!(
-                        "`{}` ({}) is taken with `decision_made {{decision: {}}}` by a role allowed \
-                         to take it; derive a fact of the unit's own instead",
-                        decision.id, decision.title, decision.id
-                    )),
-                );
-            }
-        }
-    }
 }
 
 #[cfg(test)]

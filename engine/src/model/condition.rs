@@ -12,55 +12,13 @@
 //! the order they were evaluated, and [`Condition::paths`] turns an index back into its path
 //! when a trace is read.
 
-pub(crate) mod lower;
-
 use std::fmt;
 use std::sync::Arc;
 
 use crate::diagnostics::Span;
-use crate::model::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
+use crate::model::fact::Value;
+use crate::model::index::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
 use crate::syntax::{CompareOp, CountKind, DayCount, DeadlineState, SinceEvent};
-
-/// A value of a fact.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    /// A boolean.
-    Bool(bool),
-    /// A whole number.
-    Integer(i64),
-    /// A decimal number.
-    Decimal(f64),
-    /// A date.
-    Date(jiff::civil::Date),
-    /// An enum value, by its position in the fact's list of values.
-    Enum(u16),
-    /// Free text.
-    Text(Arc<str>),
-}
-
-impl Value {
-    /// `self op other`: ordered for numbers and dates, `==` and `!=` for every type.
-    pub fn compare(&self, op: CompareOp, other: &Value) -> bool {
-        match (self.partial_cmp_value(other), op) {
-            (Some(o), _) => op.holds(o),
-            (None, CompareOp::Eq) => self == other,
-            (None, CompareOp::Ne) => self != other,
-            (None, _) => false,
-        }
-    }
-
-    /// Orders two values of the same numeric or date type.
-    pub fn partial_cmp_value(&self, other: &Value) -> Option<std::cmp::Ordering> {
-        match (self, other) {
-            (Value::Integer(a), Value::Integer(b)) => Some(a.cmp(b)),
-            (Value::Decimal(a), Value::Decimal(b)) => a.partial_cmp(b),
-            (Value::Integer(a), Value::Decimal(b)) => (*a as f64).partial_cmp(b),
-            (Value::Decimal(a), Value::Integer(b)) => a.partial_cmp(&(*b as f64)),
-            (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
-            _ => None,
-        }
-    }
-}
 
 /// A number written in a condition or a range: literal, or a parameter a unit may override.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -566,19 +524,6 @@ impl SlotSet {
         } else {
             self.high.push(slot);
             true
-        }
-    }
-}
-
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Bool(b) => write!(f, "{}", if *b { "yes" } else { "no" }),
-            Value::Integer(i) => write!(f, "{i}"),
-            Value::Decimal(d) => write!(f, "{d}"),
-            Value::Date(d) => write!(f, "{d}"),
-            Value::Enum(i) => write!(f, "#{i}"),
-            Value::Text(t) => write!(f, "{t}"),
         }
     }
 }

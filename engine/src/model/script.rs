@@ -12,8 +12,9 @@ use std::sync::Arc;
 use rhai::{AST, Dynamic, Engine, EvalAltResult, Position, Scope};
 
 use crate::diagnostics::{Code, Diagnostic, SourceFile, Span};
-use crate::model::condition::Value;
-use crate::model::workflow::{FactSlot, Workflow};
+use crate::model::fact::FactTable;
+use crate::model::fact::Value;
+use crate::model::index::FactSlot;
 use crate::syntax::FactType;
 
 /// Sandbox limits. Every script runs within all of them.
@@ -139,7 +140,7 @@ impl Script {
     /// Errors are diagnostics at the script's file:line:column.
     pub(crate) fn compile(
         scripting: &Scripting,
-        wf: &Workflow,
+        wf: &impl FactTable,
         source: &SourceFile,
         span: Span,
         text: &str,
@@ -148,7 +149,7 @@ impl Script {
         // Sensitive facts are not in scope at all: a script cannot read them, so nothing it
         // returns, throws or encodes can hold one.
         let mut scope = Scope::new();
-        for f in wf.facts.iter().filter(|f| !f.sensitive) {
+        for f in wf.facts().iter().filter(|f| !f.sensitive) {
             scope.push_dynamic(f.id.to_string(), Dynamic::UNIT);
         }
         for b in BUILTINS {
@@ -214,7 +215,7 @@ impl Script {
                 let help = if message.contains("Undefined variable")
                     || message.contains("not found")
                 {
-                    let facts: Vec<&str> = wf.facts.iter().map(|f| f.id.as_ref()).collect();
+                    let facts: Vec<&str> = wf.facts().iter().map(|f| f.id.as_ref()).collect();
                     format!(
                         "scripts may name the workflow's facts and `phase`, `event`, `unit`; facts: {}",
                         facts.join(", ")
@@ -261,14 +262,14 @@ impl Script {
     pub(crate) fn eval(
         &self,
         scripting: &Scripting,
-        wf: &Workflow,
+        wf: &impl FactTable,
         slots: &[Option<Value>],
         builtin: &dyn Fn(usize) -> Dynamic,
     ) -> Result<Dynamic, ScriptError> {
         let mut scope = Scope::new();
         for (name, slot) in &self.reads {
             let value = slots.get(usize::from(slot.0)).and_then(Option::as_ref);
-            let fact = wf.facts.get(usize::from(slot.0));
+            let fact = wf.facts().get(usize::from(slot.0));
             scope.push_dynamic(
                 name.to_string(),
                 to_dynamic(value, fact.map(|f| (f.ty, &f.values))),
@@ -289,7 +290,7 @@ impl Script {
     pub(crate) fn eval_bool(
         &self,
         scripting: &Scripting,
-        wf: &Workflow,
+        wf: &impl FactTable,
         slots: &[Option<Value>],
         builtin: &dyn Fn(usize) -> Dynamic,
     ) -> Result<bool, ScriptError> {

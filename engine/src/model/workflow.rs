@@ -1,34 +1,19 @@
 //! The checked model of a workflow: facts, parameters, phases, transitions, deadlines.
 //!
-//! Built from `syntax::WorkflowFile` by [`lower`]; never read from files directly. Names are
+//! Built from `syntax::WorkflowFile` by `catalog::lower::workflow`; never read from files directly. Names are
 //! resolved to indices here, so the runtime works with slots and indices only.
-
-mod lower;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub(crate) use lower::{lower_workflow, trigger};
-
 use crate::diagnostics::{SourceFile, Span};
 use crate::model::condition::{Amount, Condition};
-use crate::syntax::{FactType, TriggerMode};
+use crate::model::fact::{Fact, FactTable};
+use crate::model::index::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
+use crate::syntax::TriggerMode;
 
-/// Index of a fact in its workflow's `facts`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FactSlot(pub u16);
-
-/// Index of a phase in its workflow's `phases`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PhaseIdx(pub u16);
-
-/// Index of a deadline in its workflow's `deadlines`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct DeadlineIdx(pub u16);
-
-/// Index of a parameter in its workflow's `parameters`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ParamIdx(pub u16);
+/// The role a scenario step uses when it names none, in a workflow that names no default.
+pub const DEFAULT_ROLE: &str = "socialsekreterare";
 
 /// A checked workflow.
 #[derive(Debug, Clone)]
@@ -65,10 +50,10 @@ pub struct Workflow {
     pub decisions: Vec<Decision>,
     /// The roles that may record overrides unless a phase says otherwise (`None`: any).
     pub override_roles: Option<Vec<Arc<str>>>,
-    fact_index: HashMap<Arc<str>, FactSlot, foldhash::fast::RandomState>,
+    pub(crate) fact_index: HashMap<Arc<str>, FactSlot, foldhash::fast::RandomState>,
     /// The sensitive facts' slots, in the order of their ids.
-    sensitive: Vec<FactSlot>,
-    phase_index: HashMap<Arc<str>, PhaseIdx, foldhash::fast::RandomState>,
+    pub(crate) sensitive: Vec<FactSlot>,
+    pub(crate) phase_index: HashMap<Arc<str>, PhaseIdx, foldhash::fast::RandomState>,
 }
 
 /// A reason a case may be closed for.
@@ -135,23 +120,6 @@ pub struct Document {
     pub title: String,
     /// No override lifts it.
     pub binding: bool,
-}
-
-/// A typed case variable.
-#[derive(Debug, Clone)]
-pub struct Fact {
-    /// Id.
-    pub id: Arc<str>,
-    /// Type.
-    pub ty: FactType,
-    /// Title.
-    pub title: Option<String>,
-    /// Enum values (empty for other types).
-    pub values: Arc<[Arc<str>]>,
-    /// Personal data: never logged, redacted in traces.
-    pub sensitive: bool,
-    /// May be recorded after the case is closed.
-    pub after_closing: bool,
 }
 
 /// A named number a unit may override.
@@ -308,6 +276,16 @@ pub(crate) fn content_hash(text: &str) -> String {
     format!("{h:016x}")
 }
 
+impl FactTable for Workflow {
+    fn facts(&self) -> &[Fact] {
+        &self.facts
+    }
+
+    fn fact(&self, id: &str) -> Option<(FactSlot, &Fact)> {
+        Workflow::fact(self, id)
+    }
+}
+
 impl Workflow {
     /// A fact by id.
     pub fn fact(&self, id: &str) -> Option<(FactSlot, &Fact)> {
@@ -367,7 +345,7 @@ impl Workflow {
         self.roles
             .iter()
             .find(|r| r.default)
-            .or_else(|| self.role(crate::runtime::DEFAULT_ROLE))
+            .or_else(|| self.role(DEFAULT_ROLE))
             .map(|r| r.id.as_ref())
     }
 

@@ -708,7 +708,7 @@ fn check_state(catalog: &Catalog, expect: &ExpectDecl, case: &Case, at: DateTime
         }
     }
     if let Some(wf) = wf {
-        let secrets = crate::secrecy::Secrets::of(wf, case, None);
+        let secrets = crate::runtime::secrecy::Secrets::of(wf, case, None);
         for message in &mut out {
             secrets.redact_in_place(message);
         }

@@ -28,8 +28,7 @@ impl Actor {
     }
 }
 
-/// The role a scenario step uses when it names none, in a workflow that names no default.
-pub const DEFAULT_ROLE: &str = "socialsekreterare";
+pub use crate::model::workflow::DEFAULT_ROLE;
 
 /// The actor id a scenario step uses when it names none.
 pub const DEFAULT_ACTOR_ID: &str = "handlaggare-1";

@@ -7,7 +7,7 @@ use super::case::{DeadlineRecord, Extension};
 use super::trace::Rolled;
 use super::{ActionKind, Happening, Reason, Run, TraceEntry};
 use crate::model::calendar;
-use crate::model::condition::Value;
+use crate::model::fact::Value;
 use crate::model::workflow::Trigger;
 use crate::syntax::{DayCount, DeadlineState};
 
@@ -175,7 +175,7 @@ impl Run<'_> {
 
     /// Counts running deadlines again when the date fact they count from is recorded or
     /// corrected: the due date follows, and a reminder or overdue action may come again.
-    pub(super) fn recount_deadlines(&mut self, slot: crate::model::workflow::FactSlot) {
+    pub(super) fn recount_deadlines(&mut self, slot: crate::model::index::FactSlot) {
         let wf = self.wf;
         for d in wf.deadlines.iter().filter(|d| d.from == Some(slot)) {
             let Some(r) = self.case.deadlines.get(d.id.as_ref()) else {

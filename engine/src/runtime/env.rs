@@ -5,8 +5,11 @@ use jiff::civil::DateTime;
 use super::case::Case;
 use super::event::FactValue;
 use crate::model::calendar;
-use crate::model::condition::{Env, Value};
-use crate::model::workflow::{DeadlineIdx, Fact, FactSlot, ParamIdx, PhaseIdx, Workflow};
+use crate::model::condition::Env;
+use crate::model::fact::Fact;
+use crate::model::fact::Value;
+use crate::model::index::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
+use crate::model::workflow::Workflow;
 use crate::syntax::{CountKind, DayCount, DeadlineState, FactType, SinceEvent};
 
 /// The condition environment for one case at one moment.

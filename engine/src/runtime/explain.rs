@@ -179,7 +179,7 @@ pub fn explain(catalog: &Catalog, case: &Case, at: DateTime) -> Option<Explanati
         pending: case.pending_actions().cloned().collect(),
         awaiting,
     };
-    crate::secrecy::Secrets::of(wf, case, None).apply(&mut explanation);
+    crate::runtime::secrecy::Secrets::of(wf, case, None).apply(&mut explanation);
     Some(explanation)
 }
 

@@ -152,10 +152,10 @@ impl Run<'_> {
 }
 
 pub(super) fn from_value(
-    fact: &crate::model::workflow::Fact,
-    v: &crate::model::condition::Value,
+    fact: &crate::model::fact::Fact,
+    v: &crate::model::fact::Value,
 ) -> FactValue {
-    use crate::model::condition::Value;
+    use crate::model::fact::Value;
     match v {
         Value::Bool(b) => FactValue::Bool(*b),
         Value::Integer(i) => FactValue::Integer(*i),
@@ -171,7 +171,7 @@ pub(super) fn from_value(
     }
 }
 
-pub(super) fn expected(fact: &crate::model::workflow::Fact) -> String {
+pub(super) fn expected(fact: &crate::model::fact::Fact) -> String {
     match fact.ty {
         FactType::Bool => "true or false".to_owned(),
         FactType::Integer => "a whole number".to_owned(),

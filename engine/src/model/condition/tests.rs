@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
+use crate::model::index::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
 use crate::syntax::{CountKind, DayCount, DeadlineState, SinceEvent};
 
 /// Facts by slot, nothing else recorded.

@@ -2,13 +2,15 @@
 
 use std::sync::Arc;
 
-use super::{Amount, Condition, FactRef, Node, PhaseRef, Test, Value};
-use crate::catalog::lower::Ctx;
-use crate::catalog::resolve;
+use super::ctx::Ctx;
+use super::resolve;
 use crate::diagnostics::{Code, Diagnostic, Span, suggest};
+use crate::model::condition::{Amount, Condition, FactRef, Node, PhaseRef, Test};
+use crate::model::fact::Fact;
+use crate::model::fact::Value;
 use crate::model::instrument::Instrument;
 use crate::model::script::Script;
-use crate::model::workflow::{Fact, Workflow};
+use crate::model::workflow::Workflow;
 use crate::syntax::{self, FactType, Literal, Spanned};
 
 /// What a condition may name: one workflow's facts, phases, deadlines and parameters, and the
@@ -368,7 +370,7 @@ fn deadline(
     ctx: &mut Ctx<'_>,
     scope: &Scope<'_>,
     id: &Spanned<String>,
-) -> Option<crate::model::workflow::DeadlineIdx> {
+) -> Option<crate::model::index::DeadlineIdx> {
     resolve::deadline(ctx, scope.workflow, id)
 }
 

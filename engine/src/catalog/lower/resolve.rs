@@ -1,10 +1,12 @@
 //! Name resolution shared by every lowering step: find a declared thing by id, or report it as
 //! unknown with "did you mean". One place, so every "unknown X" reads the same.
 
-use crate::catalog::lower::Ctx;
+use super::ctx::Ctx;
 use crate::diagnostics::{Code, Diagnostic, suggest};
+use crate::model::fact::Fact;
+use crate::model::index::{DeadlineIdx, FactSlot};
 use crate::model::instrument::Instrument;
-use crate::model::workflow::{DeadlineIdx, Fact, FactSlot, Workflow};
+use crate::model::workflow::Workflow;
 use crate::syntax::Spanned;
 
 impl Ctx<'_> {

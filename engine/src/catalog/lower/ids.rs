@@ -9,8 +9,8 @@
 //! reason, the reference of a delegation) must hold visible text. Roles, decisions and
 //! documents are ids too.
 
-use super::lower::Ctx;
-use super::parse::Parsed;
+use super::ctx::Ctx;
+use crate::catalog::parse::Parsed;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::{ActionDecl, AnswerDecl, Spanned};
 use crate::text::{MAX_ID_BYTES, dotted_id_problem, has_visible_text, id_problem};

@@ -3,16 +3,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{
-    Bounds, Deadline, Fact, FactSlot, Parameter, Phase, PhaseIdx, Transition, Trigger, Workflow,
-};
-use crate::catalog::lower::{Ctx, Known};
-use crate::catalog::resolve;
+use super::condition::{self as cond, Scope};
+use super::ctx::{Ctx, Known};
+use super::resolve;
 use crate::diagnostics::{Code, Diagnostic, Span, suggest};
 use crate::model::condition::Amount;
-use crate::model::condition::lower::{self as cond, Scope};
-use crate::model::graph;
+use crate::model::fact::Fact;
+use crate::model::index::{FactSlot, PhaseIdx};
 use crate::model::instrument::Instrument;
+use crate::model::workflow::{Bounds, Deadline, Parameter, Phase, Transition, Trigger, Workflow};
 use crate::syntax::{self, FactType, Spanned, WorkflowFile};
 
 /// The values of a `protection_level` fact (domain.md §B6).
@@ -41,13 +40,9 @@ pub(crate) fn lower_workflow(
             .iter()
             .flat_map(|p| p.documents.iter().map(|d| &d.id)),
     );
-    let roles = crate::model::authority::lower::roles(ctx, file);
-    let override_roles = crate::model::authority::lower::role_list(
-        ctx,
-        &file.id.value,
-        &roles,
-        file.override_roles.as_ref(),
-    );
+    let roles = super::authority::roles(ctx, file);
+    let override_roles =
+        super::authority::role_list(ctx, &file.id.value, &roles, file.override_roles.as_ref());
 
     let fact_index: HashMap<Arc<str>, FactSlot, _> = facts
         .iter()
@@ -81,7 +76,7 @@ pub(crate) fn lower_workflow(
         title: file.title.clone(),
         description: file.description.clone(),
         source: ctx.source.clone(),
-        content_hash: super::content_hash(ctx.source.text()),
+        content_hash: crate::model::workflow::content_hash(ctx.source.text()),
         facts,
         parameters,
         phases: Vec::new(),
@@ -114,7 +109,7 @@ pub(crate) fn lower_workflow(
         closure_reasons: file
             .closure_reasons
             .iter()
-            .map(|c| super::ClosureReason {
+            .map(|c| crate::model::workflow::ClosureReason {
                 id: Arc::from(c.id.value.as_str()),
                 title: c.title.clone(),
                 from_any_phase: c.from_any_phase,
@@ -127,7 +122,7 @@ pub(crate) fn lower_workflow(
         sensitive,
         phase_index,
     };
-    wf.decisions = crate::model::authority::lower::decisions(ctx, file, &wf, known);
+    wf.decisions = super::authority::decisions(ctx, file, &wf, known);
 
     // Phases need parameters (for session ranges) and the workflow's own closure reasons.
     let phases: Vec<Phase> = file
@@ -246,7 +241,7 @@ pub(crate) fn lower_workflow(
         }
     }
     wf.transitions = transitions;
-    graph::check(ctx, &wf);
+    super::graph::check(ctx, &wf);
     Some(wf)
 }
 
@@ -406,14 +401,17 @@ fn lower_phase(
     };
     let sessions = bounds(ctx, &scope, p.sessions.as_ref(), "sessions");
     let duration_days = bounds(ctx, &scope, p.duration_days.as_ref(), "duration_days");
-    let required_facts = p.required_facts.as_ref().map(|r| super::RequiredFacts {
-        facts: r
-            .facts
-            .iter()
-            .filter_map(|f| resolve::fact(ctx, wf, f).map(|(slot, _)| slot))
-            .collect(),
-        binding: r.binding,
-    });
+    let required_facts = p
+        .required_facts
+        .as_ref()
+        .map(|r| crate::model::workflow::RequiredFacts {
+            facts: r
+                .facts
+                .iter()
+                .filter_map(|f| resolve::fact(ctx, wf, f).map(|(slot, _)| slot))
+                .collect(),
+            binding: r.binding,
+        });
     let accepts = p.accepts.as_ref().map(|list| {
         list.value
             .iter()
@@ -432,12 +430,8 @@ fn lower_phase(
             })
             .collect()
     });
-    let override_roles = crate::model::authority::lower::role_list(
-        ctx,
-        &wf.id,
-        &wf.roles,
-        p.override_roles.as_ref(),
-    );
+    let override_roles =
+        super::authority::role_list(ctx, &wf.id, &wf.roles, p.override_roles.as_ref());
     Phase {
         id: p.id.value.as_str().into(),
         title: p.title.clone(),
@@ -463,7 +457,7 @@ fn lower_phase(
         documents: p
             .documents
             .iter()
-            .map(|d| super::Document {
+            .map(|d| crate::model::workflow::Document {
                 id: d.id.value.as_str().into(),
                 title: d.title.clone(),
                 binding: d.binding,
@@ -551,8 +545,8 @@ fn lower_transition(
         .when
         .as_ref()
         .and_then(|w| cond::lower(ctx, scope, &path, w));
-    let roles = crate::model::authority::lower::role_list(ctx, &wf.id, &wf.roles, t.roles.as_ref());
-    let approvals = crate::model::authority::lower::approvals(
+    let roles = super::authority::role_list(ctx, &wf.id, &wf.roles, t.roles.as_ref());
+    let approvals = super::authority::approvals(
         ctx,
         &wf.id,
         &wf.roles,
@@ -560,12 +554,8 @@ fn lower_transition(
         roles.as_deref(),
         &format!("the transition to `{}`", t.to.value),
     );
-    let override_roles = crate::model::authority::lower::role_list(
-        ctx,
-        &wf.id,
-        &wf.roles,
-        t.override_roles.as_ref(),
-    );
+    let override_roles =
+        super::authority::role_list(ctx, &wf.id, &wf.roles, t.override_roles.as_ref());
     if t.trigger == crate::syntax::TriggerMode::Automatic {
         let requested = [&t.roles, &t.approvals].into_iter().flatten().next();
         if let Some(list) = requested {

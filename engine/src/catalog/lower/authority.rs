@@ -3,9 +3,12 @@
 
 use std::sync::Arc;
 
-use super::{Authority, Grant, MAX_APPROVALS, Source};
-use crate::catalog::lower::{Ctx, Known};
-use crate::diagnostics::{Code, Diagnostic, Span, suggest};
+use super::ctx::{Ctx, Known};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Span, suggest};
+use crate::model::authority::{Authority, Grant, MAX_APPROVALS, Source};
+use crate::model::instrument::Instrument;
+use crate::model::rules::{Action, Rule};
+use crate::model::unit::{HookKind, Unit};
 use crate::model::workflow::{Decision, Role, Workflow};
 use crate::syntax::{DelegationDecl, FactType, Spanned, WorkflowFile};
 
@@ -230,7 +233,7 @@ pub(crate) fn decisions(
             &what,
         );
         let fact = d.fact.as_ref().and_then(|name| {
-            let (slot, fact) = crate::catalog::resolve::fact(ctx, wf, name)?;
+            let (slot, fact) = super::resolve::fact(ctx, wf, name)?;
             let fits = match fact.ty {
                 FactType::Bool | FactType::Text => true,
                 FactType::Enum => ["granted", "denied"]
@@ -611,4 +614,122 @@ pub(crate) fn configure(wf: &Workflow, delegation: &[Delegation]) -> Authority {
         }
     }
     a
+}
+
+/// The load check: no rule, unit hook or required instrument writes a fact that only a
+/// decision may record (it could otherwise take a decision no role was allowed to take).
+pub(crate) fn check(
+    diags: &mut Diagnostics,
+    workflows: &[Workflow],
+    instruments: &[Instrument],
+    rules: &[Rule],
+    units: &[Unit],
+) {
+    for wf in workflows {
+        let required = wf
+            .phases
+            .iter()
+            .flat_map(|p| p.required.iter().zip(&p.required_spans));
+        for (id, span) in required {
+            let Some(inst) = instruments.iter().find(|i| i.id == *id) else {
+                continue;
+            };
+            for w in &inst.writes {
+                let Some((slot, fact)) = wf.fact(&w.fact) else {
+                    continue;
+                };
+                let Some(decision) = wf.decision_of_fact(slot) else {
+                    continue;
+                };
+                diags.push(
+                    Diagnostic::new(
+                        Code::WritesDecisionFact,
+                        format!(
+                            "instrument `{}` writes `{}`, which only decision `{}` may record",
+                            inst.id, fact.id, decision.id
+                        ),
+                    )
+                    .at(&wf.source, *span)
+                    .label("required here")
+                    .help(format!(
+                        "an instrument's result cannot take decision `{}`: let the instrument \
+                         write another fact, or give the decision another `fact`",
+                        decision.id
+                    )),
+                );
+            }
+        }
+    }
+    for rule in rules {
+        for compiled in &rule.per_workflow {
+            let Some(wf) = workflows.iter().find(|w| w.id == compiled.workflow) else {
+                continue;
+            };
+            for (action, span) in compiled.actions.iter().zip(&rule.action_spans) {
+                let Action::Set { slot, .. } = action else {
+                    continue;
+                };
+                let (Some(decision), Some(fact)) = (
+                    wf.decision_of_fact(*slot),
+                    wf.facts.get(usize::from(slot.0)),
+                ) else {
+                    continue;
+                };
+                diags.push(
+                    Diagnostic::new(
+                        Code::WritesDecisionFact,
+                        format!(
+                            "rule `{}` sets `{}`, which only decision `{}` of workflow `{}` may record",
+                            rule.id, fact.id, decision.id, wf.id
+                        ),
+                    )
+                    .at(&rule.source, *span)
+                    .label("a rule cannot take a decision")
+                    .help(format!(
+                        "`{}` ({}) is taken with `decision_made {{decision: {}}}` by a role allowed \
+                         to take it; remove the `set`, or write a fact of the rule's own",
+                        decision.id, decision.title, decision.id
+                    )),
+                );
+            }
+        }
+    }
+    for unit in units {
+        for config in &unit.configurations {
+            let Some(wf) = workflows.iter().find(|w| w.id == config.workflow) else {
+                continue;
+            };
+            for &(i, j) in &config.hooks {
+                let Some(hook) = unit.hooks.get(i) else {
+                    continue;
+                };
+                let (HookKind::Derive, Some(slot)) =
+                    (&hook.kind, hook.per_workflow.get(j).and_then(|c| c.fact))
+                else {
+                    continue;
+                };
+                let (Some(decision), Some(fact)) =
+                    (wf.decision_of_fact(slot), wf.facts.get(usize::from(slot.0)))
+                else {
+                    continue;
+                };
+                diags.push(
+                    Diagnostic::new(
+                        Code::WritesDecisionFact,
+                        format!(
+                            "hook `{}` of unit `{}` writes `{}`, which only decision `{}` of workflow `{}` may record",
+                            hook.id, unit.id, fact.id, decision.id, wf.id
+                        ),
+                    )
+                    .at(&unit.source, hook.span)
+                    .label("a hook cannot take a decision")
+                    .help(format!(
+                        "`{}` ({}) is taken with `decision_made {{decision: {}}}` by a role allowed \
+                         to take it; derive a fact of the unit's own instead",
+                        decision.id, decision.title, decision.id
+                    )),
+                );
+            }
+        }
+    }
 }

@@ -1,0 +1,18 @@
+//! Indices into a workflow's tables. Names are resolved to these at load, so the runtime and
+//! conditions work with indices only.
+
+/// Index of a fact in its workflow's `facts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FactSlot(pub u16);
+
+/// Index of a phase in its workflow's `phases`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PhaseIdx(pub u16);
+
+/// Index of a deadline in its workflow's `deadlines`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DeadlineIdx(pub u16);
+
+/// Index of a parameter in its workflow's `parameters`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ParamIdx(pub u16);
