@@ -8,6 +8,7 @@
     reason = "test code: a failed expectation is a test failure"
 )]
 
+mod architecture;
 mod calendar;
 mod cli;
 mod conditions;
