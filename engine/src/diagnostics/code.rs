@@ -51,6 +51,9 @@ codes! {
     UnknownPhase = "reference::unknown_phase", Error, "a reference to a phase the workflow lacks";
     UnknownFact = "reference::unknown_fact", Error, "a reference to a fact the workflow does not declare";
     UnknownInstrument = "reference::unknown_instrument", Error, "a reference to an instrument that does not exist";
+    UnknownPeople = "reference::unknown_people", Error, "a reference to a person collection the workflow does not declare";
+    PersonFactOutside = "condition::person_fact_outside", Error, "a person's fact named where no person is being read (outside `any_person`, `every_person`, `count_people` or a `for_each` rule)";
+    NestedPeople = "condition::nested_people", Error, "a condition over people inside another one";
     UnknownBand = "reference::unknown_band", Error, "a reference to a band the instrument does not define";
     UnknownItem = "reference::unknown_item", Error, "a reference to an instrument item that does not exist";
     UnknownRule = "reference::unknown_rule", Error, "a reference to a rule that does not exist";

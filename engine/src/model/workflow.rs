@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::diagnostics::{SourceFile, Span};
 use crate::model::condition::{Amount, Condition};
 use crate::model::fact::{Fact, FactTable};
-use crate::model::index::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
+use crate::model::index::{CollectionIdx, DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
 use crate::syntax::TriggerMode;
 
 /// The role a scenario step uses when it names none, in a workflow that names no default.
@@ -30,8 +30,11 @@ pub struct Workflow {
     pub source: SourceFile,
     /// A hash of the file's text: a case is pinned to version and content.
     pub content_hash: String,
-    /// Facts; a fact's position is its slot.
+    /// Facts; a fact's position is its slot. The case's facts come first, then each person
+    /// collection's.
     pub facts: Vec<Fact>,
+    /// The person collections; a collection's position is its index.
+    pub people: Vec<People>,
     /// Parameters; a parameter's position is its index.
     pub parameters: Vec<Parameter>,
     /// Phases; a phase's position is its index.
@@ -122,6 +125,18 @@ pub struct Document {
     pub binding: bool,
 }
 
+/// A collection of people inside a case (e.g. `children`). Their facts are in the workflow's
+/// `facts`, marked with the collection (`Fact::of`).
+#[derive(Debug, Clone)]
+pub struct People {
+    /// Id, e.g. `children`.
+    pub id: Arc<str>,
+    /// Title.
+    pub title: String,
+    /// Each person's facts.
+    pub facts: Vec<FactSlot>,
+}
+
 /// A named number a unit may override.
 #[derive(Debug, Clone)]
 pub struct Parameter {
@@ -154,6 +169,8 @@ pub struct Phase {
     pub required: Vec<Arc<str>>,
     /// Where each required instrument was named.
     pub required_spans: Vec<Span>,
+    /// Instruments required once per person of a collection before leaving.
+    pub required_each: Vec<(Arc<str>, CollectionIdx)>,
     /// Expected sessions.
     pub sessions: Bounds,
     /// Expected duration in days.
@@ -291,6 +308,15 @@ impl Workflow {
     pub fn fact(&self, id: &str) -> Option<(FactSlot, &Fact)> {
         let slot = *self.fact_index.get(id)?;
         self.facts.get(usize::from(slot.0)).map(|f| (slot, f))
+    }
+
+    /// A person collection by id.
+    pub fn collection(&self, id: &str) -> Option<(CollectionIdx, &People)> {
+        self.people
+            .iter()
+            .zip(0u16..)
+            .find(|(p, _)| p.id.as_ref() == id)
+            .map(|(p, i)| (CollectionIdx(i), p))
     }
 
     /// The sensitive facts, in the order of their ids.

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::Catalog;
-use crate::model::condition::{Node, Test};
+use crate::model::condition::Node;
 use crate::model::unit::Configuration;
 use crate::model::workflow::Workflow;
 use crate::quality::scenario::Played;
@@ -546,13 +546,7 @@ fn push_nodes(node: &Node, owner: &str, out: &mut Vec<NodeItem>) {
         seen_true: false,
         seen_false: false,
     });
-    match &node.test {
-        Test::All(children) | Test::Any(children) => {
-            for c in children {
-                push_nodes(c, owner, out);
-            }
-        }
-        Test::Not(child) => push_nodes(child, owner, out),
-        _ => {}
+    for child in node.children() {
+        push_nodes(child, owner, out);
     }
 }

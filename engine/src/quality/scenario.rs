@@ -409,6 +409,14 @@ fn render_step(out: &mut String, step: &Stepped, lang: Lang, detail: Detail) {
                 Some(r) => format!("fact {fact} = {value} (rule {r})"),
                 None => format!("fact {fact} = {value}"),
             },
+            TraceEntry::PersonAdded { person } => {
+                format!("person {}/{} added", person.of, person.key)
+            }
+            TraceEntry::PersonFactSet {
+                person,
+                fact,
+                value,
+            } => format!("fact {fact} of {}/{} = {value}", person.of, person.key),
             TraceEntry::InstrumentScored {
                 instrument,
                 score,
@@ -764,6 +772,8 @@ fn match_actions(want: &[ExpectedAction], got: &[Action]) -> Vec<String> {
             ),
             ("deadline", w.deadline.as_ref(), field("deadline")),
             ("rule", w.rule.as_ref(), a.rule.clone()),
+            ("person", w.person.as_ref(), a.person.as_ref().map(|p| p.key.clone())),
+            ("id", w.id.as_ref(), Some(a.id.clone())),
         ];
         for (name, expected, actual) in checks {
             if let Some(e) = expected

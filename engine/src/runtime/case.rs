@@ -74,6 +74,9 @@ pub struct Case {
     pub decisions: BTreeMap<String, DecisionRecord>,
     /// Documents recorded, with when.
     pub documents: BTreeMap<String, DateTime>,
+    /// The people inside the case (e.g. each child), by collection and then key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub people: BTreeMap<String, BTreeMap<String, Person>>,
     /// Every accepted event, in order. Shared, so copying a case is cheap.
     pub events: History<Arc<Recorded>>,
 }
@@ -104,9 +107,27 @@ impl Default for Case {
             approvals: Vec::new(),
             decisions: BTreeMap::new(),
             documents: BTreeMap::new(),
+            people: BTreeMap::new(),
             events: History::new(),
         }
     }
+}
+
+/// One person inside a case: their facts, instrument results and the rules fired for them.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// When they were added.
+    pub added: Option<DateTime>,
+    /// Their facts by id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub facts: BTreeMap<String, FactValue>,
+    /// The latest result of each instrument completed for them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub instruments: BTreeMap<String, InstrumentResult>,
+    /// Per rule that runs `for_each` person: how often it fired for them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<String, RuleRecord>,
 }
 
 /// Why and when a case was closed.
@@ -247,6 +268,9 @@ pub struct RuleRecord {
     pub fired: u32,
     /// Whether its condition held after the last accepted event.
     pub held: bool,
+    /// For a rule that fires again when facts change: their values when it last fired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
 }
 
 /// An override with its written reason.

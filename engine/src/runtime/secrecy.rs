@@ -59,7 +59,26 @@ impl Secrets {
                 add(name, value);
             }
         }
-        if let Some(Event::CaseOpened { facts, .. } | Event::FactsRecorded { facts }) = event {
+        // People's sensitive facts, when the workflow has any.
+        if wf.people.iter().any(|p| {
+            p.facts
+                .iter()
+                .any(|s| wf.facts.get(usize::from(s.0)).is_some_and(|f| f.sensitive))
+        }) {
+            for person in case.people.values().flat_map(|p| p.values()) {
+                for (name, value) in &person.facts {
+                    if wf.fact(name).is_some_and(|(_, f)| f.sensitive) {
+                        add(name, value);
+                    }
+                }
+            }
+        }
+        if let Some(
+            Event::CaseOpened { facts, .. }
+            | Event::FactsRecorded { facts, .. }
+            | Event::PersonAdded { facts, .. },
+        ) = event
+        {
             for (name, value) in facts {
                 add(name, value);
             }
@@ -194,6 +213,15 @@ impl Redact for TraceEntry {
                 value,
                 rule: _,
             } => f(value),
+            TraceEntry::PersonFactSet {
+                person,
+                fact: _,
+                value,
+            } => {
+                f(&mut person.key);
+                f(value);
+            }
+            TraceEntry::PersonAdded { person } => f(&mut person.key),
             TraceEntry::Condition {
                 owner: _,
                 value: _,
@@ -284,11 +312,15 @@ impl Redact for Action {
             seq: _,
             at: _,
             rule: _,
+            person,
             kind,
             legal: _,
             acknowledged: _,
         } = self;
         f(id);
+        if let Some(person) = person {
+            f(&mut person.key);
+        }
         match kind {
             ActionKind::Task { title, due: _ } => f(title),
             ActionKind::Offer {
@@ -348,6 +380,13 @@ impl Redact for Reason {
                 workflow,
                 version: _,
             } => f(workflow),
+            Reason::UnknownPeople { of, known: _ } => f(of),
+            Reason::PersonExists { person } | Reason::UnknownPerson { person } => {
+                f(&mut person.of);
+                f(&mut person.key);
+            }
+            Reason::NotPersonFact { fact, of: _ } => f(fact),
+            Reason::MissingForEach { missing, .. } => missing.iter_mut().for_each(&mut *f),
             Reason::UnknownFact { fact } => f(fact),
             Reason::WrongType { fact, expected: _ } => f(fact),
             Reason::UnknownInstrument { instrument } => f(instrument),
@@ -447,6 +486,8 @@ impl Redact for Reason {
             | Reason::InvalidActor { .. }
             | Reason::TimeWentBack { .. }
             | Reason::InstrumentMissing { .. }
+            | Reason::InvalidPersonKey { .. }
+            | Reason::PersonFactWithoutPerson { .. }
             | Reason::TooFewSessions { .. }
             | Reason::EventNotAccepted { .. }
             | Reason::FactsMissing { .. }

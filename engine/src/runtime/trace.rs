@@ -43,6 +43,20 @@ pub enum TraceEntry {
         /// The rule that set it, if any.
         rule: Option<String>,
     },
+    /// A person joined the case.
+    PersonAdded {
+        /// The person.
+        person: super::PersonRef,
+    },
+    /// A person's fact was set.
+    PersonFactSet {
+        /// The person.
+        person: super::PersonRef,
+        /// The fact.
+        fact: String,
+        /// Its new value, or `[redacted]` for sensitive facts.
+        value: String,
+    },
     /// An instrument was scored.
     InstrumentScored {
         /// The instrument.

@@ -305,6 +305,26 @@ impl<'c> Run<'c> {
                     });
                 }
             }
+            for (inst, collection) in &from.required_each {
+                let missing = self.missing_for_each(inst, *collection);
+                if !missing.is_empty() {
+                    reasons.push(Reason::MissingForEach {
+                        phase: from.id.to_string(),
+                        instrument: inst.to_string(),
+                        title: self
+                            .catalog
+                            .instrument(inst)
+                            .map_or_else(|| inst.to_string(), |i| i.title.clone()),
+                        of: self
+                            .wf
+                            .people
+                            .get(usize::from(collection.0))
+                            .map(|p| p.id.to_string())
+                            .unwrap_or_default(),
+                        missing,
+                    });
+                }
+            }
             if let Some(required) = &from.required_facts {
                 let missing: Vec<String> = required
                     .facts

@@ -23,6 +23,11 @@ pub struct WorkflowFile {
     /// The typed case variables.
     #[serde(default)]
     pub facts: Vec<FactDecl>,
+    /// The people inside a case, by collection (e.g. `children`), each with facts of their
+    /// own. Hosts add a person with a pseudonymous key (never a name or personal identity
+    /// number) and record that person's facts and instruments.
+    #[serde(default)]
+    pub people: Vec<PeopleDecl>,
     /// Named numbers a unit may override.
     #[serde(default)]
     pub parameters: Vec<ParameterDecl>,
@@ -75,6 +80,23 @@ pub struct FactDecl {
     /// returned after closing).
     #[serde(default)]
     pub after_closing: bool,
+}
+
+/// A collection of people inside a case, e.g. the children of the family.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeopleDecl {
+    /// The collection's id, e.g. `children`, named by `any_person`, `every_person`,
+    /// `count_people`, a rule's `for_each` and a phase's `required_each`.
+    pub id: Spanned<String>,
+    /// Title shown to caseworkers, e.g. `Barn i familjen`.
+    pub title: String,
+    /// Who belongs to it.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Each person's facts. Their ids are unique in the workflow, beside the case's facts.
+    #[serde(default)]
+    pub facts: Vec<FactDecl>,
 }
 
 /// A role staff act in.
@@ -204,6 +226,11 @@ pub struct PhaseDecl {
     /// phase that ends the case early).
     #[serde(default)]
     pub required: Vec<Spanned<String>>,
+    /// Instruments required once per person of a collection before leaving the phase, e.g. a
+    /// protection assessment for each child: `[{instrument: skyddsbedomning_barn, of:
+    /// children}]`.
+    #[serde(default)]
+    pub required_each: Vec<RequiredEachDecl>,
     /// Expected number of sessions.
     #[serde(default)]
     pub sessions: Option<Range>,
@@ -233,6 +260,16 @@ pub struct PhaseDecl {
     /// workflow's `override_roles`.
     #[serde(default)]
     pub override_roles: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// An instrument required for each person of a collection.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredEachDecl {
+    /// The instrument's id.
+    pub instrument: Spanned<String>,
+    /// The collection, e.g. `children`.
+    pub of: Spanned<String>,
 }
 
 /// Facts required before leaving a phase.

@@ -9,9 +9,11 @@ use super::resolve;
 use crate::diagnostics::{Code, Diagnostic, Span, suggest};
 use crate::model::condition::Amount;
 use crate::model::fact::Fact;
-use crate::model::index::{FactSlot, PhaseIdx};
+use crate::model::index::{CollectionIdx, FactSlot, PhaseIdx};
 use crate::model::instrument::Instrument;
-use crate::model::workflow::{Bounds, Deadline, Parameter, Phase, Transition, Trigger, Workflow};
+use crate::model::workflow::{
+    Bounds, Deadline, Parameter, People, Phase, Transition, Trigger, Workflow,
+};
 use crate::syntax::{self, FactType, Spanned, WorkflowFile};
 
 /// The values of a `protection_level` fact (domain.md §B6).
@@ -29,7 +31,7 @@ pub(crate) fn lower_workflow(
     instruments: &[Instrument],
     known: &Known,
 ) -> Option<Workflow> {
-    let facts = lower_facts(ctx, &file.facts);
+    let (facts, people) = lower_all_facts(ctx, file);
     let parameters = lower_parameters(ctx, &file.parameters);
     ctx.check_unique("phase", file.phases.iter().map(|p| &p.id));
     ctx.check_unique("deadline", file.deadlines.iter().map(|d| &d.id));
@@ -78,6 +80,7 @@ pub(crate) fn lower_workflow(
         source: ctx.source.clone(),
         content_hash: crate::model::workflow::content_hash(ctx.source.text()),
         facts,
+        people,
         parameters,
         phases: Vec::new(),
         transitions: Vec::new(),
@@ -180,6 +183,7 @@ pub(crate) fn lower_workflow(
     }
 
     let scope = Scope {
+        person: None,
         workflow: &wf,
         instruments,
         scripting: &known.scripting,
@@ -245,8 +249,39 @@ pub(crate) fn lower_workflow(
     Some(wf)
 }
 
-fn lower_facts(ctx: &mut Ctx<'_>, decls: &[syntax::FactDecl]) -> Vec<Fact> {
-    ctx.check_unique("fact", decls.iter().map(|f| &f.id));
+/// The case's facts, then each person collection's, in one table (fact ids are unique across
+/// them, so a name means one fact wherever it is read).
+fn lower_all_facts(ctx: &mut Ctx<'_>, file: &WorkflowFile) -> (Vec<Fact>, Vec<People>) {
+    ctx.check_unique("person collection", file.people.iter().map(|p| &p.id));
+    ctx.check_unique(
+        "fact",
+        file.facts
+            .iter()
+            .chain(file.people.iter().flat_map(|p| &p.facts))
+            .map(|f| &f.id),
+    );
+    let mut facts = lower_facts(ctx, &file.facts, None);
+    let mut people = Vec::new();
+    for (i, decl) in file.people.iter().enumerate() {
+        let Ok(idx) = u16::try_from(i) else { break };
+        let first = facts.len();
+        facts.extend(lower_facts(ctx, &decl.facts, Some(CollectionIdx(idx))));
+        people.push(People {
+            id: decl.id.value.as_str().into(),
+            title: decl.title.clone(),
+            facts: (first..facts.len())
+                .filter_map(|s| u16::try_from(s).ok().map(FactSlot))
+                .collect(),
+        });
+    }
+    (facts, people)
+}
+
+fn lower_facts(
+    ctx: &mut Ctx<'_>,
+    decls: &[syntax::FactDecl],
+    of: Option<CollectionIdx>,
+) -> Vec<Fact> {
     decls
         .iter()
         .map(|f| {
@@ -298,6 +333,7 @@ fn lower_facts(ctx: &mut Ctx<'_>, decls: &[syntax::FactDecl]) -> Vec<Fact> {
                 values: values.into(),
                 sensitive: f.sensitive,
                 after_closing: f.after_closing,
+                of,
             }
         })
         .collect()
@@ -395,6 +431,7 @@ fn lower_phase(
         );
     }
     let scope = Scope {
+        person: None,
         workflow: wf,
         instruments,
         scripting: &known.scripting,
@@ -442,6 +479,15 @@ fn lower_phase(
             .map(|r| Arc::from(r.value.as_str()))
             .collect(),
         required_spans: p.required.iter().map(|r| r.span).collect(),
+        required_each: p
+            .required_each
+            .iter()
+            .filter_map(|r| {
+                let instrument = resolve::instrument(ctx, instruments, &r.instrument);
+                let (collection, _) = resolve::people(ctx, wf, &r.of)?;
+                Some((instrument?.id.clone(), collection))
+            })
+            .collect(),
         sessions,
         duration_days,
         legal: p
