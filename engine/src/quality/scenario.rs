@@ -772,7 +772,11 @@ fn match_actions(want: &[ExpectedAction], got: &[Action]) -> Vec<String> {
             ),
             ("deadline", w.deadline.as_ref(), field("deadline")),
             ("rule", w.rule.as_ref(), a.rule.clone()),
-            ("person", w.person.as_ref(), a.person.as_ref().map(|p| p.key.clone())),
+            (
+                "person",
+                w.person.as_ref(),
+                a.person.as_ref().map(|p| p.key.clone()),
+            ),
             ("id", w.id.as_ref(), Some(a.id.clone())),
         ];
         for (name, expected, actual) in checks {

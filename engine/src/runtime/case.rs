@@ -11,7 +11,7 @@ use super::action::Action;
 use super::event::{CancelledBy, Event, FactValue, Requirement};
 
 /// The version of the serialized `Case` and `Event` format.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// How many earlier sensitive values a case keeps for redaction.
 pub const MAX_FORMER_SENSITIVE: usize = 64;

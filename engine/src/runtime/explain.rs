@@ -349,7 +349,12 @@ pub fn describe_action(a: &Action, lang: Lang) -> String {
         }
     };
     if let Some(person) = &a.person {
-        let _ = write!(s, " ({} {})", if sv { "gäller" } else { "about" }, person.key);
+        let _ = write!(
+            s,
+            " ({} {})",
+            if sv { "gäller" } else { "about" },
+            person.key
+        );
     }
     if let Some(text) = a.legal.as_ref().and_then(|c| c.text.as_deref()) {
         let _ = write!(s, " [{text}]");

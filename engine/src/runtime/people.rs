@@ -106,6 +106,11 @@ impl Run<'_> {
 
     /// The collection of a person the case has.
     pub(super) fn known_person(&self, person: &PersonRef) -> Result<CollectionIdx, Vec<Reason>> {
+        // The key is checked before it is looked up, so a rejection never repeats a key that
+        // is shaped like an identity.
+        if let Some(problem) = crate::text::person_key_problem(&person.key) {
+            return Err(vec![Reason::InvalidPersonKey { problem }]);
+        }
         let Some((collection, _)) = self.wf.collection(&person.of) else {
             return Err(vec![Reason::UnknownPeople {
                 of: person.of.clone(),
