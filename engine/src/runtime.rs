@@ -33,6 +33,7 @@ mod routing;
 pub mod secrecy;
 mod sessions;
 mod trace;
+mod tracks;
 mod transitions;
 
 use jiff::civil::DateTime;
@@ -42,13 +43,17 @@ pub use actor::{Actor, DEFAULT_ACTOR_ID, DEFAULT_ROLE};
 pub use case::{
     Approvable, Approval, Case, Closure, DeadlineRecord, DecisionRecord, Extension, FORMAT_VERSION,
     History, InstrumentResult, MAX_FORMER_SENSITIVE, Override, PendingApproval, Person, Recorded,
-    RuleRecord, Session, SessionCounts, SessionOutcome,
+    RuleRecord, Session, SessionCounts, SessionOutcome, TrackState,
 };
 pub use deadlines::{MAX_EXTENSION_DAYS, deadline_state};
 pub use event::{CancelledBy, Event, FactValue, PersonRef, Requirement};
-pub use explain::{Awaiting, Explanation, NextPhase, OpenDeadline, describe_action, explain};
+pub use explain::{
+    Awaiting, Explanation, NextPhase, OpenDeadline, TrackPosition, describe_action, explain,
+};
 pub use hooks::MAX_HOOK_DUE_DAYS;
-pub use reason::{Act, Delegated, FailingPart, Lang, NotAuthorised, Reason, Rejection};
+pub use reason::{
+    Act, Delegated, FailingPart, Lang, NotAuthorised, Reason, Rejection, TrackWaiting,
+};
 pub use routing::active_rules;
 pub use trace::{FactRead, NodeValue, NodeValues, Owner, REDACTED, Trace, TraceEntry, Warning};
 
@@ -292,6 +297,9 @@ struct Run<'c> {
     slots: Vec<Option<crate::model::fact::Value>>,
     /// The people's facts by slot, kept in step with `case.people`.
     people: people::PeopleSlots,
+    /// Each track's phase while the case is in the track's phase, kept in step with
+    /// `case.tracks`.
+    tracks: Vec<Option<PhaseIdx>>,
     /// The current phase's index, kept in step with `case.phase`.
     phase: PhaseIdx,
     case: Case,
@@ -338,6 +346,7 @@ impl<'c> Run<'c> {
                 people::slots(wf, &case)
             },
             phase: wf.phase_idx(&case.phase).unwrap_or(wf.start),
+            tracks: tracks::positions(wf, &case),
             event: event.map(|(e, _)| e.clone()),
             by: event.map(|(_, by)| by.clone()),
             event_kind: event.map_or("", |(e, _)| e.kind()),
@@ -360,6 +369,7 @@ impl<'c> Run<'c> {
             at: self.at,
             slots: &self.slots,
             people: &self.people,
+            tracks: &self.tracks,
             phase: self.phase_idx(),
             params: &self.config.parameters,
             scripting: &self.catalog.scripting,
@@ -418,6 +428,7 @@ impl<'c> Run<'c> {
                     .unwrap_or_default();
                 self.phase = wf.start;
                 self.case.phase_entered = Some(self.at);
+                self.start_tracks(wf.start);
                 self.case.opened = Some(self.at);
                 // Every fact as sent is checked, so what is stored is what was accepted, even
                 // a `referral_source` fact that the event's own field then replaces.

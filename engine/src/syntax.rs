@@ -44,7 +44,7 @@ pub use unit_file::{
 pub use workflow_file::{
     ClosureReasonDecl, DeadlineDecl, DecisionDecl, DocumentDecl, ExtensionDecl, FactDecl, FactType,
     ParameterDecl, ParameterType, PeopleDecl, PhaseDecl, PhaseList, Range, RequiredEachDecl,
-    RequiredFactsDecl, RoleDecl, TransitionDecl, Trigger, TriggerMode, WorkflowFile,
+    RequiredFactsDecl, RoleDecl, TrackDecl, TransitionDecl, Trigger, TriggerMode, WorkflowFile,
 };
 
 /// The kinds of authored file, as written in their `kind` field.

@@ -51,6 +51,10 @@ codes! {
     UnknownPhase = "reference::unknown_phase", Error, "a reference to a phase the workflow lacks";
     UnknownFact = "reference::unknown_fact", Error, "a reference to a fact the workflow does not declare";
     UnknownInstrument = "reference::unknown_instrument", Error, "a reference to an instrument that does not exist";
+    UnknownTrack = "reference::unknown_track", Error, "a reference to a track the phase does not have";
+    NestedTracks = "workflow::nested_tracks", Error, "a track's phase with tracks of its own";
+    LeavesTrack = "graph::leaves_track", Error, "a transition between a track's phases and phases outside the track";
+    JoinNeverDone = "graph::join_never_done", Error, "a phase whose join waits for a track that can never reach a terminal phase";
     UnknownPeople = "reference::unknown_people", Error, "a reference to a person collection the workflow does not declare";
     PersonFactOutside = "condition::person_fact_outside", Error, "a person's fact named where no person is being read (outside `any_person`, `every_person`, `count_people` or a `for_each` rule)";
     NestedPeople = "condition::nested_people", Error, "a condition over people inside another one";

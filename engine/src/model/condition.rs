@@ -35,6 +35,10 @@ pub trait Env {
     fn fact(&self, slot: FactSlot) -> Option<&Value>;
     /// The current phase.
     fn phase(&self) -> PhaseIdx;
+    /// Whether the case, or one of its running tracks, is in this phase.
+    fn in_phase(&self, phase: PhaseIdx) -> bool {
+        self.phase() == phase
+    }
     /// Whether the instrument has been completed.
     fn completed(&self, instrument: &str) -> bool;
     /// The band of the instrument's latest result.
@@ -479,10 +483,7 @@ impl Node {
                 _ => false,
             },
             Test::IsSet(fact) => read(fact).is_some(),
-            Test::Phase(phases) => {
-                let current = env.phase();
-                phases.iter().any(|p| p.idx == current)
-            }
+            Test::Phase(phases) => phases.iter().any(|p| env.in_phase(p.idx)),
             Test::Completed(instrument) => match person {
                 Some(p) => env.person_completed(p, instrument),
                 None => env.completed(instrument),

@@ -29,3 +29,7 @@ pub struct PersonIdx {
     /// The position.
     pub index: u32,
 }
+
+/// Index of a parallel track in its workflow's `tracks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TrackIdx(pub u16);

@@ -396,6 +396,7 @@ impl ConfigurationCoverage {
                     t.by.insert(scenario.to_owned());
                 }
             }
+            TraceEntry::TrackStarted { phase, .. } => mark(&mut self.phases, phase, scenario),
             TraceEntry::RuleFired { rule, .. } => mark(&mut self.rules, rule, scenario),
             TraceEntry::HookRan { hook, .. } => mark(&mut self.hooks, hook, scenario),
             TraceEntry::DeadlineStarted { deadline, .. } => {

@@ -409,6 +409,7 @@ fn render_step(out: &mut String, step: &Stepped, lang: Lang, detail: Detail) {
                 Some(r) => format!("fact {fact} = {value} (rule {r})"),
                 None => format!("fact {fact} = {value}"),
             },
+            TraceEntry::TrackStarted { track, phase } => format!("track {track} starts in {phase}"),
             TraceEntry::PersonAdded { person } => {
                 format!("person {}/{} added", person.of, person.key)
             }

@@ -74,6 +74,10 @@ pub struct Case {
     pub decisions: BTreeMap<String, DecisionRecord>,
     /// Documents recorded, with when.
     pub documents: BTreeMap<String, DateTime>,
+    /// Where each parallel track of the case stands (or stood, once the case moved on), by
+    /// track id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tracks: BTreeMap<String, TrackState>,
     /// The people inside the case (e.g. each child), by collection and then key.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub people: BTreeMap<String, BTreeMap<String, Person>>,
@@ -107,10 +111,21 @@ impl Default for Case {
             approvals: Vec::new(),
             decisions: BTreeMap::new(),
             documents: BTreeMap::new(),
+            tracks: BTreeMap::new(),
             people: BTreeMap::new(),
             events: History::new(),
         }
     }
+}
+
+/// Where a parallel track stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackState {
+    /// The track's phase.
+    pub phase: String,
+    /// When it entered it.
+    pub entered: DateTime,
 }
 
 /// One person inside a case: their facts, instrument results and the rules fired for them.

@@ -21,6 +21,8 @@ pub(crate) struct CaseEnv<'a> {
     pub(crate) slots: &'a [Option<Value>],
     /// The people's facts by collection, person and slot.
     pub(crate) people: &'a [Vec<Vec<Option<Value>>>],
+    /// Each track's phase, while it runs.
+    pub(crate) tracks: &'a [Option<PhaseIdx>],
     pub(crate) phase: PhaseIdx,
     pub(crate) params: &'a [u32],
     pub(crate) scripting: &'a crate::model::script::Scripting,
@@ -103,6 +105,10 @@ impl Env for CaseEnv<'_> {
 
     fn phase(&self) -> PhaseIdx {
         self.phase
+    }
+
+    fn in_phase(&self, phase: PhaseIdx) -> bool {
+        self.phase == phase || self.tracks.contains(&Some(phase))
     }
 
     fn completed(&self, instrument: &str) -> bool {

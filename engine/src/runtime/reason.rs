@@ -146,6 +146,13 @@ pub enum Reason {
         /// The version.
         version: u32,
     },
+    /// The case cannot leave a phase before the tracks of its join are done.
+    TracksNotDone {
+        /// The phase being left.
+        phase: String,
+        /// Each track not yet done, with where it stands.
+        waiting: Vec<TrackWaiting>,
+    },
     /// No such person collection.
     UnknownPeople {
         /// The collection the host named.
@@ -473,6 +480,32 @@ impl Reason {
                     "the case follows `{workflow}` version {version}, which the catalog no longer holds"
                 ),
             ),
+            Reason::TracksNotDone { phase, waiting } => {
+                let list = |sv: bool| {
+                    waiting
+                        .iter()
+                        .map(|w| {
+                            format!(
+                                "{} ({} `{}`)",
+                                w.title,
+                                if sv { "står i" } else { "at" },
+                                w.phase
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                pick(
+                    format!(
+                        "ärendet kan inte lämna `{phase}` förrän alla spår är klara; väntar på {}",
+                        list(true)
+                    ),
+                    format!(
+                        "the case cannot leave `{phase}` before its tracks are done; waiting for {}",
+                        list(false)
+                    ),
+                )
+            }
             Reason::UnknownPeople { of, known } => pick(
                 format!(
                     "processen har ingen personsamling `{of}` (den har: {})",
@@ -968,4 +1001,19 @@ impl FailingPart {
             .collect();
         format!("{} ({})", self.condition, read.join(", "))
     }
+}
+
+/// A track a join waits for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackWaiting {
+    /// The track.
+    pub track: String,
+    /// Its title.
+    pub title: String,
+    /// Who runs it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The phase it stands in.
+    pub phase: String,
 }

@@ -260,6 +260,7 @@ impl Redact for TraceEntry {
             | TraceEntry::InstrumentScored { .. }
             | TraceEntry::Session { .. }
             | TraceEntry::PhaseEntered { .. }
+            | TraceEntry::TrackStarted { .. }
             | TraceEntry::RuleHeld { .. }
             | TraceEntry::DeadlineStarted { .. }
             | TraceEntry::DeadlineStopped { .. }
@@ -355,6 +356,8 @@ impl Redact for Explanation {
             deadlines: _,
             pending,
             awaiting,
+            // Catalog words only.
+            tracks: _,
         } = self;
         for n in next {
             n.blocked_by.texts(f);
@@ -487,6 +490,7 @@ impl Redact for Reason {
             | Reason::TimeWentBack { .. }
             | Reason::InstrumentMissing { .. }
             | Reason::InvalidPersonKey { .. }
+            | Reason::TracksNotDone { .. }
             | Reason::PersonFactWithoutPerson { .. }
             | Reason::TooFewSessions { .. }
             | Reason::EventNotAccepted { .. }

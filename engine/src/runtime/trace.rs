@@ -43,6 +43,13 @@ pub enum TraceEntry {
         /// The rule that set it, if any.
         rule: Option<String>,
     },
+    /// A parallel track started, in its start phase.
+    TrackStarted {
+        /// The track.
+        track: String,
+        /// Its start phase.
+        phase: String,
+    },
     /// A person joined the case.
     PersonAdded {
         /// The person.

@@ -260,6 +260,43 @@ pub struct PhaseDecl {
     /// workflow's `override_roles`.
     #[serde(default)]
     pub override_roles: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Parallel tracks the case runs through while in this phase (police investigation,
+    /// forensic examination and the social-services investigation side by side). Each starts
+    /// when the case enters the phase; the phase is left when the tracks in `join` have each
+    /// reached a terminal phase of their own.
+    #[serde(default)]
+    pub tracks: Vec<TrackDecl>,
+    /// The tracks that must each reach a terminal phase of their own before the case leaves
+    /// this phase (default: every track).
+    #[serde(default)]
+    pub join: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// A track: phases and transitions of their own, run in parallel with the other tracks of the
+/// phase it belongs to. Its phase ids are unique in the workflow; a terminal phase ends the
+/// track, not the case.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrackDecl {
+    /// The track's id, e.g. `polis`.
+    pub id: Spanned<String>,
+    /// Title shown to caseworkers, e.g. `Polisens förundersökning`.
+    pub title: String,
+    /// What happens in the track.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Who runs it, as a role of the workflow (an outside agency such as `polis` or
+    /// `aklagare`, or another unit): its transitions are requested in that role unless they
+    /// name `roles` of their own.
+    #[serde(default)]
+    pub owner: Option<Spanned<String>>,
+    /// The phase the track starts in.
+    pub start: Spanned<String>,
+    /// The track's phases.
+    pub phases: Vec<PhaseDecl>,
+    /// The ways between the track's phases.
+    #[serde(default)]
+    pub transitions: Vec<TransitionDecl>,
 }
 
 /// An instrument required for each person of a collection.
