@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use criterion::{BatchSize, Criterion, criterion_group};
 use jiff::ToSpan;
-use jiff::civil::{DateTime, date};
+use jiff::civil::{Date, DateTime, date};
 use lots::condition::{Env, Node, NodeMarks, Recorder, Value};
 use lots::rules::{Rule, RuleIn};
 use lots::runtime::{self, Case, Event, FactValue, NodeValues, apply};
@@ -45,7 +45,7 @@ fn catalog() -> Catalog {
 
 /// The active rules for vuxna_utsatta at Skärholmen, in the order [`hand`] computes them.
 /// Setup asserts that this is exactly the set `active_rules` yields.
-const RULES: [&str; 12] = [
+const RULES: [&str; 16] = [
     "orosanmalan_barn",
     "skyddade_personuppgifter",
     "srs_allians",
@@ -58,6 +58,10 @@ const RULES: [&str; 12] = [
     "hedersrelaterat_vald",
     "atv_erbjudande",
     "utredningstid_overskriden",
+    "skyddat_boende_medfoljande_barn",
+    "skyddat_boende_ansvar_kvar",
+    "aterkommer_inom_tre_manader",
+    "nytt_vald_efter_avslut",
 ];
 
 /// Instrument bands the generated data can hold, by index.
@@ -194,7 +198,15 @@ impl Env for FactEnv<'_> {
     fn parameter(&self, param: ParamIdx) -> u32 {
         self.params.get(usize::from(param.0)).copied().unwrap_or(0)
     }
+
+    fn today(&self) -> Option<Date> {
+        Some(TODAY)
+    }
 }
+
+/// The day every generated fact set is evaluated on (`within` reads it); the generated dates
+/// fall in 2025, so some are within three months before it and some are not.
+const TODAY: Date = date(2025, 10, 1);
 
 /// What the trace recorded before node indices: each node's (path, value) pushed into a
 /// reused vector, the path an `Arc<str>` clone. For comparison only.
@@ -215,6 +227,7 @@ struct Ix {
     has_children: usize,
     children_subjected: usize,
     children_witnessed: usize,
+    child_at_risk_suspected: usize,
     protection_level: usize,
     protected: [u16; 3],
     followup_survey_returned: usize,
@@ -225,6 +238,11 @@ struct Ix {
     separation_planned: usize,
     honour_context: usize,
     client_used_violence: usize,
+    housing_intervention: usize,
+    protected_housing: u16,
+    children_accompany: usize,
+    previous_case_closed: usize,
+    latest_violence: usize,
     stodsamtal: PhaseIdx,
 }
 
@@ -239,6 +257,7 @@ impl Ix {
             has_children: slot("has_children"),
             children_subjected: slot("children_subjected"),
             children_witnessed: slot("children_witnessed"),
+            child_at_risk_suspected: slot("child_at_risk_suspected"),
             protection_level: slot("protection_level"),
             protected: [
                 value("protection_level", "sekretessmarkering"),
@@ -253,21 +272,41 @@ impl Ix {
             separation_planned: slot("separation_planned"),
             honour_context: slot("honour_context"),
             client_used_violence: slot("client_used_violence"),
+            housing_intervention: slot("housing_intervention"),
+            protected_housing: value("housing_intervention", "protected_housing"),
+            children_accompany: slot("children_accompany"),
+            previous_case_closed: slot("previous_case_closed"),
+            latest_violence: slot("latest_violence"),
             stodsamtal: wf.phase_idx("stodsamtal").unwrap(),
         }
     }
 }
 
-/// The shipped rules (rules/routing/vinr.yaml, vuxna_utsatta.yaml) written by hand in Rust,
-/// over the same slot vectors, in the order of [`RULES`].
+/// The shipped rules (rules/routing/vinr.yaml, vuxna_utsatta.yaml, aterkomst.yaml) written by
+/// hand in Rust, over the same slot vectors, in the order of [`RULES`].
 #[inline]
 fn hand(ix: &Ix, f: &FactSet) -> [bool; RULES.len()] {
     let s = &f.slots;
     let yes = |i: usize| matches!(s.get(i), Some(Some(Value::Bool(true))));
     let is = |i: usize, e: u16| matches!(s.get(i), Some(Some(Value::Enum(v))) if *v == e);
     let freda_high = f.freda_band == Some(FREDA_HIGH);
+    let day = |i: usize| match s.get(i) {
+        Some(Some(Value::Date(d))) => Some(*d),
+        _ => None,
+    };
+    let protected_housing = is(ix.housing_intervention, ix.protected_housing);
+    // `within: {of: previous_case_closed, months: 3}`: on or after the day, and at most three
+    // months after it (jiff clamps to the month's last day, as lag 1930:173 1 § does).
+    let within_three_months = day(ix.previous_case_closed).is_some_and(|from| {
+        from <= TODAY && from.checked_add(3.months()).is_ok_and(|last| TODAY <= last)
+    });
+    let violence_after_closing = match (day(ix.latest_violence), day(ix.previous_case_closed)) {
+        (Some(violence), Some(closed)) => violence > closed,
+        _ => false,
+    };
     [
-        yes(ix.has_children) && (yes(ix.children_subjected) || yes(ix.children_witnessed)),
+        yes(ix.has_children) && (yes(ix.children_subjected) || yes(ix.children_witnessed))
+            || yes(ix.child_at_risk_suspected),
         ix.protected.iter().any(|&e| is(ix.protection_level, e)),
         f.srs_band == Some(SRS_CONCERN),
         f.phase == ix.stodsamtal && f.since_last_session.is_some_and(|d| d >= 30),
@@ -279,6 +318,10 @@ fn hand(ix: &Ix, f: &FactSet) -> [bool; RULES.len()] {
         yes(ix.honour_context),
         yes(ix.client_used_violence),
         f.utredning_tid == DeadlineState::Overdue,
+        protected_housing && yes(ix.children_accompany),
+        protected_housing,
+        within_three_months,
+        violence_after_closing,
     ]
 }
 

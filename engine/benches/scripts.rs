@@ -9,9 +9,10 @@
 //!
 //! Criterion measures each case; then an interleaved run prints each median beside a same-run
 //! baseline and the ratio:
-//! - conditions: the compiled tree (untraced, and traced like the runtime) over 1,000 generated
-//!   fact sets against a hand-written closure over the same slot vectors (asserted equal at
-//!   setup). The script leaf cannot be evaluated here: `Script::eval_bool` is crate-private and
+//! - conditions: the compiled tree untraced over 1,000 generated fact sets against a
+//!   hand-written closure over the same slot vectors (asserted equal at setup), and traced as
+//!   the runtime traces it (node marks; marks plus the trace's `NodeValues` and the facts read)
+//!   against the same tree untraced. The script leaf cannot be evaluated here: `Script::eval_bool` is crate-private and
 //!   `Env::script` defaults to false, so it is measured through `apply` below;
 //! - apply: `apply` of a `facts_recorded` to the same case in a unit with the tree rule, the
 //!   script rule or a hook, against the same event in the baseline unit. The difference is the
@@ -23,14 +24,13 @@
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, criterion_group};
 use jiff::ToSpan;
 use jiff::civil::DateTime;
-use lots::condition::{Condition, Env, Node, Recorder, Test, Value};
-use lots::runtime::{Case, Event, FactValue, Owner, Step, TraceEntry, Warning, apply};
+use lots::condition::{Condition, Env, NodeMarks, Recorder, Test, Value};
+use lots::runtime::{Case, Event, FactValue, NodeValues, Owner, Step, TraceEntry, Warning, apply};
 use lots::syntax::{CountKind, DayCount, DeadlineState, SinceEvent};
 use lots::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, Workflow};
 use lots::{Catalog, MemorySource};
@@ -225,18 +225,6 @@ impl Env for FactEnv<'_> {
     }
 }
 
-/// Pushes each node's (path, value) into a reused vector; the path is the node's `Arc<str>`.
-#[derive(Default)]
-struct PathRecorder {
-    nodes: Vec<(Arc<str>, bool)>,
-}
-
-impl Recorder for PathRecorder {
-    fn record(&mut self, node: &Node, value: bool) {
-        self.nodes.push((Arc::clone(&node.path), value));
-    }
-}
-
 struct CondBench {
     ix: Ix,
     tree: Condition,
@@ -281,17 +269,35 @@ impl CondBench {
         );
     }
 
+    /// The tree over every fact set, recording every node. What was recorded is passed to
+    /// `black_box` after each evaluation, so it cannot be elided.
     fn compiled<R: Recorder>(&self, rec: &mut R, clear: impl Fn(&mut R)) -> u32 {
         let mut n = 0;
         for set in &self.sets {
             clear(rec);
             n += u32::from(self.tree.evaluate_with(&FactEnv { slots: set }, rec));
+            black_box(&mut *rec);
         }
         n
     }
 
-    fn traced(&self, rec: &mut PathRecorder) -> u32 {
-        self.compiled(rec, |r| r.nodes.clear())
+    /// Traced as the runtime traces: node marks (plain bits by node index).
+    fn traced(&self, marks: &mut NodeMarks) -> u32 {
+        self.compiled(marks, NodeMarks::clear)
+    }
+
+    /// All the runtime does per condition besides reading fact values: node marks, the
+    /// trace's `NodeValues` (one `Arc` clone of the condition's path table) and the facts read.
+    fn runtime_like(&self) -> u32 {
+        let mut n = 0;
+        for set in &self.sets {
+            let mut marks = NodeMarks::default();
+            let value = self.tree.evaluate_with(&FactEnv { slots: set }, &mut marks);
+            let facts: Vec<_> = self.tree.facts_read(&marks).collect();
+            black_box((NodeValues::new(&self.tree, marks), facts));
+            n += u32::from(value);
+        }
+        n
     }
 
     fn untraced(&self) -> u32 {
@@ -490,8 +496,9 @@ fn benches(c: &mut Criterion) {
     let catalog = catalog();
     let cb = CondBench::new(&catalog, FACT_SETS);
     let mut g = c.benchmark_group("condition_1k");
-    let mut rec = PathRecorder::default();
-    g.bench_function("tree_traced", |b| b.iter(|| cb.traced(&mut rec)));
+    let mut marks = NodeMarks::default();
+    g.bench_function("tree_traced", |b| b.iter(|| cb.traced(&mut marks)));
+    g.bench_function("tree_runtime_like", |b| b.iter(|| cb.runtime_like()));
     g.bench_function("tree_untraced", |b| b.iter(|| cb.untraced()));
     g.bench_function("closure", |b| b.iter(|| cb.closure()));
     g.finish();
@@ -571,22 +578,38 @@ fn ratios() {
         per_eval(untraced),
         ratio(untraced, closure)
     );
-    let mut rec = PathRecorder::default();
-    let (traced, closure2, _) = interleaved(
+    let mut marks = NodeMarks::default();
+    let (traced, untraced2, _) = interleaved(
         15,
         PASSES,
         || {
-            black_box(cb.traced(&mut rec));
+            black_box(cb.traced(&mut marks));
         },
         || {
-            black_box(cb.closure());
+            black_box(cb.untraced());
         },
     );
     println!(
-        "  tree traced (Arc path)     {:>8.2} ns/eval | baseline closure {:>6.2} ns/eval | ratio {:>6.2}x",
+        "  tree traced (node marks)   {:>8.2} ns/eval | baseline untraced {:>5.2} ns/eval | ratio {:>6.2}x",
         per_eval(traced),
-        per_eval(closure2),
-        ratio(traced, closure2)
+        per_eval(untraced2),
+        ratio(traced, untraced2)
+    );
+    let (runtime_like, untraced3, _) = interleaved(
+        15,
+        PASSES,
+        || {
+            black_box(cb.runtime_like());
+        },
+        || {
+            black_box(cb.untraced());
+        },
+    );
+    println!(
+        "  tree runtime-like          {:>8.2} ns/eval | baseline untraced {:>5.2} ns/eval | ratio {:>6.2}x (marks + the trace's NodeValues + facts read)",
+        per_eval(runtime_like),
+        per_eval(untraced3),
+        ratio(runtime_like, untraced3)
     );
     println!(
         "  script leaf direct         not measurable: `Script::eval_bool` is pub(crate) and `Env::script` defaults to false; see apply"
