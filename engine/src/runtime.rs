@@ -161,22 +161,33 @@ pub(crate) fn apply_owned(
         secrets.apply(&mut rejection);
         rejection
     };
+    // The step borrows the event and the actor; they are moved into the case's history once
+    // it is done, so neither is copied.
+    let wf = resolved.0;
     let mut run = Run::new(catalog, resolved, case, at, Some((&event, &by)));
     run.check_role().map_err(|r| refuse(vec![r]))?;
     run.check_accepts(&event).map_err(|r| refuse(vec![r]))?;
-    let event = run.guards(event).map_err(refuse)?;
-    run.effect(&event).map_err(refuse)?;
+    let applied = run.guards(&event).map_err(refuse)?;
+    run.effect(applied.as_ref().unwrap_or(&event))
+        .map_err(refuse)?;
     run.after_event();
-    let seq = run.seq;
-    run.case
-        .events
+    let Run {
+        mut case,
+        seq,
+        trace,
+        emitted,
+        warnings,
+        ..
+    } = run;
+    let event = applied.unwrap_or(event);
+    case.events
         .push_back(std::sync::Arc::new(Recorded { seq, at, by, event }));
-    secrets.extend(Secrets::of(run.wf, &run.case, None));
+    secrets.extend(Secrets::of(wf, &case, None));
     let mut step = Step {
-        case: run.case,
-        actions: run.emitted,
-        trace: run.trace,
-        warnings: run.warnings,
+        case,
+        actions: emitted,
+        trace,
+        warnings,
     };
     secrets.apply(&mut step.trace);
     secrets.apply(&mut step.warnings);
@@ -279,10 +290,10 @@ struct Run<'c> {
     unit: &'c Unit,
     /// The unit's effective configuration of the workflow.
     config: &'c Configuration,
-    /// The event as scripts see it.
-    event: Option<Event>,
+    /// The event as scripts see it: the one sent, or the part of it a guard let through.
+    event: Option<std::borrow::Cow<'c, Event>>,
     /// Who sent the event (`None` when explaining).
-    by: Option<Actor>,
+    by: Option<&'c Actor>,
     /// The event's type (empty when explaining).
     event_kind: &'static str,
     /// The case's facts by slot, kept in step with `case.facts`.
@@ -310,7 +321,7 @@ impl<'c> Run<'c> {
         (wf, unit, config): Resolved<'c>,
         case: Case,
         at: DateTime,
-        event: Option<(&Event, &Actor)>,
+        event: Option<(&'c Event, &'c Actor)>,
     ) -> Self {
         let seq = case.next_seq();
         // Room for the usual entries (one condition per rule, a few more), so the trace is not
@@ -328,8 +339,8 @@ impl<'c> Run<'c> {
             config,
             slots: env::slots(wf, &case),
             phase: wf.phase_idx(&case.phase).unwrap_or(wf.start),
-            event: event.map(|(e, _)| e.clone()),
-            by: event.map(|(_, by)| by.clone()),
+            event: event.map(|(e, _)| std::borrow::Cow::Borrowed(e)),
+            by: event.map(|(_, by)| by),
             event_kind: event.map_or("", |(e, _)| e.kind()),
             case,
             at,
@@ -352,8 +363,8 @@ impl<'c> Run<'c> {
             phase: self.phase_idx(),
             params: &self.config.parameters,
             scripting: &self.catalog.scripting,
-            event: self.event.as_ref(),
-            by: self.by.as_ref(),
+            event: self.event.as_deref(),
+            by: self.by,
             errors: std::cell::RefCell::default(),
         }
     }
@@ -555,7 +566,7 @@ impl<'c> Run<'c> {
             legal,
             acknowledged: false,
         };
-        Secrets::of(self.wf, &self.case, self.event.as_ref()).apply(&mut action);
+        Secrets::of(self.wf, &self.case, self.event.as_deref()).apply(&mut action);
         self.case
             .actions
             .push_back(std::sync::Arc::new(action.clone()));
