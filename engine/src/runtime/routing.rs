@@ -42,48 +42,47 @@ impl Run<'_> {
                 rule: rule.id.clone(),
             };
             let value = self.evaluate(owner, &compiled.when);
-            if !self.case.rules.contains_key(rule.id.as_ref()) {
-                self.case
-                    .rules
-                    .insert(rule.id.to_string(), RuleRecord::default());
-            }
-            let Some(record) = self.case.rules.get_mut(rule.id.as_ref()) else {
-                continue;
+            // One lookup of the rule's record; it is added the first time the rule runs.
+            let fired = match self.case.rules.get_mut(rule.id.as_ref()) {
+                Some(record) => advance(record, rule.fires, value),
+                None => {
+                    let mut record = RuleRecord::default();
+                    let fired = advance(&mut record, rule.fires, value);
+                    self.case.rules.insert(rule.id.to_string(), record);
+                    fired
+                }
             };
-            let fire = value
-                && match rule.fires {
-                    FireMode::Once => record.fired == 0,
-                    FireMode::WhenBecomingTrue => !record.held,
-                    FireMode::EveryEvent => true,
-                };
-            let why_not = match rule.fires {
-                FireMode::Once => "fires once and has fired",
-                _ => "still true since the last event",
-            };
-            record.held = value;
-            if !fire {
+            let Some(n) = fired else {
                 if value {
+                    let why = match rule.fires {
+                        FireMode::Once => "fires once and has fired",
+                        _ => "still true since the last event",
+                    };
                     self.trace.entries.push(TraceEntry::RuleHeld {
-                        rule: rule.id.to_string(),
-                        why: why_not.to_owned(),
+                        rule: String::from(rule.id.as_ref()),
+                        why: why.to_owned(),
                     });
                 }
                 continue;
-            }
-            record.fired += 1;
-            let n = record.fired;
+            };
+            // Ids and rule names are copied with `String::from`: `to_string` on an `Arc<str>`
+            // goes through `Display`.
             let mut ids = Vec::new();
+            // The rule's citation is the same for each of its actions: looked up once.
+            let mut legal = None;
             for (i, action) in compiled.actions.iter().enumerate() {
-                let id = format!("{}/rule/{}/{}/{}", self.case.id, rule.id, n, i);
                 if let Some(kind) = self.rule_action(rule, action) {
-                    let legal = rule.legal.as_deref().map(|c| self.citation(c));
+                    let id = format!("{}/rule/{}/{}/{}", self.case.id, rule.id, n, i);
+                    let legal = legal
+                        .get_or_insert_with(|| rule.legal.as_deref().map(|c| self.citation(c)))
+                        .clone();
                     ids.push(id.clone());
-                    self.emit(id, Some(rule.id.to_string()), kind, legal);
+                    self.emit(id, Some(String::from(rule.id.as_ref())), kind, legal);
                 }
             }
             tracing::trace!(rule = %rule.id, actions = ids.len(), "rule fired");
             self.trace.entries.push(TraceEntry::RuleFired {
-                rule: rule.id.to_string(),
+                rule: String::from(rule.id.as_ref()),
                 actions: ids,
             });
         }
@@ -151,4 +150,20 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// Records a rule's value after an event; the number of its firing when it fires now.
+fn advance(record: &mut RuleRecord, fires: FireMode, value: bool) -> Option<u32> {
+    let fire = value
+        && match fires {
+            FireMode::Once => record.fired == 0,
+            FireMode::WhenBecomingTrue => !record.held,
+            FireMode::EveryEvent => true,
+        };
+    record.held = value;
+    if !fire {
+        return None;
+    }
+    record.fired += 1;
+    Some(record.fired)
 }
