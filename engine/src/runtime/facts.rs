@@ -99,7 +99,9 @@ impl Run<'_> {
             }
         }
         for (name, value) in facts {
-            if let (Some(by), Some((slot, _))) = (writer.id(), self.wf.fact(name))
+            // Every name was checked above; the workflow's declaration is looked up once.
+            let decl = self.wf.fact(name);
+            if let (Some(by), Some((slot, _))) = (writer.id(), decl)
                 && !matches!(writer, Writer::Decision)
                 && self.wf.decision_of_fact(slot).is_some()
             {
@@ -109,7 +111,7 @@ impl Run<'_> {
                 });
                 continue;
             }
-            if let (Some(by), Some((slot, _))) = (writer.bound(), self.wf.fact(name))
+            if let (Some(by), Some((slot, _))) = (writer.bound(), decl)
                 && self.config.duties.fact(slot).is_some()
             {
                 self.warnings.push(Warning::DutyInputProtected {
@@ -118,11 +120,13 @@ impl Run<'_> {
                 });
                 continue;
             }
-            let shown = match self.wf.fact(name) {
-                Some((_, f)) if f.sensitive => REDACTED.to_owned(),
-                _ => value.to_string(),
+            let sensitive = decl.is_some_and(|(_, f)| f.sensitive);
+            let shown = if sensitive {
+                REDACTED.to_owned()
+            } else {
+                value.to_string()
             };
-            if let Some((slot, fact)) = self.wf.fact(name)
+            if let Some((slot, fact)) = decl
                 && let Some(v) = self.slots.get_mut(usize::from(slot.0))
             {
                 *v = to_value(fact, value);
@@ -132,8 +136,8 @@ impl Run<'_> {
                 }
             }
             let former = self.case.facts.insert(name.clone(), value.clone());
-            if let (Some(FactValue::Text(old)), Some((_, f))) = (former, self.wf.fact(name))
-                && f.sensitive
+            if let Some(FactValue::Text(old)) = former
+                && sensitive
                 && FactValue::Text(old.clone()) != *value
             {
                 self.case.former_sensitive.push_back(old);
@@ -158,13 +162,15 @@ pub(super) fn from_value(fact: &crate::workflow::Fact, v: &crate::condition::Val
         Value::Integer(i) => FactValue::Integer(*i),
         Value::Decimal(d) => FactValue::Decimal(*d),
         Value::Date(d) => FactValue::Text(d.to_string()),
+        // `String::from` copies the text; `to_string` on an `Arc<str>` would go through
+        // `Display`.
         Value::Enum(i) => FactValue::Text(
             fact.values
                 .get(usize::from(*i))
-                .map(ToString::to_string)
+                .map(|v| String::from(v.as_ref()))
                 .unwrap_or_default(),
         ),
-        Value::Text(t) => FactValue::Text(t.to_string()),
+        Value::Text(t) => FactValue::Text(String::from(t.as_ref())),
     }
 }
 
