@@ -11,7 +11,7 @@
 //! baseline and the ratio:
 //! - conditions: the compiled tree untraced over 1,000 generated fact sets against a
 //!   hand-written closure over the same slot vectors (asserted equal at setup), and traced as
-//!   the runtime traces it (node marks; marks plus the trace's `NodeValues` and the facts read)
+//!   the runtime traces it (node marks; marks plus the trace's `NodeValues` and `FactReads`)
 //!   against the same tree untraced. The script leaf cannot be evaluated here: `Script::eval_bool` is crate-private and
 //!   `Env::script` defaults to false, so it is measured through `apply` below;
 //! - apply: `apply` of a `facts_recorded` to the same case in a unit with the tree rule, the
@@ -24,13 +24,16 @@
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, criterion_group};
 use jiff::ToSpan;
 use jiff::civil::DateTime;
 use lots::condition::{Condition, Env, NodeMarks, Recorder, Test, Value};
-use lots::runtime::{Case, Event, FactValue, NodeValues, Owner, Step, TraceEntry, Warning, apply};
+use lots::runtime::{
+    Case, Event, FactReads, FactValue, NodeValues, Owner, Step, TraceEntry, Warning, apply,
+};
 use lots::syntax::{CountKind, DayCount, DeadlineState, SinceEvent};
 use lots::workflow::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, Workflow};
 use lots::{Catalog, MemorySource};
@@ -166,7 +169,7 @@ fn hand(ix: &Ix, s: &[Option<Value>]) -> bool {
 
 /// Workflow-shaped slot vectors; only the two facts the condition reads are filled, each
 /// unset in 30% of the sets.
-fn generate(wf: &Workflow, ix: Ix, n: usize) -> Vec<Vec<Option<Value>>> {
+fn generate(wf: &Workflow, ix: Ix, n: usize) -> Vec<Arc<Vec<Option<Value>>>> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     (0..n)
         .map(|_| {
@@ -177,7 +180,8 @@ fn generate(wf: &Workflow, ix: Ix, n: usize) -> Vec<Vec<Option<Value>>> {
             if !rng.percent(30) {
                 *slots.get_mut(ix.age).unwrap() = Some(Value::Integer(rng.below(100) as i64));
             }
-            slots
+            // Shared as the runtime shares its slot vector with the trace's fact reads.
+            Arc::new(slots)
         })
         .collect()
 }
@@ -226,9 +230,10 @@ impl Env for FactEnv<'_> {
 }
 
 struct CondBench {
+    wf: Arc<Workflow>,
     ix: Ix,
     tree: Condition,
-    sets: Vec<Vec<Option<Value>>>,
+    sets: Vec<Arc<Vec<Option<Value>>>>,
 }
 
 impl CondBench {
@@ -241,6 +246,7 @@ impl CondBench {
         );
         let ix = Ix::new(wf);
         let bench = CondBench {
+            wf: Arc::clone(wf),
             ix,
             tree: condition(catalog, TREE_RULE),
             sets: generate(wf, ix, n),
@@ -287,13 +293,14 @@ impl CondBench {
     }
 
     /// All the runtime does per condition besides reading fact values: node marks, the
-    /// trace's `NodeValues` (one `Arc` clone of the condition's path table) and the facts read.
+    /// trace's `NodeValues` (one `Arc` clone of the condition's path table) and `FactReads`
+    /// (`Arc` clones of the workflow, the slot vector and the condition's reads table).
     fn runtime_like(&self) -> u32 {
         let mut n = 0;
         for set in &self.sets {
             let mut marks = NodeMarks::default();
             let value = self.tree.evaluate_with(&FactEnv { slots: set }, &mut marks);
-            let facts: Vec<_> = self.tree.facts_read(&marks).collect();
+            let facts = FactReads::new(&self.wf, set, &self.tree, &marks);
             black_box((NodeValues::new(&self.tree, marks), facts));
             n += u32::from(value);
         }
@@ -606,7 +613,7 @@ fn ratios() {
         },
     );
     println!(
-        "  tree runtime-like          {:>8.2} ns/eval | baseline untraced {:>5.2} ns/eval | ratio {:>6.2}x (marks + the trace's NodeValues + facts read)",
+        "  tree runtime-like          {:>8.2} ns/eval | baseline untraced {:>5.2} ns/eval | ratio {:>6.2}x (marks + the trace's NodeValues + FactReads)",
         per_eval(runtime_like),
         per_eval(untraced3),
         ratio(runtime_like, untraced3)

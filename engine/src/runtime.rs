@@ -33,6 +33,8 @@ mod sessions;
 mod trace;
 mod transitions;
 
+use std::sync::Arc;
+
 use jiff::civil::DateTime;
 
 pub use action::{Action, ActionKind, Citation};
@@ -48,7 +50,9 @@ pub use explain::{Awaiting, Explanation, NextPhase, OpenDeadline, describe_actio
 pub use hooks::MAX_HOOK_DUE_DAYS;
 pub use reason::{Act, Delegated, FailingPart, Lang, NotAuthorised, Reason, Rejection};
 pub use routing::active_rules;
-pub use trace::{FactRead, NodeValue, NodeValues, Owner, REDACTED, Trace, TraceEntry, Warning};
+pub use trace::{
+    FactRead, FactReads, NodeValue, NodeValues, Owner, REDACTED, Trace, TraceEntry, Warning,
+};
 
 use crate::Catalog;
 use crate::condition::{Amount, Condition, NodeMarks};
@@ -56,7 +60,7 @@ use crate::secrecy::Secrets;
 use crate::unit::{Configuration, Unit};
 use crate::workflow::{PhaseIdx, Workflow};
 use env::CaseEnv;
-use facts::{Writer, from_value};
+use facts::Writer;
 
 /// The result of an accepted event.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,7 +199,7 @@ pub(crate) fn apply_owned(
 }
 
 /// The workflow a case runs, its unit and the unit's effective configuration of it.
-type Resolved<'c> = (&'c Workflow, &'c Unit, &'c Configuration);
+type Resolved<'c> = (&'c Arc<Workflow>, &'c Unit, &'c Configuration);
 
 fn resolve_new<'c>(
     catalog: &'c Catalog,
@@ -287,6 +291,8 @@ enum Happening {
 struct Run<'c> {
     catalog: &'c Catalog,
     wf: &'c Workflow,
+    /// The same workflow, shared with the trace (which reads fact declarations from it).
+    workflow: &'c Arc<Workflow>,
     unit: &'c Unit,
     /// The unit's effective configuration of the workflow.
     config: &'c Configuration,
@@ -296,8 +302,9 @@ struct Run<'c> {
     by: Option<&'c Actor>,
     /// The event's type (empty when explaining).
     event_kind: &'static str,
-    /// The case's facts by slot, kept in step with `case.facts`.
-    slots: Vec<Option<crate::condition::Value>>,
+    /// The case's facts by slot, kept in step with `case.facts`. Shared with the trace's
+    /// fact reads, so a fact recorded after a condition was traced copies the vector first.
+    slots: Arc<Vec<Option<crate::condition::Value>>>,
     /// The current phase's index, kept in step with `case.phase`.
     phase: PhaseIdx,
     case: Case,
@@ -335,9 +342,10 @@ impl<'c> Run<'c> {
         Run {
             catalog,
             wf,
+            workflow: wf,
             unit,
             config,
-            slots: env::slots(wf, &case),
+            slots: Arc::new(env::slots(wf, &case)),
             phase: wf.phase_idx(&case.phase).unwrap_or(wf.start),
             event: event.map(|(e, _)| std::borrow::Cow::Borrowed(e)),
             by: event.map(|(_, by)| by),
@@ -498,20 +506,9 @@ impl<'c> Run<'c> {
         self.deadline_clocks();
     }
 
-    /// Evaluates a condition, tracing its nodes and the facts it read.
     /// A fact as a trace shows it: its value, `[redacted]` when sensitive.
     fn fact_read(&self, slot: crate::workflow::FactSlot) -> Option<FactRead> {
-        let decl = self.wf.facts.get(usize::from(slot.0))?;
-        let value = if decl.sensitive {
-            Some(FactValue::Text(REDACTED.to_owned()))
-        } else {
-            let v = self.slots.get(usize::from(slot.0))?.as_ref();
-            v.map(|v| from_value(decl, v))
-        };
-        Some(FactRead {
-            fact: decl.id.clone(),
-            value,
-        })
+        trace::fact_read(self.wf, &self.slots, slot)
     }
 
     /// The smallest false parts of a condition that does not hold, for a refusal.
@@ -529,15 +526,14 @@ impl<'c> Run<'c> {
             .collect()
     }
 
+    /// Evaluates a condition, tracing its nodes and the facts it read (as marks over the
+    /// step's fact values: made into values only when the trace is read).
     fn evaluate(&mut self, owner: Owner, cond: &Condition) -> bool {
         let env = self.env();
         let mut marks = NodeMarks::default();
         let value = cond.evaluate_with(&env, &mut marks);
         let failed = env.errors.take();
-        let facts = cond
-            .facts_read(&marks)
-            .filter_map(|slot| self.fact_read(slot))
-            .collect();
+        let facts = FactReads::new(self.workflow, &self.slots, cond, &marks);
         for error in failed {
             self.script_failed(owner.clone(), error);
         }

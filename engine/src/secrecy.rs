@@ -200,9 +200,12 @@ impl Redact for TraceEntry {
                 nodes: _,
                 facts,
             } => {
-                for read in facts {
+                // The facts are listed only here, when there is something to redact.
+                let mut list = std::mem::take(facts).into_list();
+                for read in &mut list {
                     read.value.texts(f);
                 }
+                *facts = list.into();
             }
             TraceEntry::TransitionBlocked { to: _, reasons } => reasons.texts(f),
             TraceEntry::RuleFired { rule: _, actions } => actions.texts(f),

@@ -127,7 +127,8 @@ impl Run<'_> {
                 value.to_string()
             };
             if let Some((slot, fact)) = decl
-                && let Some(v) = self.slots.get_mut(usize::from(slot.0))
+                && let Some(v) =
+                    std::sync::Arc::make_mut(&mut self.slots).get_mut(usize::from(slot.0))
             {
                 *v = to_value(fact, value);
                 self.happened.push(Happening::FactSet(slot));
