@@ -33,6 +33,7 @@ mod sessions;
 mod trace;
 mod transitions;
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use jiff::civil::DateTime;
@@ -398,7 +399,12 @@ impl<'c> Run<'c> {
             .catalog
             .concept(concept)
             .and_then(|c| c.in_force(self.at.date()))
-            .map(ToString::to_string);
+            .map(|v| {
+                // Room for a usual citation, so the text is not copied while it is written.
+                let mut text = String::with_capacity(48);
+                let _ = write!(text, "{v}");
+                text
+            });
         Citation {
             concept: concept.to_owned(),
             text,
