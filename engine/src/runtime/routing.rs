@@ -72,7 +72,7 @@ impl Run<'_> {
             let mut legal = None;
             for (i, action) in compiled.actions.iter().enumerate() {
                 if let Some(kind) = self.rule_action(rule, action) {
-                    let id = format!("{}/rule/{}/{}/{}", self.case.id, rule.id, n, i);
+                    let id = action_id(&self.case.id, &rule.id, n, i);
                     let legal = legal
                         .get_or_insert_with(|| rule.legal.as_deref().map(|c| self.citation(c)))
                         .clone();
@@ -166,4 +166,45 @@ fn advance(record: &mut RuleRecord, fires: FireMode, value: bool) -> Option<u32>
     }
     record.fired += 1;
     Some(record.fired)
+}
+
+/// `<case>/rule/<rule>/<firing>/<action>`, as `format!` would write it, in one allocation.
+fn action_id(case: &str, rule: &str, firing: u32, action: usize) -> String {
+    let mut id = String::with_capacity(case.len() + rule.len() + 16);
+    id.push_str(case);
+    id.push_str("/rule/");
+    id.push_str(rule);
+    id.push('/');
+    push_decimal(&mut id, u64::from(firing));
+    id.push('/');
+    push_decimal(&mut id, u64::try_from(action).unwrap_or(u64::MAX));
+    id
+}
+
+/// Appends `n` in decimal digits.
+fn push_decimal(out: &mut String, n: u64) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.extend(char::from_digit(u32::try_from(n % 10).unwrap_or(0), 10));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn action_id_is_format() {
+        for (firing, action) in [
+            (0, 0),
+            (1, 0),
+            (9, 10),
+            (10, 9),
+            (123, 4567),
+            (u32::MAX, 99),
+        ] {
+            assert_eq!(
+                super::action_id("sk-2025-0142", "orosanmalan_barn", firing, action),
+                format!("sk-2025-0142/rule/orosanmalan_barn/{firing}/{action}")
+            );
+        }
+    }
 }
