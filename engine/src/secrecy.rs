@@ -38,30 +38,31 @@ impl Secrets {
     /// rejection).
     pub fn of(wf: &Workflow, case: &Case, event: Option<&Event>) -> Secrets {
         let mut values = Vec::new();
-        let mut add = |name: &str, value: &FactValue| {
-            if wf.fact(name).is_some_and(|(_, f)| f.sensitive) {
-                let text = match value {
-                    FactValue::Text(t) => t.trim().to_owned(),
-                    FactValue::Integer(i) => i.to_string(),
-                    FactValue::Decimal(d) => d.to_string(),
-                    // `true` and `false` occur in many texts and say nothing on their own.
-                    FactValue::Bool(_) => return,
-                };
-                if text.chars().count() >= MIN_SECRET_CHARS && !values.contains(&text) {
-                    values.push(text);
-                }
+        // The value of a fact known to be sensitive.
+        let mut add = |value: &FactValue| {
+            let text = match value {
+                FactValue::Text(t) => t.trim().to_owned(),
+                FactValue::Integer(i) => i.to_string(),
+                FactValue::Decimal(d) => d.to_string(),
+                // `true` and `false` occur in many texts and say nothing on their own.
+                FactValue::Bool(_) => return,
+            };
+            if text.chars().count() >= MIN_SECRET_CHARS && !values.contains(&text) {
+                values.push(text);
             }
         };
         // The workflow's few sensitive facts are looked up in the case, in the order of their
         // ids (the case's own order), instead of every fact of the case in the workflow.
         for fact in wf.sensitive_facts() {
-            if let Some((name, value)) = case.facts.get_key_value(fact.id.as_ref()) {
-                add(name, value);
+            if let Some(value) = case.facts.get(fact.id.as_ref()) {
+                add(value);
             }
         }
         if let Some(Event::CaseOpened { facts, .. } | Event::FactsRecorded { facts }) = event {
             for (name, value) in facts {
-                add(name, value);
+                if wf.fact(name).is_some_and(|(_, f)| f.sensitive) {
+                    add(value);
+                }
             }
         }
         for former in &case.former_sensitive {
