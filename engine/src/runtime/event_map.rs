@@ -32,7 +32,7 @@ pub(crate) fn event_map(
     use Event as E;
     let word = |s: &str| {
         if crate::text::is_word(s) {
-            Dynamic::from(s.to_owned())
+            text(s)
         } else {
             Dynamic::UNIT
         }
@@ -62,7 +62,7 @@ pub(crate) fn event_map(
             };
             // A declared text fact is the author's to read; other values as sent.
             let v = match v {
-                FactValue::Text(t) if decl.ty == FactType::Text => Dynamic::from(t.clone()),
+                FactValue::Text(t) if decl.ty == FactType::Text => text(t),
                 other => value(other),
             };
             map.insert(k.as_str().into(), v);
@@ -70,14 +70,14 @@ pub(crate) fn event_map(
         Dynamic::from_map(map)
     };
     let mut map = rhai::Map::new();
-    map.insert("type".into(), Dynamic::from(event.kind().to_owned()));
+    map.insert("type".into(), text(event.kind()));
     if let Some(by) = by {
         let mut who = rhai::Map::new();
         who.insert("role".into(), word(&by.role));
         map.insert("by".into(), Dynamic::from_map(who));
     }
     if let Some(at) = at {
-        map.insert("at".into(), Dynamic::from(seconds_text(at)));
+        map.insert("at".into(), text(&seconds_text(at)));
     }
     let mut put = |k: &str, v: Dynamic| {
         map.insert(k.into(), v);
@@ -135,6 +135,12 @@ pub(crate) fn event_map(
         E::OverrideRecorded { .. } | E::ActionAcknowledged { .. } | E::NoShow | E::TimePassed => {}
     }
     Dynamic::from_map(map)
+}
+
+/// A rhai string: made straight from the text, as `Dynamic::from(String)` makes it after
+/// copying it into a `String` first.
+fn text(s: &str) -> Dynamic {
+    Dynamic::from(rhai::ImmutableString::from(s))
 }
 
 /// `YYYY-MM-DDTHH:MM:SS`, as `strftime("%Y-%m-%dT%H:%M:%S")` writes it, without parsing a
