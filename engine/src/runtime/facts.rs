@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::env::to_value;
+use super::env::{fits, to_value};
 use super::{
     FactValue, Happening, MAX_FORMER_SENSITIVE, REDACTED, Reason, Run, TraceEntry, Warning,
 };
@@ -55,7 +55,7 @@ impl Run<'_> {
             match self.wf.fact(name) {
                 None => reasons.push(Reason::UnknownFact { fact: name.clone() }),
                 Some((_, fact)) => {
-                    if to_value(fact, value).is_none() {
+                    if !fits(fact, value) {
                         reasons.push(Reason::WrongType {
                             fact: name.clone(),
                             expected: expected(fact),
