@@ -18,6 +18,7 @@ mod action;
 mod actor;
 mod authority;
 mod case;
+mod computed;
 mod deadlines;
 mod env;
 mod event;
@@ -47,7 +48,7 @@ pub use deadlines::{MAX_EXTENSION_DAYS, deadline_state};
 pub use event::{CancelledBy, Event, FactValue, Requirement};
 pub use explain::{Awaiting, Explanation, NextPhase, OpenDeadline, describe_action, explain};
 pub use hooks::MAX_HOOK_DUE_DAYS;
-pub use reason::{Act, Delegated, FailingPart, Lang, NotAuthorised, Reason, Rejection};
+pub use reason::{Act, Delegated, FailingPart, Lang, NotAuthorised, Reason, Rejection, Unanswered};
 pub use routing::active_rules;
 pub use trace::{FactRead, NodeValue, NodeValues, Owner, REDACTED, Trace, TraceEntry, Warning};
 
@@ -302,6 +303,8 @@ struct Run<'c> {
     ended_here: Vec<usize>,
     /// The case was closed in this step (what the closing starts may still start).
     closed_here: bool,
+    /// How far this step's computed facts are up to date.
+    computing: computed::Progress,
 }
 
 impl<'c> Run<'c> {
@@ -342,6 +345,7 @@ impl<'c> Run<'c> {
             happened: Vec::new(),
             ended_here: Vec::new(),
             closed_here: false,
+            computing: computed::Progress::default(),
         }
     }
 
@@ -479,7 +483,11 @@ impl<'c> Run<'c> {
     /// Automatic transitions, deadlines, rules, deadline clocks.
     fn after_event(&mut self) {
         let kind = self.event_kind;
+        // Computed facts follow what the event recorded, and again what the unit derived,
+        // before transitions and rules read them (also after each phase change and `set`).
+        self.compute();
         self.derive(kind);
+        self.compute();
         self.automatic_transitions();
         self.deadline_triggers();
         self.rules();

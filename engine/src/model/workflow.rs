@@ -50,6 +50,8 @@ pub struct Workflow {
     pub decisions: Vec<Decision>,
     /// The roles that may record overrides unless a phase says otherwise (`None`: any).
     pub override_roles: Option<Vec<Arc<str>>>,
+    /// The computed facts, in dependency order (each after the computed facts it reads).
+    pub computed: Vec<crate::model::computed::Computed>,
     pub(crate) fact_index: HashMap<Arc<str>, FactSlot, foldhash::fast::RandomState>,
     /// The sensitive facts' slots, in the order of their ids.
     pub(crate) sensitive: Vec<FactSlot>,

@@ -97,8 +97,18 @@ impl Run<'_> {
             if !reasons.is_empty() {
                 return Err(reasons);
             }
+            self.refuse_computed(facts)?;
         }
         for (name, value) in facts {
+            if let (Some(by), Some((slot, _))) = (writer.id(), self.wf.fact(name))
+                && self.wf.is_computed(slot)
+            {
+                self.warnings.push(Warning::ComputedFactProtected {
+                    fact: name.clone(),
+                    writer: by.to_owned(),
+                });
+                continue;
+            }
             if let (Some(by), Some((slot, _))) = (writer.id(), self.wf.fact(name))
                 && !matches!(writer, Writer::Decision)
                 && self.wf.decision_of_fact(slot).is_some()

@@ -194,6 +194,7 @@ impl Redact for TraceEntry {
                 value,
                 rule: _,
             } => f(value),
+            TraceEntry::FactComputed { fact: _, value } => value.texts(f),
             TraceEntry::Condition {
                 owner: _,
                 value: _,
@@ -272,6 +273,8 @@ impl Redact for Warning {
             Warning::SessionsAboveMax { .. }
             | Warning::DutyInputProtected { .. }
             | Warning::DecisionFactProtected { .. }
+            | Warning::NotComputed { .. }
+            | Warning::ComputedFactProtected { .. }
             | Warning::UnansweredItems { .. } => {}
         }
     }
@@ -452,6 +455,8 @@ impl Redact for Reason {
             | Reason::FactsMissing { .. }
             | Reason::DocumentMissing { .. }
             | Reason::DecisionFact { .. }
+            | Reason::ComputedFact { .. }
+            | Reason::ItemsUnanswered { .. }
             | Reason::ExtensionTooLong { .. } => {}
         }
     }

@@ -384,6 +384,7 @@ impl<'c> Run<'c> {
         self.case.phase_entered = Some(self.at);
         self.happened.push(Happening::PhaseLeft(t.from));
         self.happened.push(Happening::PhaseEntered(t.to));
+        self.compute();
         if to.terminal {
             let reason = to
                 .closure_reason

@@ -118,6 +118,7 @@ pub(crate) fn lower_workflow(
         roles,
         decisions: Vec::new(),
         override_roles,
+        computed: Vec::new(),
         fact_index,
         sensitive,
         phase_index,
@@ -179,6 +180,9 @@ pub(crate) fn lower_workflow(
         }
     }
 
+    // Computed facts before anything compiles a script against the facts: a fact computed
+    // from a sensitive one is sensitive too.
+    super::computed::lower(ctx, &mut wf, &file.facts, instruments, known);
     let scope = Scope {
         workflow: &wf,
         instruments,
