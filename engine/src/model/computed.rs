@@ -2,7 +2,7 @@
 //! dates, never a host, rule or hook.
 //!
 //! A workflow's computed facts are lowered by `catalog::lower::computed` into [`Computed`]
-//! values held by the workflow in dependency order (a computed fact comes after every computed
+//! values held by the workflow (`Workflow::computed`) in dependency order (a computed fact comes after every computed
 //! fact it reads; a cycle is a load error), each with an [`Expr`] over slots and what it reads
 //! ([`Reads`]). The runtime evaluates them through [`Inputs`] after every change that can move
 //! them, before automatic transitions and rules read them.
@@ -21,7 +21,6 @@ use crate::model::calendar::{self, Unit};
 use crate::model::condition::{Amount, Condition, Env, Node, Test};
 use crate::model::fact::Value;
 use crate::model::index::FactSlot;
-use crate::model::workflow::Workflow;
 use crate::syntax::{CaseDate, DayCount};
 
 /// A computed fact of a workflow.
@@ -408,18 +407,6 @@ fn fold<E: Inputs + ?Sized>(
         });
     }
     Ok(acc.map(Num::value))
-}
-
-impl Workflow {
-    /// The computed fact in a slot, if the fact is computed.
-    pub fn computed_fact(&self, slot: FactSlot) -> Option<&Computed> {
-        self.computed.iter().find(|c| c.slot == slot)
-    }
-
-    /// Whether the fact in a slot is computed (written by the engine only).
-    pub fn is_computed(&self, slot: FactSlot) -> bool {
-        self.computed.iter().any(|c| c.slot == slot)
-    }
 }
 
 impl Ty {

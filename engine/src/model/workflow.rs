@@ -369,6 +369,16 @@ impl Workflow {
         self.decisions.iter().find(|d| d.fact == Some(slot))
     }
 
+    /// The computed fact in a slot, if the fact is computed.
+    pub fn computed_fact(&self, slot: FactSlot) -> Option<&crate::model::computed::Computed> {
+        self.computed.iter().find(|c| c.slot == slot)
+    }
+
+    /// Whether the fact in a slot is computed (written by the engine only).
+    pub fn is_computed(&self, slot: FactSlot) -> bool {
+        self.computed.iter().any(|c| c.slot == slot)
+    }
+
     /// A document some phase requires, with that phase.
     pub fn document(&self, id: &str) -> Option<(&Phase, &Document)> {
         self.phases.iter().find_map(|p| {
