@@ -6,7 +6,9 @@
 //! replaying them from an empty case gives the same case (see [`Case::replay`]).
 //!
 //! Order of work for an accepted event:
-//! 1. the event's own effect (facts, instrument result, session, transition, …);
+//! 1. the event's own effect (facts, instrument result, session, transition, …), then the
+//!    computed facts whose inputs changed (again after derive hooks, each phase change and each
+//!    rule's `set`);
 //! 2. automatic transitions, repeatedly, while one's condition holds (at most one per phase);
 //! 3. deadlines started or stopped by what happened (phases entered/left, case opened/closed,
 //!    instrument completed, decision made);
