@@ -82,15 +82,18 @@ impl Run<'_> {
         }
         let session = !self.computing.started && self.event_kind == "session_held";
         self.computing.started = true;
-        let start = self.computing.seen;
-        // Computed facts changed in this pass (also when they became unset, which records no
-        // value and so is no happening).
-        let mut changed: Vec<FactSlot> = Vec::new();
+        let (start, end) = (self.computing.seen, self.happened.len());
+        // Computed facts changed in this pass, by slot (also when they became unset, which
+        // records no value and so is no happening); allocated at the first change.
+        let mut changed: Vec<bool> = Vec::new();
         for c in &wf.computed {
-            let since = self.happened.get(start..).unwrap_or_default();
+            let since = self.happened.get(start..end).unwrap_or_default();
             let dirty = c.reads.volatile
                 || (session && c.reads.dates.contains(&CaseDate::LastSession))
-                || c.reads.facts.iter().any(|s| changed.contains(s))
+                || c.reads
+                    .facts
+                    .iter()
+                    .any(|s| changed.get(usize::from(s.0)).copied().unwrap_or(false))
                 || since.iter().any(|h| moves(c, h));
             if !dirty {
                 continue;
@@ -115,7 +118,12 @@ impl Run<'_> {
             if current == value {
                 continue;
             }
-            changed.push(c.slot);
+            if changed.is_empty() {
+                changed = vec![false; wf.facts.len()];
+            }
+            if let Some(x) = changed.get_mut(usize::from(c.slot.0)) {
+                *x = true;
+            }
             self.write_computed(c, fact, value);
         }
         self.computing.seen = self.happened.len();

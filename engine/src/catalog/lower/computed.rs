@@ -441,31 +441,29 @@ fn script_in(c: &Spanned<syntax::Condition>) -> Option<Span> {
 /// facts are left out.
 fn order(ctx: &mut Ctx<'_>, lowered: Vec<Computed>) -> Vec<Computed> {
     let n = lowered.len();
+    // Each computed fact's position, by slot.
+    let mut position: Vec<Option<usize>> = Vec::new();
+    for (i, c) in lowered.iter().enumerate() {
+        let slot = usize::from(c.slot.0);
+        if position.len() <= slot {
+            position.resize(slot + 1, None);
+        }
+        if let Some(p) = position.get_mut(slot) {
+            *p = Some(i);
+        }
+    }
     let deps: Vec<Vec<usize>> = lowered
         .iter()
         .map(|c| {
             c.reads
                 .facts
                 .iter()
-                .filter_map(|s| lowered.iter().position(|d| d.slot == *s))
+                .filter_map(|s| position.get(usize::from(s.0)).copied().flatten())
                 .collect()
         })
         .collect();
-    // 0: not visited, 1: on the path, 2: done.
-    let mut state = vec![0u8; n];
-    let mut out: Vec<usize> = Vec::new();
+    let (out, circles) = depth_first(&deps);
     let mut in_circle = vec![false; n];
-    let mut circles: Vec<Vec<usize>> = Vec::new();
-    for start in 0..n {
-        visit(
-            start,
-            &deps,
-            &mut state,
-            &mut Vec::new(),
-            &mut out,
-            &mut circles,
-        );
-    }
     for circle in &circles {
         let Some(&first) = circle.iter().min() else {
             continue;
@@ -510,47 +508,60 @@ fn order(ctx: &mut Ctx<'_>, lowered: Vec<Computed>) -> Vec<Computed> {
         .collect()
 }
 
-/// Depth-first post-order; a fact met again on the current path closes a circle.
-fn visit(
-    i: usize,
-    deps: &[Vec<usize>],
-    state: &mut [u8],
-    path: &mut Vec<usize>,
-    out: &mut Vec<usize>,
-    circles: &mut Vec<Vec<usize>>,
-) {
-    match state.get(i) {
-        Some(0) => {}
-        Some(1) => {
-            if let Some(from) = path.iter().position(|&p| p == i) {
-                let circle: Vec<usize> = path.get(from..).unwrap_or_default().to_vec();
-                let mut key = circle.clone();
-                key.sort_unstable();
-                let known = circles.iter().any(|c| {
-                    let mut k = c.clone();
-                    k.sort_unstable();
-                    k == key
-                });
-                if !known {
-                    circles.push(circle);
-                }
-            }
-            return;
+/// Depth-first post-order over `deps` (without recursion: a chain of computed facts may be as
+/// long as a file allows), with every circle found, each once: a fact met again on the current
+/// path closes one.
+fn depth_first(deps: &[Vec<usize>]) -> (Vec<usize>, Vec<Vec<usize>>) {
+    // 0: not visited, 1: on the path, 2: done.
+    let mut state = vec![0u8; deps.len()];
+    let mut out = Vec::new();
+    let mut circles: Vec<Vec<usize>> = Vec::new();
+    for start in 0..deps.len() {
+        if state.get(start) != Some(&0) {
+            continue;
         }
-        _ => return,
+        if let Some(s) = state.get_mut(start) {
+            *s = 1;
+        }
+        // The current path: each fact with the next of its dependencies to visit.
+        let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+        while let Some((node, next)) = path.last_mut() {
+            let node = *node;
+            let Some(&d) = deps.get(node).and_then(|ds| ds.get(*next)) else {
+                if let Some(s) = state.get_mut(node) {
+                    *s = 2;
+                }
+                out.push(node);
+                path.pop();
+                continue;
+            };
+            *next += 1;
+            match state.get(d) {
+                Some(0) => {
+                    if let Some(s) = state.get_mut(d) {
+                        *s = 1;
+                    }
+                    path.push((d, 0));
+                }
+                Some(1) => {
+                    let from = path.iter().position(|(p, _)| *p == d).unwrap_or(0);
+                    let circle: Vec<usize> = path.iter().skip(from).map(|(p, _)| *p).collect();
+                    let mut key = circle.clone();
+                    key.sort_unstable();
+                    let known = circles.iter().any(|c| {
+                        let mut k = c.clone();
+                        k.sort_unstable();
+                        k == key
+                    });
+                    if !known {
+                        circles.push(circle);
+                    }
+                }
+                _ => {}
+            }
+        }
     }
-    if let Some(s) = state.get_mut(i) {
-        *s = 1;
-    }
-    path.push(i);
-    for &d in deps.get(i).map(Vec::as_slice).unwrap_or_default() {
-        visit(d, deps, state, path, out, circles);
-    }
-    path.pop();
-    if let Some(s) = state.get_mut(i) {
-        *s = 2;
-    }
-    out.push(i);
+    (out, circles)
 }
 
 /// Nothing but the engine writes a computed fact: no rule's `set`, no unit's derive hook, no
