@@ -429,6 +429,7 @@ fn instrument(id: &str, answers: BTreeMap<String, FactValue>) -> Event {
         answers,
         client_self_rating: None,
         professional_judgement: None,
+        person: None,
     }
 }
 
@@ -493,6 +494,7 @@ fn prefix() -> Vec<(DateTime, Event)> {
             at(1, 11, 5),
             Event::FactsRecorded {
                 facts: facts([("wants_continued_contact", b(true))]),
+                person: None,
             },
         ),
         (
@@ -506,6 +508,7 @@ fn prefix() -> Vec<(DateTime, Event)> {
             at(8, 13, 30),
             Event::FactsRecorded {
                 facts: facts([("children_witnessed", b(true))]),
+                person: None,
             },
         ),
         (at(15, 13, 0), session()),
@@ -520,6 +523,7 @@ fn prefix() -> Vec<(DateTime, Event)> {
                 answers: danger,
                 client_self_rating: Some("low".to_owned()),
                 professional_judgement: Some("high".to_owned()),
+                person: None,
             },
         ),
         (at(16, 9, 0), Event::TimePassed),
@@ -547,6 +551,7 @@ fn typical_facts() -> Event {
                 FactValue::Text("former_partner".to_owned()),
             ),
         ]),
+        person: None,
     }
 }
 
@@ -592,11 +597,13 @@ fn two_hundred() -> Vec<(DateTime, Event)> {
                     ("separation_planned", b(k % 16 == 3)),
                     ("honour_context", b(k % 24 == 3)),
                 ]),
+                person: None,
             },
             4 => Event::TimePassed,
             5 if k % 40 == 5 => Event::NoShow,
             5 => Event::FactsRecorded {
                 facts: facts([("intervention_count", FactValue::Integer(k / 8))]),
+                person: None,
             },
             _ => Event::TimePassed,
         };

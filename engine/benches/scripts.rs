@@ -325,6 +325,7 @@ fn opened(unit: &str, facts: BTreeMap<String, FactValue>) -> Event {
 fn recorded<const N: usize>(pairs: [(&str, FactValue); N]) -> Event {
     Event::FactsRecorded {
         facts: facts(pairs),
+        person: None,
     }
 }
 

@@ -30,11 +30,13 @@ mod facts;
 mod guards;
 mod hooks;
 mod instruments;
+mod people;
 mod reason;
 mod routing;
 pub mod secrecy;
 mod sessions;
 mod trace;
+mod tracks;
 mod transitions;
 
 use jiff::civil::DateTime;
@@ -43,14 +45,18 @@ pub use action::{Action, ActionKind, Citation};
 pub use actor::{Actor, DEFAULT_ACTOR_ID, DEFAULT_ROLE};
 pub use case::{
     Approvable, Approval, Case, Closure, DeadlineRecord, DecisionRecord, Extension, FORMAT_VERSION,
-    History, InstrumentResult, MAX_FORMER_SENSITIVE, Override, PendingApproval, Recorded,
-    RuleRecord, Session, SessionCounts, SessionOutcome,
+    History, InstrumentResult, MAX_FORMER_SENSITIVE, Override, PendingApproval, Person, Recorded,
+    RuleRecord, Session, SessionCounts, SessionOutcome, TrackState,
 };
 pub use deadlines::{MAX_EXTENSION_DAYS, deadline_state};
-pub use event::{CancelledBy, Event, FactValue, Requirement};
-pub use explain::{Awaiting, Explanation, NextPhase, OpenDeadline, describe_action, explain};
+pub use event::{CancelledBy, Event, FactValue, PersonRef, Requirement};
+pub use explain::{
+    Awaiting, Explanation, NextPhase, OpenDeadline, TrackPosition, describe_action, explain,
+};
 pub use hooks::MAX_HOOK_DUE_DAYS;
-pub use reason::{Act, Delegated, FailingPart, Lang, NotAuthorised, Reason, Rejection, Unanswered};
+pub use reason::{
+    Act, Delegated, FailingPart, Lang, NotAuthorised, Reason, Rejection, TrackWaiting, Unanswered,
+};
 pub use routing::active_rules;
 pub use trace::{FactRead, NodeValue, NodeValues, Owner, REDACTED, Trace, TraceEntry, Warning};
 
@@ -248,7 +254,7 @@ fn closed_refuses(wf: &Workflow, case: &Case, closure: &Closure, event: &Event) 
     };
     let accepted = match event {
         Event::ActionAcknowledged { .. } => true,
-        Event::FactsRecorded { facts } => facts
+        Event::FactsRecorded { facts, .. } => facts
             .keys()
             .all(|k| wf.fact(k).is_some_and(|(_, f)| f.after_closing)),
         Event::TimePassed => case
@@ -292,6 +298,11 @@ struct Run<'c> {
     event_kind: &'static str,
     /// The case's facts by slot, kept in step with `case.facts`.
     slots: Vec<Option<crate::model::fact::Value>>,
+    /// The people's facts by slot, kept in step with `case.people`.
+    people: people::PeopleSlots,
+    /// Each track's phase while the case is in the track's phase, kept in step with
+    /// `case.tracks`.
+    tracks: Vec<Option<PhaseIdx>>,
     /// The current phase's index, kept in step with `case.phase`.
     phase: PhaseIdx,
     case: Case,
@@ -334,7 +345,13 @@ impl<'c> Run<'c> {
             unit,
             config,
             slots: env::slots(wf, &case),
+            people: if wf.people.is_empty() {
+                Vec::new()
+            } else {
+                people::slots(wf, &case)
+            },
             phase: wf.phase_idx(&case.phase).unwrap_or(wf.start),
+            tracks: tracks::positions(wf, &case),
             event: event.map(|(e, _)| e.clone()),
             by: event.map(|(_, by)| by.clone()),
             event_kind: event.map_or("", |(e, _)| e.kind()),
@@ -357,6 +374,8 @@ impl<'c> Run<'c> {
             case: &self.case,
             at: self.at,
             slots: &self.slots,
+            people: &self.people,
+            tracks: &self.tracks,
             phase: self.phase_idx(),
             params: &self.config.parameters,
             scripting: &self.catalog.scripting,
@@ -415,6 +434,7 @@ impl<'c> Run<'c> {
                     .unwrap_or_default();
                 self.phase = wf.start;
                 self.case.phase_entered = Some(self.at);
+                self.start_tracks(wf.start);
                 self.case.opened = Some(self.at);
                 // Every fact as sent is checked, so what is stored is what was accepted, even
                 // a `referral_source` fact that the event's own field then replaces.
@@ -430,18 +450,28 @@ impl<'c> Run<'c> {
                 self.happened.push(Happening::CaseOpened);
                 self.happened.push(Happening::PhaseEntered(wf.start));
             }
-            Event::FactsRecorded { facts } => self.record_facts(facts, Writer::Host)?,
+            Event::FactsRecorded {
+                facts,
+                person: None,
+            } => self.record_facts(facts, Writer::Host)?,
+            Event::FactsRecorded {
+                facts,
+                person: Some(person),
+            } => self.record_person_facts(person, facts)?,
+            Event::PersonAdded { of, key, facts } => self.add_person(of, key, facts)?,
             Event::InstrumentCompleted {
                 instrument,
                 answers,
                 client_self_rating,
                 professional_judgement,
+                person,
             } => {
                 self.complete_instrument(
                     instrument,
                     answers,
                     client_self_rating.as_deref(),
                     professional_judgement.as_deref(),
+                    person.as_ref(),
                 )?;
             }
             Event::SessionHeld { .. } => self.session(SessionOutcome::Held),
@@ -502,11 +532,29 @@ impl<'c> Run<'c> {
     /// Evaluates a condition, tracing its nodes and the facts it read.
     /// A fact as a trace shows it: its value, `[redacted]` when sensitive.
     fn fact_read(&self, slot: crate::model::index::FactSlot) -> Option<FactRead> {
+        self.fact_read_for(slot, None)
+    }
+
+    /// A fact as a trace shows it, read for one person when it is a person's fact (a person's
+    /// fact read for nobody in particular is left out).
+    fn fact_read_for(
+        &self,
+        slot: crate::model::index::FactSlot,
+        person: Option<crate::model::index::PersonIdx>,
+    ) -> Option<FactRead> {
         let decl = self.wf.facts.get(usize::from(slot.0))?;
         let value = if decl.sensitive {
             Some(FactValue::Text(REDACTED.to_owned()))
         } else {
-            let v = self.slots.get(usize::from(slot.0))?.as_ref();
+            let slots = match (decl.of, person) {
+                (None, _) => &self.slots,
+                (Some(_), Some(p)) => self
+                    .people
+                    .get(usize::from(p.collection.0))?
+                    .get(usize::try_from(p.index).ok()?)?,
+                (Some(_), None) => return None,
+            };
+            let v = slots.get(usize::from(slot.0))?.as_ref();
             v.map(|v| from_value(decl, v))
         };
         Some(FactRead {
@@ -531,13 +579,27 @@ impl<'c> Run<'c> {
     }
 
     fn evaluate(&mut self, owner: Owner, cond: &Condition) -> bool {
+        self.evaluate_for(owner, cond, None)
+    }
+
+    /// Evaluates a condition for the case or for one person (a rule that runs `for_each`
+    /// person), tracing its nodes and the facts it read.
+    fn evaluate_for(
+        &mut self,
+        owner: Owner,
+        cond: &Condition,
+        person: Option<crate::model::index::PersonIdx>,
+    ) -> bool {
         let env = self.env();
         let mut marks = NodeMarks::default();
-        let value = cond.evaluate_with(&env, &mut marks);
+        let value = match person {
+            None => cond.evaluate_with(&env, &mut marks),
+            Some(p) => cond.root.evaluate_for(&env, &mut marks, p),
+        };
         let failed = env.errors.take();
         let facts = cond
             .facts_read(&marks)
-            .filter_map(|slot| self.fact_read(slot))
+            .filter_map(|slot| self.fact_read_for(slot, person))
             .collect();
         for error in failed {
             self.script_failed(owner.clone(), error);
@@ -555,6 +617,7 @@ impl<'c> Run<'c> {
         &mut self,
         id: String,
         rule: Option<String>,
+        person: Option<PersonRef>,
         kind: ActionKind,
         legal: Option<Citation>,
     ) {
@@ -563,6 +626,7 @@ impl<'c> Run<'c> {
             seq: self.seq,
             at: self.at,
             rule,
+            person,
             kind,
             legal,
             acknowledged: false,

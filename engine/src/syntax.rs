@@ -22,8 +22,9 @@ use serde::Deserialize;
 pub use allowance_file::{AllowDecl, AllowanceFile};
 pub use computed::{CaseDate, ComputedExpr, DatePlus, Number};
 pub use condition::{
-    BandTest, CompareOp, Condition, CountKind, CountTest, DeadlineState, DeadlineTest, ElapsedTest,
-    FactCompare, FactValue, FactValues, ScoreTest, SinceEvent,
+    BandTest, CompareOp, Condition, CountKind, CountPeopleTest, CountTest, DeadlineState,
+    DeadlineTest, ElapsedTest, FactCompare, FactValue, FactValues, PersonTest, ScoreTest,
+    SinceEvent,
 };
 pub use indicator_file::{
     IndicatorFile, Measure, Period, Population, PopulationCases, Target, TimeBetween,
@@ -44,8 +45,8 @@ pub use unit_file::{
 };
 pub use workflow_file::{
     ClosureReasonDecl, DeadlineDecl, DecisionDecl, DocumentDecl, ExtensionDecl, FactDecl, FactType,
-    ParameterDecl, ParameterType, PhaseDecl, PhaseList, Range, RequiredFactsDecl, RoleDecl,
-    TransitionDecl, Trigger, TriggerMode, WorkflowFile,
+    ParameterDecl, ParameterType, PeopleDecl, PhaseDecl, PhaseList, Range, RequiredEachDecl,
+    RequiredFactsDecl, RoleDecl, TrackDecl, TransitionDecl, Trigger, TriggerMode, WorkflowFile,
 };
 
 /// The kinds of authored file, as written in their `kind` field.

@@ -157,6 +157,33 @@ pub fn actor_id_problem(id: &str) -> Option<String> {
     })
 }
 
+/// The longest person key, in bytes.
+pub const MAX_PERSON_KEY_BYTES: usize = 64;
+
+/// What is wrong with a host's person key, if anything. A person inside a case (a child of
+/// the family) is known by a pseudonymous key such as `barn-1`: lowercase letters, digits, `-`
+/// and `_`, at most [`MAX_PERSON_KEY_BYTES`] bytes, and nothing shaped like a personal identity
+/// number. The key is never repeated in the reason, since it may be the identity it must not be.
+pub fn person_key_problem(key: &str) -> Option<String> {
+    if let Some(problem) = length_problem(key, MAX_PERSON_KEY_BYTES) {
+        return Some(problem);
+    }
+    if !key
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        return Some(
+            "a person's key holds only lowercase letters a-z, digits, `-` and `_` (e.g. `barn-1`)"
+                .to_owned(),
+        );
+    }
+    looks_like_personal_number(key).then(|| {
+        "it holds ten or more digits shaped like a personal identity number; a person's key is \
+         pseudonymous (e.g. `barn-1`), never their identity"
+            .to_owned()
+    })
+}
+
 /// Whether a text holds something shaped like a Swedish personal identity number or
 /// coordination number: ten digits `YYMMDDNNNN` with a plausible month and day (a
 /// coordination number adds 60 to the day), with at most one `-` or `+` among them, possibly

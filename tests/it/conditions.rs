@@ -92,7 +92,7 @@ fn orosanmalan_condition_holds_exactly_when_children_were_exposed_or_a_child_is_
     assert!(!holds(&[]), "nothing recorded must not fire the rule");
     assert_eq!(
         compiled.when.root.to_string(),
-        "((has_children = yes and (children_subjected = yes or children_witnessed = yes)) or child_at_risk_suspected = yes)"
+        "((has_children = yes and number of children == 0 and (children_subjected = yes or children_witnessed = yes)) or child_at_risk_suspected = yes)"
     );
     assert_eq!(
         compiled.when.root.path.as_ref(),

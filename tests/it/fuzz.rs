@@ -1276,12 +1276,13 @@ fn set_fact(rng: &mut StdRng, steps: &mut Vec<(DateTime, Event)>, fact: String, 
     if with_facts.is_empty() || rng.random_bool(0.3) {
         let event = Event::FactsRecorded {
             facts: [(fact, value)].into(),
+            person: None,
         };
         insert_event(rng, steps, event, &mut Vec::new());
         return;
     }
     let i = *pick(rng, &with_facts);
-    if let Event::CaseOpened { facts, .. } | Event::FactsRecorded { facts } = &mut steps[i].1 {
+    if let Event::CaseOpened { facts, .. } | Event::FactsRecorded { facts, .. } = &mut steps[i].1 {
         facts.insert(fact, value);
     }
 }
@@ -1365,6 +1366,7 @@ fn change_instrument(
             answers,
             client_self_rating: None,
             professional_judgement: None,
+            person: None,
         };
         insert_event(rng, steps, event, muts)
     } else {
@@ -1375,6 +1377,7 @@ fn change_instrument(
         answers,
         client_self_rating,
         professional_judgement,
+        ..
     } = &mut steps[i].1
     else {
         return;

@@ -93,7 +93,10 @@ fn make(op: &Op, case: &Case) -> Event {
                     Some((fact.id.to_string(), value(fact.ty, &fact.values, *v)))
                 })
                 .collect();
-            Event::FactsRecorded { facts }
+            Event::FactsRecorded {
+                facts,
+                person: None,
+            }
         }
         Op::Instrument(i, answers, r) => {
             // Mostly an instrument the current phase requires.
@@ -127,6 +130,7 @@ fn make(op: &Op, case: &Case) -> Event {
                 answers,
                 client_self_rating: pick(&inst.client_self_rating, *r).map(ToString::to_string),
                 professional_judgement: None,
+                person: None,
             }
         }
         Op::Session(n) => match n % 8 {
@@ -230,7 +234,10 @@ fn make(op: &Op, case: &Case) -> Event {
                     to: wf.phase(t.to).unwrap().id.to_string(),
                 }
             } else {
-                Event::FactsRecorded { facts }
+                Event::FactsRecorded {
+                    facts,
+                    person: None,
+                }
             }
         }
         // Closing ends the story: keep it rare so most sequences get far.

@@ -32,6 +32,7 @@ fn secrets_are_the_sensitive_values_longest_first_then_by_name() {
     case.former_sensitive.push_back("Gamla vägen 1".to_owned());
     let event = Event::FactsRecorded {
         facts: [("address".to_owned(), text("Hemligvägen 7"))].into(),
+        person: None,
     };
     let secrets = Secrets::of(wf, &case, Some(&event));
     assert_eq!(

@@ -51,6 +51,13 @@ codes! {
     UnknownPhase = "reference::unknown_phase", Error, "a reference to a phase the workflow lacks";
     UnknownFact = "reference::unknown_fact", Error, "a reference to a fact the workflow does not declare";
     UnknownInstrument = "reference::unknown_instrument", Error, "a reference to an instrument that does not exist";
+    UnknownTrack = "reference::unknown_track", Error, "a reference to a track the phase does not have";
+    NestedTracks = "workflow::nested_tracks", Error, "a track's phase with tracks of its own";
+    LeavesTrack = "graph::leaves_track", Error, "a transition between a track's phases and phases outside the track";
+    JoinNeverDone = "graph::join_never_done", Error, "a phase whose join waits for a track that can never reach a terminal phase";
+    UnknownPeople = "reference::unknown_people", Error, "a reference to a person collection the workflow does not declare";
+    PersonFactOutside = "condition::person_fact_outside", Error, "a person's fact named where no person is being read (outside `any_person`, `every_person`, `count_people` or a `for_each` rule)";
+    NestedPeople = "condition::nested_people", Error, "a condition over people inside another one";
     UnknownBand = "reference::unknown_band", Error, "a reference to a band the instrument does not define";
     UnknownItem = "reference::unknown_item", Error, "a reference to an instrument item that does not exist";
     UnknownRule = "reference::unknown_rule", Error, "a reference to a rule that does not exist";
@@ -120,4 +127,5 @@ codes! {
     ComputedCycle = "computed::cycle", Error, "computed facts that depend on each other in a circle";
     ComputedScript = "computed::script_not_allowed", Error, "a `script:` leaf in a computed fact's condition";
     WritesComputedFact = "computed::writes_computed_fact", Error, "a rule, hook, instrument or decision writes a fact the engine computes";
+    ComputedPersonFact = "computed::person_fact", Error, "a fact of each person in a collection declared as computed (only the case's facts are computed)";
 }

@@ -328,7 +328,8 @@ impl Reads {
     }
 
     fn condition(&mut self, node: &Node) {
-        for f in node.facts() {
+        // A person's facts are read inside a condition over people, which is volatile.
+        for f in node.facts().filter(|f| f.of.is_none()) {
             self.fact(f.slot);
         }
         match &node.test {
@@ -347,6 +348,15 @@ impl Reads {
             | Test::Elapsed { .. }
             | Test::Deadline { .. }
             | Test::Script(_) => self.volatile = true,
+            // People come and their facts change without a case fact changing: computed again
+            // after every event (a count over a collection as its own expression can be
+            // precise about what moves it).
+            Test::People { condition, .. } => {
+                self.volatile = true;
+                if let Some(c) = condition {
+                    self.condition(c);
+                }
+            }
             Test::Equals { .. }
             | Test::In { .. }
             | Test::Compare { .. }

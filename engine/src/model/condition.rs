@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::diagnostics::Span;
 use crate::model::fact::Value;
-use crate::model::index::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
+use crate::model::index::{CollectionIdx, DeadlineIdx, FactSlot, ParamIdx, PersonIdx, PhaseIdx};
 use crate::syntax::{CompareOp, CountKind, DayCount, DeadlineState, SinceEvent};
 
 /// A number written in a condition or a range: literal, or a parameter a unit may override.
@@ -35,6 +35,10 @@ pub trait Env {
     fn fact(&self, slot: FactSlot) -> Option<&Value>;
     /// The current phase.
     fn phase(&self) -> PhaseIdx;
+    /// Whether the case, or one of its running tracks, is in this phase.
+    fn in_phase(&self, phase: PhaseIdx) -> bool {
+        self.phase() == phase
+    }
     /// Whether the instrument has been completed.
     fn completed(&self, instrument: &str) -> bool;
     /// The band of the instrument's latest result.
@@ -52,6 +56,31 @@ pub trait Env {
     /// The day of the event being evaluated; an environment without one says `None`, and
     /// `within` is then false.
     fn today(&self) -> Option<jiff::civil::Date> {
+        None
+    }
+    /// How many people a collection has.
+    fn people(&self, collection: CollectionIdx) -> u32 {
+        let _ = collection;
+        0
+    }
+    /// A fact of one person (by position in the collection), if recorded.
+    fn person_fact(&self, person: PersonIdx, slot: FactSlot) -> Option<&Value> {
+        let _ = (person, slot);
+        None
+    }
+    /// Whether the instrument has been completed for one person.
+    fn person_completed(&self, person: PersonIdx, instrument: &str) -> bool {
+        let _ = (person, instrument);
+        false
+    }
+    /// The band of the instrument's latest result for one person.
+    fn person_band(&self, person: PersonIdx, instrument: &str) -> Option<&str> {
+        let _ = (person, instrument);
+        None
+    }
+    /// The instrument's latest total score for one person.
+    fn person_score(&self, person: PersonIdx, instrument: &str) -> Option<f64> {
+        let _ = (person, instrument);
         None
     }
     /// Evaluates a script leaf; an environment without scripting says false.
@@ -192,6 +221,28 @@ pub enum Test {
     },
     /// A rhai expression, compiled at load; an error counts as false and is reported.
     Script(Arc<crate::model::script::Script>),
+    /// A condition over the people of a collection, read for one person at a time.
+    People {
+        /// The collection.
+        collection: CollectionIdx,
+        /// Its id, for display.
+        id: Arc<str>,
+        /// Some, every, or how many.
+        quantifier: Quantifier,
+        /// The condition each person is read against (none: every person counts).
+        condition: Option<Box<Node>>,
+    },
+}
+
+/// How a condition over people combines the people's answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Quantifier {
+    /// Some person meets it (false when there is nobody).
+    Any,
+    /// Every person meets it (true when there is nobody).
+    Every,
+    /// The number who meet it, compared with a number.
+    Count(CompareOp, Amount),
 }
 
 /// A resolved fact: its slot and, for display, its name and enum values.
@@ -203,6 +254,8 @@ pub struct FactRef {
     pub name: Arc<str>,
     /// For enum facts: the values, indexed by `Value::Enum`.
     pub values: Arc<[Arc<str>]>,
+    /// For a person's fact: the collection (read for the person a condition is read for).
+    pub of: Option<CollectionIdx>,
 }
 
 /// A resolved phase.
@@ -382,49 +435,74 @@ impl Node {
 
     /// Evaluates the node, telling `recorder` every node's value.
     pub fn evaluate_with<E: Env + ?Sized, R: Recorder>(&self, env: &E, recorder: &mut R) -> bool {
+        self.eval(env, recorder, None)
+    }
+
+    /// Evaluates the node for one person: their facts and instrument results are read for the
+    /// person's facts and instrument tests (a rule that runs `for_each` person).
+    pub fn evaluate_for<E: Env + ?Sized, R: Recorder>(
+        &self,
+        env: &E,
+        recorder: &mut R,
+        person: PersonIdx,
+    ) -> bool {
+        self.eval(env, recorder, Some(person))
+    }
+
+    fn eval<E: Env + ?Sized, R: Recorder>(
+        &self,
+        env: &E,
+        recorder: &mut R,
+        person: Option<PersonIdx>,
+    ) -> bool {
+        let read = |f: &FactRef| match (f.of, person) {
+            (None, _) => env.fact(f.slot),
+            (Some(c), Some(p)) if p.collection == c => env.person_fact(p, f.slot),
+            (Some(_), _) => None,
+        };
         let amount = |a: &Amount| match a {
             Amount::Value(v) => *v,
             Amount::Param(p, _) => env.parameter(*p),
         };
         let value = match &self.test {
-            Test::All(children) => children.iter().all(|c| c.evaluate_with(env, recorder)),
-            Test::Any(children) => children.iter().any(|c| c.evaluate_with(env, recorder)),
-            Test::Not(child) => !child.evaluate_with(env, recorder),
-            Test::Equals { fact, value } => env.fact(fact.slot) == Some(value),
-            Test::In { fact, values } => env.fact(fact.slot).is_some_and(|v| values.contains(v)),
-            Test::Compare { fact, op, value } => {
-                env.fact(fact.slot).is_some_and(|v| v.compare(*op, value))
-            }
-            Test::CompareFacts { fact, op, other } => {
-                match (env.fact(fact.slot), env.fact(other.slot)) {
-                    (Some(a), Some(b)) => a.compare(*op, b),
-                    _ => false,
-                }
-            }
-            Test::Within { fact, length, unit } => match (env.fact(fact.slot), env.today()) {
+            Test::All(children) => children.iter().all(|c| c.eval(env, recorder, person)),
+            Test::Any(children) => children.iter().any(|c| c.eval(env, recorder, person)),
+            Test::Not(child) => !child.eval(env, recorder, person),
+            Test::Equals { fact, value } => read(fact) == Some(value),
+            Test::In { fact, values } => read(fact).is_some_and(|v| values.contains(v)),
+            Test::Compare { fact, op, value } => read(fact).is_some_and(|v| v.compare(*op, value)),
+            Test::CompareFacts { fact, op, other } => match (read(fact), read(other)) {
+                (Some(a), Some(b)) => a.compare(*op, b),
+                _ => false,
+            },
+            Test::Within { fact, length, unit } => match (read(fact), env.today()) {
                 (Some(Value::Date(from)), Some(today)) => {
                     let last = crate::model::calendar::last_day(*from, unit.of(amount(length)));
                     *from <= today && today <= last
                 }
                 _ => false,
             },
-            Test::IsSet(fact) => env.fact(fact.slot).is_some(),
-            Test::Phase(phases) => {
-                let current = env.phase();
-                phases.iter().any(|p| p.idx == current)
+            Test::IsSet(fact) => read(fact).is_some(),
+            Test::Phase(phases) => phases.iter().any(|p| env.in_phase(p.idx)),
+            Test::Completed(instrument) => match person {
+                Some(p) => env.person_completed(p, instrument),
+                None => env.completed(instrument),
+            },
+            Test::Band { instrument, bands } => match person {
+                Some(p) => env.person_band(p, instrument),
+                None => env.band(instrument),
             }
-            Test::Completed(instrument) => env.completed(instrument),
-            Test::Band { instrument, bands } => env
-                .band(instrument)
-                .is_some_and(|b| bands.iter().any(|x| x.as_ref() == b)),
+            .is_some_and(|b| bands.iter().any(|x| x.as_ref() == b)),
             Test::Score {
                 instrument,
                 op,
                 value,
-            } => env
-                .score(instrument)
-                .and_then(|s| s.partial_cmp(value))
-                .is_some_and(|o| op.holds(o)),
+            } => match person {
+                Some(p) => env.person_score(p, instrument),
+                None => env.score(instrument),
+            }
+            .and_then(|s| s.partial_cmp(value))
+            .is_some_and(|o| op.holds(o)),
             Test::Count {
                 of,
                 phase,
@@ -446,6 +524,30 @@ impl Node {
                 deadline, state, ..
             } => env.deadline(*deadline) == *state,
             Test::Script(script) => env.script(script),
+            Test::People {
+                collection,
+                quantifier,
+                condition,
+                ..
+            } => {
+                let mut meets = (0..env.people(*collection)).map(|index| {
+                    let p = PersonIdx {
+                        collection: *collection,
+                        index,
+                    };
+                    condition
+                        .as_ref()
+                        .is_none_or(|c| c.eval(env, recorder, Some(p)))
+                });
+                match quantifier {
+                    Quantifier::Any => meets.any(|m| m),
+                    Quantifier::Every => meets.all(|m| m),
+                    Quantifier::Count(op, value) => {
+                        let n = u32::try_from(meets.filter(|m| *m).count()).unwrap_or(u32::MAX);
+                        op.holds(n.cmp(&amount(value)))
+                    }
+                }
+            }
         };
         recorder.record(self, value);
         value
@@ -469,6 +571,20 @@ impl Node {
                 }
             }
             _ => out.push(self),
+        }
+    }
+
+    /// The nodes directly inside this one: a group's children, the condition of a `not` or
+    /// of a condition over people.
+    pub fn children(&self) -> &[Node] {
+        match &self.test {
+            Test::All(children) | Test::Any(children) => children,
+            Test::Not(child)
+            | Test::People {
+                condition: Some(child),
+                ..
+            } => std::slice::from_ref(child.as_ref()),
+            _ => &[],
         }
     }
 
@@ -496,6 +612,10 @@ fn number(node: &mut Node, paths: &mut Vec<Arc<str>>, reads: &mut Vec<[Option<Fa
             }
         }
         Test::Not(child) => number(child, paths, reads),
+        Test::People {
+            condition: Some(child),
+            ..
+        } => number(child, paths, reads),
         _ => {}
     }
     node.idx = u32::try_from(paths.len()).unwrap_or(u32::MAX);
@@ -643,6 +763,25 @@ impl fmt::Display for Node {
                 write!(f, "deadline {id} {state}")
             }
             Test::Script(s) => write!(f, "script `{}`", s.text),
+            Test::People {
+                id,
+                quantifier,
+                condition,
+                ..
+            } => {
+                let quantified = match quantifier {
+                    Quantifier::Any => format!("some of {id}"),
+                    Quantifier::Every => format!("every one of {id}"),
+                    Quantifier::Count(op, value) => {
+                        format!("number of {id} {} {value}", op.as_str())
+                    }
+                };
+                match (quantifier, condition) {
+                    (Quantifier::Count(..), Some(c)) => write!(f, "{quantified}, counting {c}"),
+                    (_, Some(c)) => write!(f, "{quantified}: {c}"),
+                    (_, None) => f.write_str(&quantified),
+                }
+            }
         }
     }
 }

@@ -349,12 +349,11 @@ fn out_of(wf: &Workflow, d: &mut Duties, p: PhaseIdx, automatic_only: bool, duty
 /// Adds what a condition reads to `d`.
 fn reads(wf: &Workflow, node: &Node, duty: &Duty, d: &mut Duties) {
     match &node.test {
-        Test::All(children) | Test::Any(children) => {
-            for c in children {
+        Test::All(_) | Test::Any(_) | Test::Not(_) | Test::People { .. } => {
+            for c in node.children() {
                 reads(wf, c, duty, d);
             }
         }
-        Test::Not(child) => reads(wf, child, duty, d),
         Test::Equals { .. }
         | Test::In { .. }
         | Test::Compare { .. }

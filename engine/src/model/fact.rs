@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::model::index::FactSlot;
+use crate::model::index::{CollectionIdx, FactSlot};
 use crate::syntax::{CompareOp, FactType};
 
 /// A typed case variable.
@@ -21,6 +21,8 @@ pub struct Fact {
     pub sensitive: bool,
     /// May be recorded after the case is closed.
     pub after_closing: bool,
+    /// For a person's fact: the collection whose people each have it (the case has none).
+    pub of: Option<CollectionIdx>,
 }
 
 /// Facts by slot and by id: what a script is compiled and run against (a workflow's facts).

@@ -5,6 +5,7 @@
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::model::condition::Amount;
+use crate::model::index::TrackIdx;
 use crate::model::workflow::Workflow;
 
 /// The phase graph: one node per phase (node index = phase index), one edge per transition.
@@ -65,8 +66,21 @@ pub fn render(
             (None, Some(b)) => lines.push(format!("sessions: at most {}", value(b))),
             (None, None) => {}
         }
+        if !p.join.is_empty() {
+            let join: Vec<&str> = p
+                .join
+                .iter()
+                .filter_map(|k| wf.tracks.get(usize::from(k.0)))
+                .map(|t| t.id.as_ref())
+                .collect();
+            lines.push(format!("join: {}", join.join(", ")));
+        }
         if p.terminal {
-            lines.push("(terminal)".to_owned());
+            lines.push(if p.track.is_some() {
+                "(track done)".to_owned()
+            } else {
+                "(terminal)".to_owned()
+            });
         }
         lines
     };
@@ -93,14 +107,42 @@ pub fn render(
                 wf.version
             ));
             out.push_str("  __start [shape=point, label=\"\"];\n");
-            for p in &wf.phases {
+            let node_line = |p: &crate::model::workflow::Phase, indent: &str| {
                 let label: Vec<String> = phase_label(p).iter().map(|l| dot_escape(l)).collect();
                 let shape = if p.terminal { ", peripheries=2" } else { "" };
-                out.push_str(&format!(
-                    "  \"{}\" [label=\"{}\"{shape}];\n",
+                format!(
+                    "{indent}\"{}\" [label=\"{}\"{shape}];\n",
                     dot_escape(&p.id),
                     label.join("\\n")
+                )
+            };
+            for p in wf.phases.iter().filter(|p| p.track.is_none()) {
+                out.push_str(&node_line(p, "  "));
+            }
+            // Each parallel track is a cluster of its phases, started from its phase.
+            for (k, t) in (0u16..).zip(&wf.tracks) {
+                let owner = t
+                    .owner
+                    .as_ref()
+                    .map(|o| format!(" [{o}]"))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "  subgraph \"cluster_{}\" {{\n    label=\"{}{}\";\n    style=dashed;\n",
+                    dot_escape(&t.id),
+                    dot_escape(&t.title),
+                    dot_escape(&owner)
                 ));
+                for p in wf.phases.iter().filter(|p| p.track == Some(TrackIdx(k))) {
+                    out.push_str(&node_line(p, "    "));
+                }
+                out.push_str("  }\n");
+                if let (Some(parent), Some(start)) = (wf.phase(t.parent), wf.phase(t.start)) {
+                    out.push_str(&format!(
+                        "  \"{}\" -> \"{}\" [style=dotted, label=\"spår startar\"];\n",
+                        dot_escape(&parent.id),
+                        dot_escape(&start.id)
+                    ));
+                }
             }
             if let Some(start) = wf.phase(wf.start) {
                 out.push_str(&format!("  __start -> \"{}\";\n", dot_escape(&start.id)));
@@ -131,14 +173,36 @@ pub fn render(
                 wf.version
             ));
             out.push_str("  __start(( ))\n");
-            for p in &wf.phases {
+            let node_line = |p: &crate::model::workflow::Phase, indent: &str| {
                 let label: Vec<String> = phase_label(p).iter().map(|l| mermaid_escape(l)).collect();
                 let (open, close) = if p.terminal { ("([", "])") } else { ("[", "]") };
+                format!("{indent}{}{open}\"{}\"{close}\n", p.id, label.join("<br/>"))
+            };
+            for p in wf.phases.iter().filter(|p| p.track.is_none()) {
+                out.push_str(&node_line(p, "  "));
+            }
+            for (k, t) in (0u16..).zip(&wf.tracks) {
+                let owner = t
+                    .owner
+                    .as_ref()
+                    .map(|o| format!(" [{o}]"))
+                    .unwrap_or_default();
                 out.push_str(&format!(
-                    "  {}{open}\"{}\"{close}\n",
-                    p.id,
-                    label.join("<br/>")
+                    "  subgraph track_{}[\"{}{}\"]\n",
+                    t.id,
+                    mermaid_escape(&t.title),
+                    mermaid_escape(&owner)
                 ));
+                for p in wf.phases.iter().filter(|p| p.track == Some(TrackIdx(k))) {
+                    out.push_str(&node_line(p, "    "));
+                }
+                out.push_str("  end\n");
+                if let (Some(parent), Some(start)) = (wf.phase(t.parent), wf.phase(t.start)) {
+                    out.push_str(&format!(
+                        "  {} -.->|spår startar| {}\n",
+                        parent.id, start.id
+                    ));
+                }
             }
             if let Some(start) = wf.phase(wf.start) {
                 out.push_str(&format!("  __start --> {}\n", start.id));

@@ -16,3 +16,20 @@ pub struct DeadlineIdx(pub u16);
 /// Index of a parameter in its workflow's `parameters`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ParamIdx(pub u16);
+
+/// Index of a person collection in its workflow's `people`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CollectionIdx(pub u16);
+
+/// One person of a case: their collection and position in it (in the order of their keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersonIdx {
+    /// The collection.
+    pub collection: CollectionIdx,
+    /// The position.
+    pub index: u32,
+}
+
+/// Index of a parallel track in its workflow's `tracks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TrackIdx(pub u16);

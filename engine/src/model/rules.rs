@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::diagnostics::{SourceFile, Span};
 use crate::model::condition::Condition;
 use crate::model::fact::Value;
-use crate::model::index::DeadlineIdx;
+use crate::model::index::{CollectionIdx, DeadlineIdx, FactSlot};
 use crate::syntax::{FireMode, FlagLevel, RouteKind, RuleScope, Urgency};
 
 /// A checked routing rule.
@@ -50,6 +50,10 @@ pub struct RuleIn {
     pub when: Condition,
     /// The actions.
     pub actions: Vec<Action>,
+    /// The collection whose people it runs for, one at a time.
+    pub for_each: Option<CollectionIdx>,
+    /// Facts whose change makes it fire again while its condition holds.
+    pub again_when_changed: Vec<FactSlot>,
 }
 
 /// An action, resolved against a workflow.

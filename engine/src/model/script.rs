@@ -149,7 +149,7 @@ impl Script {
         // Sensitive facts are not in scope at all: a script cannot read them, so nothing it
         // returns, throws or encodes can hold one.
         let mut scope = Scope::new();
-        for f in wf.facts().iter().filter(|f| !f.sensitive) {
+        for f in wf.facts().iter().filter(|f| !f.sensitive && f.of.is_none()) {
             scope.push_dynamic(f.id.to_string(), Dynamic::UNIT);
         }
         for b in BUILTINS {
@@ -173,7 +173,7 @@ impl Script {
         match compiled {
             Ok(ast) => {
                 let reads = identifiers(text)
-                    .filter_map(|id| wf.fact(id).filter(|(_, f)| !f.sensitive))
+                    .filter_map(|id| wf.fact(id).filter(|(_, f)| !f.sensitive && f.of.is_none()))
                     .map(|(slot, f)| (f.id.clone(), slot))
                     .fold(Vec::new(), |mut v: Vec<(Arc<str>, FactSlot)>, r| {
                         if !v.iter().any(|x| x.1 == r.1) {
@@ -215,7 +215,12 @@ impl Script {
                 let help = if message.contains("Undefined variable")
                     || message.contains("not found")
                 {
-                    let facts: Vec<&str> = wf.facts().iter().map(|f| f.id.as_ref()).collect();
+                    let facts: Vec<&str> = wf
+                        .facts()
+                        .iter()
+                        .filter(|f| f.of.is_none())
+                        .map(|f| f.id.as_ref())
+                        .collect();
                     format!(
                         "scripts may name the workflow's facts and `phase`, `event`, `unit`; facts: {}",
                         facts.join(", ")

@@ -141,10 +141,11 @@ pub struct HookIn {
 pub const MAX_HOOKS: usize = 32;
 
 /// The event types a hook's `on` may name.
-pub const EVENT_TYPES: [&str; 14] = [
+pub const EVENT_TYPES: [&str; 15] = [
     "case_opened",
     "facts_recorded",
     "instrument_completed",
+    "person_added",
     "session_held",
     "session_cancelled",
     "no_show",

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::diagnostics::{SourceFile, Span};
 use crate::model::condition::{Amount, Condition};
 use crate::model::fact::{Fact, FactTable};
-use crate::model::index::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
+use crate::model::index::{CollectionIdx, DeadlineIdx, FactSlot, ParamIdx, PhaseIdx, TrackIdx};
 use crate::syntax::TriggerMode;
 
 /// The role a scenario step uses when it names none, in a workflow that names no default.
@@ -30,8 +30,13 @@ pub struct Workflow {
     pub source: SourceFile,
     /// A hash of the file's text: a case is pinned to version and content.
     pub content_hash: String,
-    /// Facts; a fact's position is its slot.
+    /// Facts; a fact's position is its slot. The case's facts come first, then each person
+    /// collection's.
     pub facts: Vec<Fact>,
+    /// The person collections; a collection's position is its index.
+    pub people: Vec<People>,
+    /// The parallel tracks of its phases; a track's position is its index.
+    pub tracks: Vec<Track>,
     /// Parameters; a parameter's position is its index.
     pub parameters: Vec<Parameter>,
     /// Phases; a phase's position is its index.
@@ -124,6 +129,36 @@ pub struct Document {
     pub binding: bool,
 }
 
+/// A collection of people inside a case (e.g. `children`). Their facts are in the workflow's
+/// `facts`, marked with the collection (`Fact::of`).
+#[derive(Debug, Clone)]
+pub struct People {
+    /// Id, e.g. `children`.
+    pub id: Arc<str>,
+    /// Title.
+    pub title: String,
+    /// Each person's facts.
+    pub facts: Vec<FactSlot>,
+}
+
+/// A parallel track of a phase: its own phases (in `phases`, marked with the track) and
+/// transitions, run beside the phase's other tracks.
+#[derive(Debug, Clone)]
+pub struct Track {
+    /// Id, e.g. `polis`.
+    pub id: Arc<str>,
+    /// Title.
+    pub title: String,
+    /// Who runs it: a role of the workflow (an outside agency or another unit).
+    pub owner: Option<Arc<str>>,
+    /// The phase it belongs to.
+    pub parent: PhaseIdx,
+    /// The phase it starts in.
+    pub start: PhaseIdx,
+    /// Where it was declared.
+    pub span: Span,
+}
+
 /// A named number a unit may override.
 #[derive(Debug, Clone)]
 pub struct Parameter {
@@ -156,6 +191,14 @@ pub struct Phase {
     pub required: Vec<Arc<str>>,
     /// Where each required instrument was named.
     pub required_spans: Vec<Span>,
+    /// Instruments required once per person of a collection before leaving.
+    pub required_each: Vec<(Arc<str>, CollectionIdx)>,
+    /// The track this phase belongs to (`None`: a phase of the case itself).
+    pub track: Option<TrackIdx>,
+    /// The parallel tracks the case runs through while in this phase.
+    pub tracks: Vec<TrackIdx>,
+    /// The tracks that must each have reached a terminal phase before the case leaves it.
+    pub join: Vec<TrackIdx>,
     /// Expected sessions.
     pub sessions: Bounds,
     /// Expected duration in days.
@@ -293,6 +336,24 @@ impl Workflow {
     pub fn fact(&self, id: &str) -> Option<(FactSlot, &Fact)> {
         let slot = *self.fact_index.get(id)?;
         self.facts.get(usize::from(slot.0)).map(|f| (slot, f))
+    }
+
+    /// A track by id.
+    pub fn track(&self, id: &str) -> Option<(TrackIdx, &Track)> {
+        self.tracks
+            .iter()
+            .zip(0u16..)
+            .find(|(t, _)| t.id.as_ref() == id)
+            .map(|(t, i)| (TrackIdx(i), t))
+    }
+
+    /// A person collection by id.
+    pub fn collection(&self, id: &str) -> Option<(CollectionIdx, &People)> {
+        self.people
+            .iter()
+            .zip(0u16..)
+            .find(|(p, _)| p.id.as_ref() == id)
+            .map(|(p, i)| (CollectionIdx(i), p))
     }
 
     /// The sensitive facts, in the order of their ids.

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::Catalog;
-use crate::model::condition::{Node, Test};
+use crate::model::condition::Node;
 use crate::model::unit::Configuration;
 use crate::model::workflow::Workflow;
 use crate::quality::scenario::Played;
@@ -396,6 +396,7 @@ impl ConfigurationCoverage {
                     t.by.insert(scenario.to_owned());
                 }
             }
+            TraceEntry::TrackStarted { phase, .. } => mark(&mut self.phases, phase, scenario),
             TraceEntry::RuleFired { rule, .. } => mark(&mut self.rules, rule, scenario),
             TraceEntry::HookRan { hook, .. } => mark(&mut self.hooks, hook, scenario),
             TraceEntry::DeadlineStarted { deadline, .. } => {
@@ -546,13 +547,7 @@ fn push_nodes(node: &Node, owner: &str, out: &mut Vec<NodeItem>) {
         seen_true: false,
         seen_false: false,
     });
-    match &node.test {
-        Test::All(children) | Test::Any(children) => {
-            for c in children {
-                push_nodes(c, owner, out);
-            }
-        }
-        Test::Not(child) => push_nodes(child, owner, out),
-        _ => {}
+    for child in node.children() {
+        push_nodes(child, owner, out);
     }
 }

@@ -413,6 +413,15 @@ fn render_step(out: &mut String, step: &Stepped, lang: Lang, detail: Detail) {
                 Some(v) => format!("fact {fact} = {v} (computed)"),
                 None => format!("fact {fact} unset (computed)"),
             },
+            TraceEntry::TrackStarted { track, phase } => format!("track {track} starts in {phase}"),
+            TraceEntry::PersonAdded { person } => {
+                format!("person {}/{} added", person.of, person.key)
+            }
+            TraceEntry::PersonFactSet {
+                person,
+                fact,
+                value,
+            } => format!("fact {fact} of {}/{} = {value}", person.of, person.key),
             TraceEntry::InstrumentScored {
                 instrument,
                 score,
@@ -774,6 +783,12 @@ fn match_actions(want: &[ExpectedAction], got: &[Action]) -> Vec<String> {
             ),
             ("deadline", w.deadline.as_ref(), field("deadline")),
             ("rule", w.rule.as_ref(), a.rule.clone()),
+            (
+                "person",
+                w.person.as_ref(),
+                a.person.as_ref().map(|p| p.key.clone()),
+            ),
+            ("id", w.id.as_ref(), Some(a.id.clone())),
         ];
         for (name, expected, actual) in checks {
             if let Some(e) = expected

@@ -18,6 +18,9 @@ pub struct Action {
     pub at: DateTime,
     /// The rule that emitted it, if any.
     pub rule: Option<String>,
+    /// The person it is about, for a rule that runs `for_each` person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<super::event::PersonRef>,
     /// What to do.
     pub kind: ActionKind,
     /// The legal ground, cited as in force on the event's date.

@@ -11,7 +11,7 @@ use super::action::Action;
 use super::event::{CancelledBy, Event, FactValue, Requirement};
 
 /// The version of the serialized `Case` and `Event` format.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// How many earlier sensitive values a case keeps for redaction.
 pub const MAX_FORMER_SENSITIVE: usize = 64;
@@ -74,6 +74,13 @@ pub struct Case {
     pub decisions: BTreeMap<String, DecisionRecord>,
     /// Documents recorded, with when.
     pub documents: BTreeMap<String, DateTime>,
+    /// Where each parallel track of the case stands (or stood, once the case moved on), by
+    /// track id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tracks: BTreeMap<String, TrackState>,
+    /// The people inside the case (e.g. each child), by collection and then key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub people: BTreeMap<String, BTreeMap<String, Person>>,
     /// Every accepted event, in order. Shared, so copying a case is cheap.
     pub events: History<Arc<Recorded>>,
 }
@@ -104,9 +111,38 @@ impl Default for Case {
             approvals: Vec::new(),
             decisions: BTreeMap::new(),
             documents: BTreeMap::new(),
+            tracks: BTreeMap::new(),
+            people: BTreeMap::new(),
             events: History::new(),
         }
     }
+}
+
+/// Where a parallel track stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackState {
+    /// The track's phase.
+    pub phase: String,
+    /// When it entered it.
+    pub entered: DateTime,
+}
+
+/// One person inside a case: their facts, instrument results and the rules fired for them.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// When they were added.
+    pub added: Option<DateTime>,
+    /// Their facts by id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub facts: BTreeMap<String, FactValue>,
+    /// The latest result of each instrument completed for them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub instruments: BTreeMap<String, InstrumentResult>,
+    /// Per rule that runs `for_each` person: how often it fired for them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<String, RuleRecord>,
 }
 
 /// Why and when a case was closed.
@@ -251,6 +287,9 @@ pub struct RuleRecord {
     pub fired: u32,
     /// Whether its condition held after the last accepted event.
     pub held: bool,
+    /// For a rule that fires again when facts change: their values when it last fired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
 }
 
 /// An override with its written reason.

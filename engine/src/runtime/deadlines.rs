@@ -354,7 +354,7 @@ impl Run<'_> {
             };
             let id = format!("{}/deadline/{}/{seq}/{what}/{due}", self.case.id, d.id);
             let legal = d.legal.as_deref().map(|c| self.citation(c));
-            self.emit(id, None, kind, legal);
+            self.emit(id, None, None, kind, legal);
         }
     }
 }

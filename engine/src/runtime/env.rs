@@ -2,13 +2,14 @@
 
 use jiff::civil::DateTime;
 
-use super::case::Case;
+use super::case::{Case, Person};
 use super::event::FactValue;
 use crate::model::calendar;
 use crate::model::condition::Env;
 use crate::model::fact::Fact;
 use crate::model::fact::Value;
-use crate::model::index::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
+use crate::model::index::PersonIdx;
+use crate::model::index::{CollectionIdx, DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
 use crate::model::workflow::Workflow;
 use crate::syntax::{CountKind, DayCount, DeadlineState, FactType, SinceEvent};
 
@@ -18,6 +19,10 @@ pub(crate) struct CaseEnv<'a> {
     pub(crate) case: &'a Case,
     pub(crate) at: DateTime,
     pub(crate) slots: &'a [Option<Value>],
+    /// The people's facts by collection, person and slot.
+    pub(crate) people: &'a [Vec<Vec<Option<Value>>>],
+    /// Each track's phase, while it runs.
+    pub(crate) tracks: &'a [Option<PhaseIdx>],
     pub(crate) phase: PhaseIdx,
     pub(crate) params: &'a [u32],
     pub(crate) scripting: &'a crate::model::script::Scripting,
@@ -57,6 +62,21 @@ pub(crate) fn slots(wf: &Workflow, case: &Case) -> Vec<Option<Value>> {
     slots
 }
 
+/// The person at `idx` of a case (keys in order), with their key.
+pub(crate) fn person_at<'c>(
+    wf: &Workflow,
+    case: &'c Case,
+    idx: PersonIdx,
+) -> Option<(&'c str, &'c Person)> {
+    let collection = wf.people.get(usize::from(idx.collection.0))?;
+    let (key, person) = case
+        .people
+        .get(collection.id.as_ref())?
+        .iter()
+        .nth(usize::try_from(idx.index).ok()?)?;
+    Some((key.as_str(), person))
+}
+
 /// A stored fact value as a condition value, if it fits the fact's type.
 pub(crate) fn to_value(fact: &Fact, v: &FactValue) -> Option<Value> {
     match (fact.ty, v) {
@@ -85,6 +105,10 @@ impl Env for CaseEnv<'_> {
 
     fn phase(&self) -> PhaseIdx {
         self.phase
+    }
+
+    fn in_phase(&self, phase: PhaseIdx) -> bool {
+        self.phase == phase || self.tracks.contains(&Some(phase))
     }
 
     fn completed(&self, instrument: &str) -> bool {
@@ -142,6 +166,35 @@ impl Env for CaseEnv<'_> {
 
     fn parameter(&self, param: ParamIdx) -> u32 {
         self.params.get(usize::from(param.0)).copied().unwrap_or(0)
+    }
+
+    fn people(&self, collection: CollectionIdx) -> u32 {
+        self.people
+            .get(usize::from(collection.0))
+            .map_or(0, |p| u32::try_from(p.len()).unwrap_or(u32::MAX))
+    }
+
+    fn person_fact(&self, person: PersonIdx, slot: FactSlot) -> Option<&Value> {
+        self.people
+            .get(usize::from(person.collection.0))?
+            .get(usize::try_from(person.index).ok()?)?
+            .get(usize::from(slot.0))?
+            .as_ref()
+    }
+
+    fn person_completed(&self, person: PersonIdx, instrument: &str) -> bool {
+        person_at(self.wf, self.case, person)
+            .is_some_and(|(_, p)| p.instruments.contains_key(instrument))
+    }
+
+    fn person_band(&self, person: PersonIdx, instrument: &str) -> Option<&str> {
+        let (_, p) = person_at(self.wf, self.case, person)?;
+        p.instruments.get(instrument)?.band.as_deref()
+    }
+
+    fn person_score(&self, person: PersonIdx, instrument: &str) -> Option<f64> {
+        let (_, p) = person_at(self.wf, self.case, person)?;
+        p.instruments.get(instrument)?.score
     }
 
     fn script(&self, script: &crate::model::script::Script) -> bool {

@@ -61,6 +61,16 @@ pub enum Requirement {
     Document(String),
 }
 
+/// One person of a case: their collection and key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonRef {
+    /// The collection, e.g. `children`.
+    pub of: String,
+    /// The person's key, e.g. `barn-1`.
+    pub key: String,
+}
+
 /// Something that happened to a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -85,10 +95,13 @@ pub enum Event {
         #[serde(default)]
         facts: BTreeMap<String, FactValue>,
     },
-    /// Facts recorded or corrected.
+    /// Facts recorded or corrected: the case's, or one person's.
     FactsRecorded {
         /// The facts, by id.
         facts: BTreeMap<String, FactValue>,
+        /// Whose facts they are, when they are a person's (facts of the person's collection).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person: Option<PersonRef>,
     },
     /// An instrument was completed: answers give a score, a band and facts.
     InstrumentCompleted {
@@ -104,6 +117,21 @@ pub enum Event {
         /// The caseworker's professional judgement, kept beside the score.
         #[serde(default)]
         professional_judgement: Option<String>,
+        /// Whom it was completed for, when it is about one person (e.g. a protection
+        /// assessment for one child): the result is that person's, and its facts go to them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person: Option<PersonRef>,
+    },
+    /// A person joins the case in one of the workflow's collections (a child of the family).
+    PersonAdded {
+        /// The collection, e.g. `children`.
+        of: String,
+        /// The person's key in the case, e.g. `barn-1`: pseudonymous, never a name or a
+        /// personal identity number.
+        key: String,
+        /// The person's facts known when added.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        facts: BTreeMap<String, FactValue>,
     },
     /// A session was held in the current phase.
     SessionHeld {
@@ -178,6 +206,7 @@ impl Event {
             Event::CaseOpened { .. } => "case_opened",
             Event::FactsRecorded { .. } => "facts_recorded",
             Event::InstrumentCompleted { .. } => "instrument_completed",
+            Event::PersonAdded { .. } => "person_added",
             Event::SessionHeld { .. } => "session_held",
             Event::SessionCancelled { .. } => "session_cancelled",
             Event::NoShow => "no_show",

@@ -15,6 +15,9 @@ use crate::syntax::FactType;
 /// `YYYY-MM-DDTHH:MM:SS`, so that times compare as text). Built directly (no JSON in between):
 /// it is made on every step whose scripts name `event`.
 ///
+/// For an event about one person, `event.of` is their collection (`children`); their key is
+/// left out, as the actor's id is.
+///
 /// The actor's id is left out on purpose: it is pseudonymous, but a unit's variation is about
 /// roles, never about a person, and a script that names one person would single them out.
 ///
@@ -98,13 +101,22 @@ pub(crate) fn event_map(
             put("referral_source", opt(referral_source));
             put("facts", facts(f));
         }
-        E::FactsRecorded { facts: f } => put("facts", facts(f)),
+        E::FactsRecorded { facts: f, person } => {
+            put("facts", facts(f));
+            put("of", person.as_ref().map_or(Dynamic::UNIT, |p| word(&p.of)));
+        }
+        E::PersonAdded { of, facts: f, .. } => {
+            put("of", word(of));
+            put("facts", facts(f));
+        }
         E::InstrumentCompleted {
             instrument,
             answers: answers_given,
             client_self_rating,
             professional_judgement,
+            person,
         } => {
+            put("of", person.as_ref().map_or(Dynamic::UNIT, |p| word(&p.of)));
             put("instrument", word(instrument));
             put("answers", answers(answers_given));
             put("client_self_rating", opt(client_self_rating));

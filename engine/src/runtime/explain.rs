@@ -29,6 +29,26 @@ pub struct Explanation {
     pub pending: Vec<Action>,
     /// Decisions and transitions taken by several people that await approvals.
     pub awaiting: Vec<Awaiting>,
+    /// Where each parallel track of the current phase stands.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tracks: Vec<TrackPosition>,
+}
+
+/// Where a parallel track stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackPosition {
+    /// The track's id.
+    pub track: String,
+    /// Its title.
+    pub title: String,
+    /// Who runs it (a role: an outside agency or another unit).
+    pub owner: Option<String>,
+    /// The phase it stands in.
+    pub phase: String,
+    /// That phase's title.
+    pub phase_title: String,
+    /// Whether it has reached a terminal phase of its own.
+    pub done: bool,
 }
 
 /// A decision or transition taken by several people, with the approvals given so far.
@@ -49,6 +69,9 @@ pub struct Awaiting {
 /// A possible next phase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NextPhase {
+    /// The track the transition moves, when it is a track's (`None`: the case's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track: Option<String>,
     /// The phase's id.
     pub phase: String,
     /// Its title.
@@ -91,15 +114,20 @@ pub fn explain(catalog: &Catalog, case: &Case, at: DateTime) -> Option<Explanati
     let phase = wf.phase(from)?;
     let mut next = Vec::new();
     if case.closed.is_none() {
-        for (i, t) in wf
+        let here: Vec<(usize, &crate::model::workflow::Transition)> = wf
             .transitions
             .iter()
             .enumerate()
-            .filter(|(_, t)| t.from == from)
-        {
+            .filter(|(_, t)| run.is_at(t.from))
+            .collect();
+        for (i, t) in here {
             let Some(to) = wf.phase(t.to) else { continue };
             let blocked_by = run.blockers(t, true);
             next.push(NextPhase {
+                track: to
+                    .track
+                    .and_then(|k| wf.tracks.get(usize::from(k.0)))
+                    .map(|t| t.id.to_string()),
                 phase: to.id.to_string(),
                 title: to.title.clone(),
                 automatic: t.trigger == TriggerMode::Automatic,
@@ -178,6 +206,22 @@ pub fn explain(catalog: &Catalog, case: &Case, at: DateTime) -> Option<Explanati
         deadlines,
         pending: case.pending_actions().cloned().collect(),
         awaiting,
+        tracks: phase
+            .tracks
+            .iter()
+            .filter_map(|k| {
+                let track = wf.tracks.get(usize::from(k.0))?;
+                let at = wf.phase(run.tracks.get(usize::from(k.0)).copied().flatten()?)?;
+                Some(TrackPosition {
+                    track: track.id.to_string(),
+                    title: track.title.clone(),
+                    owner: track.owner.as_ref().map(ToString::to_string),
+                    phase: at.id.to_string(),
+                    phase_title: at.title.clone(),
+                    done: at.terminal,
+                })
+            })
+            .collect(),
     };
     crate::runtime::secrecy::Secrets::of(wf, case, None).apply(&mut explanation);
     Some(explanation)
@@ -198,6 +242,26 @@ impl Explanation {
         );
         if self.closed {
             let _ = writeln!(out, "{}", t("Ärendet är avslutat.", "The case is closed."));
+        }
+        for tr in &self.tracks {
+            let owner = tr
+                .owner
+                .as_ref()
+                .map(|o| format!(" [{o}]"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{}: {}{owner}: {} ({}){}",
+                t("Spår", "Track"),
+                tr.title,
+                tr.phase_title,
+                tr.phase,
+                if tr.done {
+                    t(" – klart", " – done")
+                } else {
+                    ""
+                }
+            );
         }
         for n in &self.next {
             let mut how = if n.automatic {
@@ -348,6 +412,14 @@ pub fn describe_action(a: &Action, lang: Lang) -> String {
             )
         }
     };
+    if let Some(person) = &a.person {
+        let _ = write!(
+            s,
+            " ({} {})",
+            if sv { "gäller" } else { "about" },
+            person.key
+        );
+    }
     if let Some(text) = a.legal.as_ref().and_then(|c| c.text.as_deref()) {
         let _ = write!(s, " [{text}]");
     }

@@ -54,6 +54,16 @@ impl Run<'_> {
         for (name, value) in facts {
             match self.wf.fact(name) {
                 None => reasons.push(Reason::UnknownFact { fact: name.clone() }),
+                Some((_, fact)) if fact.of.is_some() => {
+                    reasons.push(Reason::PersonFactWithoutPerson {
+                        fact: name.clone(),
+                        of: fact
+                            .of
+                            .and_then(|c| self.wf.people.get(usize::from(c.0)))
+                            .map(|p| p.id.to_string())
+                            .unwrap_or_default(),
+                    });
+                }
                 Some((_, fact)) => {
                     if to_value(fact, value).is_none() {
                         reasons.push(Reason::WrongType {

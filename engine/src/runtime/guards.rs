@@ -112,10 +112,10 @@ impl Run<'_> {
                 };
                 Some((event, recorded, refused))
             }
-            Event::FactsRecorded { facts } => {
+            Event::FactsRecorded { facts, person } => {
                 let (facts, recorded, refused) = self.duty_facts(facts);
                 (!recorded.is_empty()).then_some((
-                    Event::FactsRecorded { facts },
+                    Event::FactsRecorded { facts, person },
                     recorded,
                     refused,
                 ))

@@ -155,13 +155,14 @@ impl<'c> Run<'c> {
                 RuleRecord {
                     fired: n,
                     held: true,
+                    basis: None,
                 },
             );
             let mut ids = Vec::new();
             for (i, kind) in kinds.into_iter().enumerate() {
                 let id = format!("{}/hook/{}/{}/{}", self.case.id, hook.id, n, i);
                 ids.push(id.clone());
-                self.emit(id, Some(format!("hook:{}", hook.id)), kind, None);
+                self.emit(id, Some(format!("hook:{}", hook.id)), None, kind, None);
             }
             self.trace.entries.push(TraceEntry::RuleFired {
                 rule: format!("hook:{}", hook.id),

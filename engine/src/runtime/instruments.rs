@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::facts::Writer;
-use super::{FactValue, Happening, InstrumentResult, Reason, Run, TraceEntry, Warning};
+use super::{FactValue, Happening, InstrumentResult, PersonRef, Reason, Run, TraceEntry, Warning};
 use crate::model::instrument::{Given, Scoring};
 use crate::syntax::FactType;
 
@@ -14,12 +14,14 @@ impl Run<'_> {
         answers: &BTreeMap<String, FactValue>,
         self_rating: Option<&str>,
         judgement: Option<&str>,
+        person: Option<&PersonRef>,
     ) -> Result<(), Vec<Reason>> {
         let Some(inst) = self.catalog.instrument(id) else {
             return Err(vec![Reason::UnknownInstrument {
                 instrument: id.to_owned(),
             }]);
         };
+        let collection = person.map(|p| self.known_person(p)).transpose()?;
         let mut reasons = Vec::new();
         let mut total = 0.0;
         for (item_id, answer) in answers {
@@ -87,7 +89,19 @@ impl Run<'_> {
         }
         let score = (inst.scoring != Scoring::None).then_some(total);
         let band = score.and_then(|s| inst.band(s, self.age()).map(|b| b.id.to_string()));
-        let previous = self.case.instruments.get(id);
+        let results = match person {
+            Some(p) => self
+                .case
+                .people
+                .get_mut(&p.of)
+                .and_then(|people| people.get_mut(&p.key))
+                .map(|p| &mut p.instruments),
+            None => Some(&mut self.case.instruments),
+        };
+        let Some(results) = results else {
+            return Ok(());
+        };
+        let previous = results.get(id);
         let result = InstrumentResult {
             at: self.at,
             score,
@@ -98,16 +112,24 @@ impl Run<'_> {
             professional_judgement: judgement.map(str::to_owned),
             times: previous.map_or(1, |p| p.times + 1),
         };
-        self.case.instruments.insert(id.to_owned(), result);
+        results.insert(id.to_owned(), result);
         self.trace.entries.push(TraceEntry::InstrumentScored {
             instrument: id.to_owned(),
             score,
             band: band.clone(),
         });
+        // A result for one person writes that person's facts; the case's facts it writes are
+        // the case's.
         let mut facts = BTreeMap::new();
+        let mut person_facts = BTreeMap::new();
         for w in &inst.writes {
             let Some((_, fact)) = self.wf.fact(&w.fact) else {
                 continue;
+            };
+            let to = match fact.of {
+                None => &mut facts,
+                Some(c) if Some(c) == collection => &mut person_facts,
+                Some(_) => continue,
             };
             let value = match w.from {
                 crate::syntax::WriteSource::Score => score.map(|s| match fact.ty {
@@ -124,10 +146,16 @@ impl Run<'_> {
                 crate::syntax::WriteSource::Completed => Some(FactValue::Bool(true)),
             };
             if let Some(v) = value {
-                facts.insert(w.fact.to_string(), v);
+                to.insert(w.fact.to_string(), v);
             }
         }
         self.record_facts(&facts, Writer::Host)?;
+        if let Some(p) = person
+            && !person_facts.is_empty()
+        {
+            self.write_person_facts(p, &person_facts);
+            self.refresh_people();
+        }
         self.happened
             .push(Happening::InstrumentCompleted(id.to_owned()));
         Ok(())

@@ -146,6 +146,62 @@ pub enum Reason {
         /// The version.
         version: u32,
     },
+    /// The case cannot leave a phase before the tracks of its join are done.
+    TracksNotDone {
+        /// The phase being left.
+        phase: String,
+        /// Each track not yet done, with where it stands.
+        waiting: Vec<TrackWaiting>,
+    },
+    /// No such person collection.
+    UnknownPeople {
+        /// The collection the host named.
+        of: String,
+        /// The workflow's collections.
+        known: Vec<String>,
+    },
+    /// A person's key that is not a pseudonymous key (never repeated: it may be an identity).
+    InvalidPersonKey {
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The case already has this person.
+    PersonExists {
+        /// The person.
+        person: super::PersonRef,
+    },
+    /// The case has no such person.
+    UnknownPerson {
+        /// The person.
+        person: super::PersonRef,
+    },
+    /// A fact that is not a fact of the person's collection, sent for a person.
+    NotPersonFact {
+        /// The fact.
+        fact: String,
+        /// The collection.
+        of: String,
+    },
+    /// A person's fact sent as the case's.
+    PersonFactWithoutPerson {
+        /// The fact.
+        fact: String,
+        /// Its collection.
+        of: String,
+    },
+    /// An instrument required for each person of a collection has not been completed for some.
+    MissingForEach {
+        /// The phase being left.
+        phase: String,
+        /// The instrument.
+        instrument: String,
+        /// Its title.
+        title: String,
+        /// The collection.
+        of: String,
+        /// The keys of the people it is missing for.
+        missing: Vec<String>,
+    },
     /// No such fact.
     UnknownFact {
         /// The fact.
@@ -446,6 +502,84 @@ impl Reason {
                 ),
                 format!(
                     "the case follows `{workflow}` version {version}, which the catalog no longer holds"
+                ),
+            ),
+            Reason::TracksNotDone { phase, waiting } => {
+                let list = |sv: bool| {
+                    waiting
+                        .iter()
+                        .map(|w| {
+                            format!(
+                                "{} ({} `{}`)",
+                                w.title,
+                                if sv { "står i" } else { "at" },
+                                w.phase
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                pick(
+                    format!(
+                        "ärendet kan inte lämna `{phase}` förrän alla spår är klara; väntar på {}",
+                        list(true)
+                    ),
+                    format!(
+                        "the case cannot leave `{phase}` before its tracks are done; waiting for {}",
+                        list(false)
+                    ),
+                )
+            }
+            Reason::UnknownPeople { of, known } => pick(
+                format!(
+                    "processen har ingen personsamling `{of}` (den har: {})",
+                    known.join(", ")
+                ),
+                format!(
+                    "the workflow has no person collection `{of}` (it has: {})",
+                    known.join(", ")
+                ),
+            ),
+            Reason::InvalidPersonKey { problem } => pick(
+                format!("personens nyckel går inte att använda: {problem}"),
+                format!("the person's key cannot be used: {problem}"),
+            ),
+            Reason::PersonExists { person } => pick(
+                format!("`{}/{}` finns redan i ärendet", person.of, person.key),
+                format!("the case already has `{}/{}`", person.of, person.key),
+            ),
+            Reason::UnknownPerson { person } => pick(
+                format!(
+                    "ärendet har ingen `{}/{}`; lägg till personen med person_added först",
+                    person.of, person.key
+                ),
+                format!(
+                    "the case has no `{}/{}`; add the person with person_added first",
+                    person.of, person.key
+                ),
+            ),
+            Reason::NotPersonFact { fact, of } => pick(
+                format!("`{fact}` är inte en uppgift om var och en i `{of}`"),
+                format!("`{fact}` is not a fact of each of `{of}`"),
+            ),
+            Reason::PersonFactWithoutPerson { fact, of } => pick(
+                format!("`{fact}` gäller en person i `{of}`: ange `person`"),
+                format!("`{fact}` is a fact of one of `{of}`: give `person`"),
+            ),
+            Reason::MissingForEach {
+                phase,
+                title,
+                of,
+                missing,
+                ..
+            } => pick(
+                format!(
+                    "{title} krävs för var och en i `{of}` innan ärendet lämnar `{phase}`; saknas för {}",
+                    missing.join(", ")
+                ),
+                format!(
+                    "{title} is required for each of `{of}` before leaving `{phase}`; missing for {}",
+                    missing.join(", ")
                 ),
             ),
             Reason::UnknownFact { fact } => pick(
@@ -915,4 +1049,19 @@ impl FailingPart {
             .collect();
         format!("{} ({})", self.condition, read.join(", "))
     }
+}
+
+/// A track a join waits for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackWaiting {
+    /// The track.
+    pub track: String,
+    /// Its title.
+    pub title: String,
+    /// Who runs it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The phase it stands in.
+    pub phase: String,
 }

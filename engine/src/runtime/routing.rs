@@ -1,10 +1,15 @@
 //! Routing rules in a step: evaluated in the configuration's order, fired by their mode, and
 //! their actions carried out.
 
+use super::env::person_at;
 use super::facts::{Writer, from_value};
+use super::people::person_ref;
 use super::{ActionKind, Owner, RuleRecord, Run, TraceEntry};
 use crate::Catalog;
-use crate::model::rules::{Action as RuleAction, Rule};
+use crate::model::condition::Env;
+use crate::model::index::FactSlot;
+use crate::model::index::PersonIdx;
+use crate::model::rules::{Action as RuleAction, Rule, RuleIn};
 use crate::model::unit::{Configuration, Unit};
 use crate::model::workflow::Workflow;
 use crate::syntax::FireMode;
@@ -38,55 +43,108 @@ impl Run<'_> {
     pub(super) fn rules(&mut self) {
         let (catalog, config) = (self.catalog, self.config);
         for (rule, compiled) in configured_rules(catalog, config) {
-            let owner = Owner::Rule {
-                rule: rule.id.clone(),
-            };
-            let value = self.evaluate(owner, &compiled.when);
-            if !self.case.rules.contains_key(rule.id.as_ref()) {
-                self.case
-                    .rules
-                    .insert(rule.id.to_string(), RuleRecord::default());
+            match compiled.for_each {
+                None => self.rule(rule, compiled, None),
+                Some(collection) => {
+                    let n = self
+                        .people
+                        .get(usize::from(collection.0))
+                        .map_or(0, Vec::len);
+                    for index in 0..u32::try_from(n).unwrap_or(u32::MAX) {
+                        self.rule(rule, compiled, Some(PersonIdx { collection, index }));
+                    }
+                }
             }
-            let Some(record) = self.case.rules.get_mut(rule.id.as_ref()) else {
-                continue;
-            };
-            let fire = value
-                && match rule.fires {
+        }
+    }
+
+    /// One rule, for the case or for one person: evaluated, and fired by its mode (or again
+    /// because a fact it watches changed).
+    fn rule(&mut self, rule: &Rule, compiled: &RuleIn, person: Option<PersonIdx>) {
+        let owner = Owner::Rule {
+            rule: rule.id.clone(),
+        };
+        let value = self.evaluate_for(owner, &compiled.when, person);
+        let basis = (!compiled.again_when_changed.is_empty())
+            .then(|| self.basis(&compiled.again_when_changed, person));
+        let who = person.and_then(|p| {
+            let of = self.wf.people.get(usize::from(p.collection.0))?;
+            let (key, _) = person_at(self.wf, &self.case, p)?;
+            Some(person_ref(&of.id, key))
+        });
+        let records = match &who {
+            None => Some(&mut self.case.rules),
+            Some(p) => self
+                .case
+                .people
+                .get_mut(&p.of)
+                .and_then(|people| people.get_mut(&p.key))
+                .map(|p| &mut p.rules),
+        };
+        let Some(records) = records else { return };
+        if !records.contains_key(rule.id.as_ref()) {
+            records.insert(rule.id.to_string(), RuleRecord::default());
+        }
+        let Some(record) = records.get_mut(rule.id.as_ref()) else {
+            return;
+        };
+        let changed = record.fired > 0 && basis.is_some() && record.basis != basis;
+        let fire = value
+            && (changed
+                || match rule.fires {
                     FireMode::Once => record.fired == 0,
                     FireMode::WhenBecomingTrue => !record.held,
                     FireMode::EveryEvent => true,
-                };
-            let why_not = match rule.fires {
-                FireMode::Once => "fires once and has fired",
-                _ => "still true since the last event",
-            };
-            record.held = value;
-            if !fire {
-                if value {
-                    self.trace.entries.push(TraceEntry::RuleHeld {
-                        rule: rule.id.to_string(),
-                        why: why_not.to_owned(),
-                    });
-                }
-                continue;
+                });
+        let why_not = match rule.fires {
+            FireMode::Once => "fires once and has fired",
+            _ => "still true since the last event",
+        };
+        record.held = value;
+        if !fire {
+            if value {
+                self.trace.entries.push(TraceEntry::RuleHeld {
+                    rule: rule.id.to_string(),
+                    why: why_not.to_owned(),
+                });
             }
-            record.fired += 1;
-            let n = record.fired;
-            let mut ids = Vec::new();
-            for (i, action) in compiled.actions.iter().enumerate() {
-                let id = format!("{}/rule/{}/{}/{}", self.case.id, rule.id, n, i);
-                if let Some(kind) = self.rule_action(rule, action) {
-                    let legal = rule.legal.as_deref().map(|c| self.citation(c));
-                    ids.push(id.clone());
-                    self.emit(id, Some(rule.id.to_string()), kind, legal);
-                }
-            }
-            tracing::trace!(rule = %rule.id, actions = ids.len(), "rule fired");
-            self.trace.entries.push(TraceEntry::RuleFired {
-                rule: rule.id.to_string(),
-                actions: ids,
-            });
+            return;
         }
+        record.fired += 1;
+        record.basis = basis;
+        let n = record.fired;
+        let mut ids = Vec::new();
+        for (i, action) in compiled.actions.iter().enumerate() {
+            let id = match &who {
+                None => format!("{}/rule/{}/{}/{}", self.case.id, rule.id, n, i),
+                Some(p) => format!("{}/rule/{}/{}/{}/{}", self.case.id, rule.id, p.key, n, i),
+            };
+            if let Some(kind) = self.rule_action(rule, action) {
+                let legal = rule.legal.as_deref().map(|c| self.citation(c));
+                ids.push(id.clone());
+                self.emit(id, Some(rule.id.to_string()), who.clone(), kind, legal);
+            }
+        }
+        tracing::trace!(rule = %rule.id, actions = ids.len(), "rule fired");
+        self.trace.entries.push(TraceEntry::RuleFired {
+            rule: rule.id.to_string(),
+            actions: ids,
+        });
+    }
+
+    /// A fingerprint of the values of the facts a rule watches (never the values themselves:
+    /// the case is stored, and a watched fact may be sensitive).
+    fn basis(&self, facts: &[FactSlot], person: Option<PersonIdx>) -> String {
+        let env = self.env();
+        let mut text = String::new();
+        for slot in facts {
+            let value = match (self.wf.facts.get(usize::from(slot.0)), person) {
+                (Some(f), Some(p)) if f.of.is_some() => env.person_fact(p, *slot),
+                _ => env.fact(*slot),
+            };
+            text.push_str(&format!("{value:?};"));
+        }
+        crate::model::workflow::content_hash(&text)
     }
 
     /// Carries out a rule action; returns what to emit to the host, if anything.

@@ -59,7 +59,26 @@ impl Secrets {
                 add(name, value);
             }
         }
-        if let Some(Event::CaseOpened { facts, .. } | Event::FactsRecorded { facts }) = event {
+        // People's sensitive facts, when the workflow has any.
+        if wf.people.iter().any(|p| {
+            p.facts
+                .iter()
+                .any(|s| wf.facts.get(usize::from(s.0)).is_some_and(|f| f.sensitive))
+        }) {
+            for person in case.people.values().flat_map(|p| p.values()) {
+                for (name, value) in &person.facts {
+                    if wf.fact(name).is_some_and(|(_, f)| f.sensitive) {
+                        add(name, value);
+                    }
+                }
+            }
+        }
+        if let Some(
+            Event::CaseOpened { facts, .. }
+            | Event::FactsRecorded { facts, .. }
+            | Event::PersonAdded { facts, .. },
+        ) = event
+        {
             for (name, value) in facts {
                 add(name, value);
             }
@@ -195,6 +214,15 @@ impl Redact for TraceEntry {
                 rule: _,
             } => f(value),
             TraceEntry::FactComputed { fact: _, value } => value.texts(f),
+            TraceEntry::PersonFactSet {
+                person,
+                fact: _,
+                value,
+            } => {
+                f(&mut person.key);
+                f(value);
+            }
+            TraceEntry::PersonAdded { person } => f(&mut person.key),
             TraceEntry::Condition {
                 owner: _,
                 value: _,
@@ -233,6 +261,7 @@ impl Redact for TraceEntry {
             | TraceEntry::InstrumentScored { .. }
             | TraceEntry::Session { .. }
             | TraceEntry::PhaseEntered { .. }
+            | TraceEntry::TrackStarted { .. }
             | TraceEntry::RuleHeld { .. }
             | TraceEntry::DeadlineStarted { .. }
             | TraceEntry::DeadlineStopped { .. }
@@ -287,11 +316,15 @@ impl Redact for Action {
             seq: _,
             at: _,
             rule: _,
+            person,
             kind,
             legal: _,
             acknowledged: _,
         } = self;
         f(id);
+        if let Some(person) = person {
+            f(&mut person.key);
+        }
         match kind {
             ActionKind::Task { title, due: _ } => f(title),
             ActionKind::Offer {
@@ -326,6 +359,8 @@ impl Redact for Explanation {
             deadlines: _,
             pending,
             awaiting,
+            // Catalog words only.
+            tracks: _,
         } = self;
         for n in next {
             n.blocked_by.texts(f);
@@ -351,6 +386,13 @@ impl Redact for Reason {
                 workflow,
                 version: _,
             } => f(workflow),
+            Reason::UnknownPeople { of, known: _ } => f(of),
+            Reason::PersonExists { person } | Reason::UnknownPerson { person } => {
+                f(&mut person.of);
+                f(&mut person.key);
+            }
+            Reason::NotPersonFact { fact, of: _ } => f(fact),
+            Reason::MissingForEach { missing, .. } => missing.iter_mut().for_each(&mut *f),
             Reason::UnknownFact { fact } => f(fact),
             Reason::WrongType { fact, expected: _ } => f(fact),
             Reason::UnknownInstrument { instrument } => f(instrument),
@@ -450,6 +492,9 @@ impl Redact for Reason {
             | Reason::InvalidActor { .. }
             | Reason::TimeWentBack { .. }
             | Reason::InstrumentMissing { .. }
+            | Reason::InvalidPersonKey { .. }
+            | Reason::TracksNotDone { .. }
+            | Reason::PersonFactWithoutPerson { .. }
             | Reason::TooFewSessions { .. }
             | Reason::EventNotAccepted { .. }
             | Reason::FactsMissing { .. }

@@ -50,6 +50,27 @@ pub enum TraceEntry {
         /// Its new value (`[redacted]` for a sensitive fact); absent when it is now unset.
         value: Option<String>,
     },
+    /// A parallel track started, in its start phase.
+    TrackStarted {
+        /// The track.
+        track: String,
+        /// Its start phase.
+        phase: String,
+    },
+    /// A person joined the case.
+    PersonAdded {
+        /// The person.
+        person: super::PersonRef,
+    },
+    /// A person's fact was set.
+    PersonFactSet {
+        /// The person.
+        person: super::PersonRef,
+        /// The fact.
+        fact: String,
+        /// Its new value, or `[redacted]` for sensitive facts.
+        value: String,
+    },
     /// An instrument was scored.
     InstrumentScored {
         /// The instrument.

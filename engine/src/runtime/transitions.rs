@@ -11,12 +11,11 @@ impl<'c> Run<'c> {
         let Some(target) = self.wf.phase_idx(to) else {
             return Err(vec![self.no_transition(to)]);
         };
-        let from = self.phase_idx();
         let candidates: Vec<&'c Transition> = self
             .wf
             .transitions
             .iter()
-            .filter(|t| t.from == from && t.to == target)
+            .filter(|t| t.to == target && self.is_at(t.from))
             .collect();
         if candidates.is_empty() {
             return Err(vec![self.no_transition(to)]);
@@ -204,12 +203,11 @@ impl<'c> Run<'c> {
             if self.case.closed.is_some() {
                 break;
             }
-            let from = self.phase_idx();
             let automatic: Vec<&'c Transition> = self
                 .wf
                 .transitions
                 .iter()
-                .filter(|t| t.from == from && t.trigger == TriggerMode::Automatic)
+                .filter(|t| t.trigger == TriggerMode::Automatic && self.is_at(t.from))
                 .collect();
             let mut taken = None;
             for t in automatic {
@@ -305,6 +303,33 @@ impl<'c> Run<'c> {
                     });
                 }
             }
+            let waiting = self.tracks_waiting(from);
+            if !waiting.is_empty() {
+                reasons.push(Reason::TracksNotDone {
+                    phase: from.id.to_string(),
+                    waiting,
+                });
+            }
+            for (inst, collection) in &from.required_each {
+                let missing = self.missing_for_each(inst, *collection);
+                if !missing.is_empty() {
+                    reasons.push(Reason::MissingForEach {
+                        phase: from.id.to_string(),
+                        instrument: inst.to_string(),
+                        title: self
+                            .catalog
+                            .instrument(inst)
+                            .map_or_else(|| inst.to_string(), |i| i.title.clone()),
+                        of: self
+                            .wf
+                            .people
+                            .get(usize::from(collection.0))
+                            .map(|p| p.id.to_string())
+                            .unwrap_or_default(),
+                        missing,
+                    });
+                }
+            }
             if let Some(required) = &from.required_facts {
                 let missing: Vec<String> = required
                     .facts
@@ -361,11 +386,15 @@ impl<'c> Run<'c> {
             .any(|o| o.requirement == *requirement)
     }
 
-    /// Moves the case along a transition.
+    /// Moves the case, or one of its tracks, along a transition.
     pub(super) fn take(&mut self, t: &Transition, automatic: bool) {
         let (Some(from), Some(to)) = (self.wf.phase(t.from), self.wf.phase(t.to)) else {
             return;
         };
+        if let Some(track) = from.track {
+            self.move_track(track, t, automatic);
+            return;
+        }
         for o in std::mem::take(&mut self.case.overrides) {
             self.trace.entries.push(TraceEntry::OverrideUsed {
                 requirement: describe_requirement(&o.requirement),
@@ -384,6 +413,8 @@ impl<'c> Run<'c> {
         self.case.phase_entered = Some(self.at);
         self.happened.push(Happening::PhaseLeft(t.from));
         self.happened.push(Happening::PhaseEntered(t.to));
+        self.leave_tracks(t.from);
+        self.start_tracks(t.to);
         self.compute();
         if to.terminal {
             let reason = to

@@ -44,6 +44,41 @@ pub enum Condition {
     Deadline(DeadlineTest),
     /// A rhai expression, for a unit's local variation. Compiled once at load.
     Script(Spanned<String>),
+    /// Some person of a collection meets a condition: `any_person: {of: children, where:
+    /// {equals: {fact: witnessed, value: true}}}`. False when the collection is empty.
+    AnyPerson(PersonTest),
+    /// Every person of a collection meets a condition. True when the collection is empty.
+    EveryPerson(PersonTest),
+    /// The number of people of a collection (meeting `where`, if given) compared with a
+    /// number: `count_people: {of: children, where: ..., op: ">=", value: 2}`.
+    CountPeople(CountPeopleTest),
+}
+
+/// A condition on the people of a collection.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonTest {
+    /// The collection, e.g. `children`.
+    pub of: Spanned<String>,
+    /// The condition, read for one person at a time: it names the person's facts (and may
+    /// name the case's), and instrument tests read the person's results.
+    #[serde(rename = "where")]
+    pub condition: Box<Spanned<Condition>>,
+}
+
+/// A count of the people of a collection.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountPeopleTest {
+    /// The collection, e.g. `children`.
+    pub of: Spanned<String>,
+    /// Count only the people meeting this condition.
+    #[serde(default, rename = "where")]
+    pub condition: Option<Box<Spanned<Condition>>>,
+    /// The comparison.
+    pub op: Spanned<CompareOp>,
+    /// The number.
+    pub value: Spanned<Amount>,
 }
 
 /// `equals`: a fact and one value.

@@ -49,6 +49,15 @@ pub struct RuleDecl {
     /// When the rule fires.
     #[serde(default)]
     pub fires: FireMode,
+    /// Runs once per person of this collection (e.g. `children`): the condition reads that
+    /// person's facts, and the rule fires for each person it holds for, by `fires`, with the
+    /// person's key in its actions.
+    #[serde(default)]
+    pub for_each: Option<Spanned<String>>,
+    /// Fires again, for the same case or person, when one of these facts changes value while
+    /// the condition holds (more serious information about the same child).
+    #[serde(default)]
+    pub again_when_changed: Vec<Spanned<String>>,
     /// The condition.
     pub when: Spanned<Condition>,
     /// What happens when it fires.

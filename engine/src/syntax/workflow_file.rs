@@ -23,6 +23,11 @@ pub struct WorkflowFile {
     /// The typed case variables.
     #[serde(default)]
     pub facts: Vec<FactDecl>,
+    /// The people inside a case, by collection (e.g. `children`), each with facts of their
+    /// own. Hosts add a person with a pseudonymous key (never a name or personal identity
+    /// number) and record that person's facts and instruments.
+    #[serde(default)]
+    pub people: Vec<PeopleDecl>,
     /// Named numbers a unit may override.
     #[serde(default)]
     pub parameters: Vec<ParameterDecl>,
@@ -80,6 +85,23 @@ pub struct FactDecl {
     /// changes. No host event, rule or hook may write it.
     #[serde(default)]
     pub computed: Option<Spanned<ComputedExpr>>,
+}
+
+/// A collection of people inside a case, e.g. the children of the family.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeopleDecl {
+    /// The collection's id, e.g. `children`, named by `any_person`, `every_person`,
+    /// `count_people`, a rule's `for_each` and a phase's `required_each`.
+    pub id: Spanned<String>,
+    /// Title shown to caseworkers, e.g. `Barn i familjen`.
+    pub title: String,
+    /// Who belongs to it.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Each person's facts. Their ids are unique in the workflow, beside the case's facts.
+    #[serde(default)]
+    pub facts: Vec<FactDecl>,
 }
 
 /// A role staff act in.
@@ -209,6 +231,11 @@ pub struct PhaseDecl {
     /// phase that ends the case early).
     #[serde(default)]
     pub required: Vec<Spanned<String>>,
+    /// Instruments required once per person of a collection before leaving the phase, e.g. a
+    /// protection assessment for each child: `[{instrument: skyddsbedomning_barn, of:
+    /// children}]`.
+    #[serde(default)]
+    pub required_each: Vec<RequiredEachDecl>,
     /// Expected number of sessions.
     #[serde(default)]
     pub sessions: Option<Range>,
@@ -238,6 +265,53 @@ pub struct PhaseDecl {
     /// workflow's `override_roles`.
     #[serde(default)]
     pub override_roles: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Parallel tracks the case runs through while in this phase (police investigation,
+    /// forensic examination and the social-services investigation side by side). Each starts
+    /// when the case enters the phase; the phase is left when the tracks in `join` have each
+    /// reached a terminal phase of their own.
+    #[serde(default)]
+    pub tracks: Vec<TrackDecl>,
+    /// The tracks that must each reach a terminal phase of their own before the case leaves
+    /// this phase (default: every track).
+    #[serde(default)]
+    pub join: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// A track: phases and transitions of their own, run in parallel with the other tracks of the
+/// phase it belongs to. Its phase ids are unique in the workflow; a terminal phase ends the
+/// track, not the case.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrackDecl {
+    /// The track's id, e.g. `polis`.
+    pub id: Spanned<String>,
+    /// Title shown to caseworkers, e.g. `Polisens förundersökning`.
+    pub title: String,
+    /// What happens in the track.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Who runs it, as a role of the workflow (an outside agency such as `polis` or
+    /// `aklagare`, or another unit): its transitions are requested in that role unless they
+    /// name `roles` of their own.
+    #[serde(default)]
+    pub owner: Option<Spanned<String>>,
+    /// The phase the track starts in.
+    pub start: Spanned<String>,
+    /// The track's phases.
+    pub phases: Vec<PhaseDecl>,
+    /// The ways between the track's phases.
+    #[serde(default)]
+    pub transitions: Vec<TransitionDecl>,
+}
+
+/// An instrument required for each person of a collection.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredEachDecl {
+    /// The instrument's id.
+    pub instrument: Spanned<String>,
+    /// The collection, e.g. `children`.
+    pub of: Spanned<String>,
 }
 
 /// Facts required before leaving a phase.

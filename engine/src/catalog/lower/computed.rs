@@ -16,7 +16,7 @@ use crate::model::instrument::{Instrument, Scoring};
 use crate::model::rules::{Action, Rule};
 use crate::model::unit::{HookKind, Unit};
 use crate::model::workflow::Workflow;
-use crate::syntax::{self, ComputedExpr, FactDecl, FactType, Number, Spanned};
+use crate::syntax::{self, ComputedExpr, FactDecl, FactType, Number, Spanned, WorkflowFile};
 
 /// Lowers the computed facts of a workflow into `wf.computed`, in dependency order, and marks
 /// a computed fact sensitive when anything it reads is. Called after the workflow's facts,
@@ -25,16 +25,44 @@ use crate::syntax::{self, ComputedExpr, FactDecl, FactType, Number, Spanned};
 pub(crate) fn lower(
     ctx: &mut Ctx<'_>,
     wf: &mut Workflow,
-    decls: &[FactDecl],
+    file: &WorkflowFile,
     instruments: &[Instrument],
     known: &Known,
 ) {
+    // A person's fact is not computed (yet): each person would need a value of their own.
+    for people in &file.people {
+        for decl in &people.facts {
+            if let Some(written) = &decl.computed {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::ComputedPersonFact,
+                        format!(
+                            "`{}` is a fact of each of `{}`, and a person's fact cannot be computed",
+                            decl.id.value, people.id.value
+                        ),
+                    )
+                    .at(ctx.source, written.span)
+                    .label("computed for each person")
+                    .help(
+                        "compute a fact of the case instead (its condition may read the people \
+                         with `any_person`, `every_person` or `count_people`), or record the \
+                         person's fact",
+                    ),
+                );
+            }
+        }
+    }
+    // The case's own facts come first in the fact table, in the order written.
+    let decls = &file.facts;
     let mut lowered: Vec<Computed> = Vec::new();
     {
         let scope = Scope {
             workflow: wf,
             instruments,
             scripting: &known.scripting,
+            // A computed fact is the case's: a person's facts are read only inside a condition
+            // over people (`any_person`, `every_person`, `count_people`).
+            person: None,
         };
         for (i, decl) in decls.iter().enumerate() {
             let Some(written) = &decl.computed else {

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use super::ctx::Ctx;
 use super::resolve;
 use crate::diagnostics::{Code, Diagnostic, Span, suggest};
-use crate::model::condition::{Amount, Condition, FactRef, Node, PhaseRef, Test};
+use crate::model::condition::{Amount, Condition, FactRef, Node, PhaseRef, Quantifier, Test};
 use crate::model::fact::Fact;
 use crate::model::fact::Value;
+use crate::model::index::CollectionIdx;
 use crate::model::instrument::Instrument;
 use crate::model::script::Script;
 use crate::model::workflow::Workflow;
@@ -19,6 +20,9 @@ pub(crate) struct Scope<'a> {
     pub(crate) workflow: &'a Workflow,
     pub(crate) instruments: &'a [Instrument],
     pub(crate) scripting: &'a crate::model::script::Scripting,
+    /// The collection whose person the condition is read for (inside a condition over people,
+    /// or a rule that runs `for_each` person): its facts may be named.
+    pub(crate) person: Option<CollectionIdx>,
 }
 
 /// Compiles a condition; `None` when any part of it has an error (all errors are reported).
@@ -323,7 +327,74 @@ fn lower_node(
                 }
             }
         }
+        C::AnyPerson(t) | C::EveryPerson(t) => {
+            let any = matches!(cond.value, C::AnyPerson(_));
+            let word = if any { "any_person" } else { "every_person" };
+            let (collection, id) = people(ctx, scope, &t.of, cond.span, word)?;
+            let inner = Scope {
+                person: Some(collection),
+                ..*scope
+            };
+            let child = lower_node(ctx, &inner, &format!("{path}/{word}"), &t.condition)?;
+            node(Test::People {
+                collection,
+                id,
+                quantifier: if any {
+                    Quantifier::Any
+                } else {
+                    Quantifier::Every
+                },
+                condition: Some(Box::new(child)),
+            })
+        }
+        C::CountPeople(t) => {
+            let (collection, id) = people(ctx, scope, &t.of, cond.span, "count_people")?;
+            let inner = Scope {
+                person: Some(collection),
+                ..*scope
+            };
+            let child = match &t.condition {
+                Some(c) => Some(Box::new(lower_node(
+                    ctx,
+                    &inner,
+                    &format!("{path}/count_people"),
+                    c,
+                )?)),
+                None => None,
+            };
+            let value = amount(ctx, scope, &t.value)?;
+            node(Test::People {
+                collection,
+                id,
+                quantifier: Quantifier::Count(t.op.value, value),
+                condition: child,
+            })
+        }
     }
+}
+
+/// The collection a condition over people names; not inside another such condition.
+fn people(
+    ctx: &mut Ctx<'_>,
+    scope: &Scope<'_>,
+    of: &Spanned<String>,
+    span: Span,
+    word: &str,
+) -> Option<(CollectionIdx, Arc<str>)> {
+    if scope.person.is_some() {
+        ctx.push(
+            Diagnostic::new(
+                Code::NestedPeople,
+                format!("`{word}` inside a condition that already reads one person"),
+            )
+            .at(ctx.source, span)
+            .label("nested condition over people")
+            .help("a condition reads one person at a time; write the inner condition about the same person, or move it out"),
+        );
+        return None;
+    }
+    let (idx, people) = resolve::people(ctx, scope.workflow, of)?;
+    Some((idx, people.id.clone()))
 }
 
 fn fact<'w>(
@@ -331,11 +402,12 @@ fn fact<'w>(
     scope: &Scope<'w>,
     name: &Spanned<String>,
 ) -> Option<(FactRef, &'w Fact)> {
-    let (slot, decl) = resolve::fact(ctx, scope.workflow, name)?;
+    let (slot, decl) = resolve::fact_of(ctx, scope.workflow, name, scope.person)?;
     let fact = FactRef {
         slot,
         name: decl.id.clone(),
         values: decl.values.clone(),
+        of: decl.of,
     };
     Some((fact, decl))
 }

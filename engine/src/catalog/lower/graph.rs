@@ -11,9 +11,14 @@ use petgraph::visit::{Bfs, Reversed};
 /// Runs every graph check on a workflow.
 pub(crate) fn check(ctx: &mut Ctx<'_>, wf: &Workflow) {
     let g = phase_graph(wf);
+    // Entering a phase starts its tracks: for reachability, the phase leads to their starts.
+    let mut forks = g.clone();
+    for t in &wf.tracks {
+        forks.add_edge(node(t.parent.0), node(t.start.0), ());
+    }
     let mut reachable = vec![false; wf.phases.len()];
-    let mut bfs = Bfs::new(&g, node(wf.start.0));
-    while let Some(n) = bfs.next(&g) {
+    let mut bfs = Bfs::new(&forks, node(wf.start.0));
+    while let Some(n) = bfs.next(&forks) {
         if let Some(r) = reachable.get_mut(n.index()) {
             *r = true;
         }
@@ -30,6 +35,35 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, wf: &Workflow) {
             }
         }
     }
+    // A track's terminal phase ends the track: a phase of it must reach one of the track's.
+    for (k, t) in wf.tracks.iter().enumerate() {
+        if !reaches_terminal
+            .get(usize::from(t.start.0))
+            .copied()
+            .unwrap_or(true)
+        {
+            let (Some(parent), Some(start)) = (wf.phase(t.parent), wf.phase(t.start)) else {
+                continue;
+            };
+            if parent.join.iter().any(|j| usize::from(j.0) == k) {
+                ctx.push(
+                    Diagnostic::new(
+                        Code::JoinNeverDone,
+                        format!(
+                            "phase `{}` waits for track `{}`, which can never reach a terminal phase from `{}`",
+                            parent.id, t.id, start.id
+                        ),
+                    )
+                    .at(ctx.source, t.span)
+                    .label("never done")
+                    .help(format!(
+                        "add a terminal phase to track `{}` and a way into it, or leave the track out of the phase's `join`",
+                        t.id
+                    )),
+                );
+            }
+        }
+    }
     let start_id = wf.phase(wf.start).map_or("", |p| p.id.as_ref());
     for (i, phase) in wf.phases.iter().enumerate() {
         let n_out = g
@@ -39,10 +73,16 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, wf: &Workflow) {
             ctx.push(
                 Diagnostic::new(
                     Code::UnreachablePhase,
-                    format!(
-                        "phase `{}` cannot be reached from the start phase `{start_id}`",
-                        phase.id
-                    ),
+                    match phase.track.and_then(|k| wf.tracks.get(usize::from(k.0))) {
+                        Some(t) => format!(
+                            "phase `{}` cannot be reached from the start of track `{}`",
+                            phase.id, t.id
+                        ),
+                        None => format!(
+                            "phase `{}` cannot be reached from the start phase `{start_id}`",
+                            phase.id
+                        ),
+                    },
                 )
                 .at(ctx.source, phase.span)
                 .label("never entered")

@@ -33,6 +33,7 @@ pub(crate) fn lower(
     }
     let wf = resolve::workflow(ctx, workflows, &file.workflow)?;
     let scope = Scope {
+        person: None,
         workflow: wf,
         instruments,
         scripting: &known.scripting,

@@ -4,9 +4,10 @@
 use super::ctx::Ctx;
 use crate::diagnostics::{Code, Diagnostic, suggest};
 use crate::model::fact::Fact;
+use crate::model::index::CollectionIdx;
 use crate::model::index::{DeadlineIdx, FactSlot};
 use crate::model::instrument::Instrument;
-use crate::model::workflow::Workflow;
+use crate::model::workflow::{People, Workflow};
 use crate::syntax::Spanned;
 
 impl Ctx<'_> {
@@ -39,11 +40,69 @@ pub(crate) fn fact<'w>(
     wf: &'w Workflow,
     name: &Spanned<String>,
 ) -> Option<(FactSlot, &'w Fact)> {
-    let found = wf.fact(&name.value);
+    fact_of(ctx, wf, name, None)
+}
+
+/// A workflow's fact by id, where the facts of `person`'s collection (if any) may be named
+/// beside the case's.
+pub(crate) fn fact_of<'w>(
+    ctx: &mut Ctx<'_>,
+    wf: &'w Workflow,
+    name: &Spanned<String>,
+    person: Option<CollectionIdx>,
+) -> Option<(FactSlot, &'w Fact)> {
+    let visible = |f: &Fact| f.of.is_none() || f.of == person;
+    let Some((slot, fact)) = wf.fact(&name.value) else {
+        let owner = format!("workflow `{}`", wf.id);
+        let names = wf
+            .facts
+            .iter()
+            .filter(|f| visible(f))
+            .map(|f| f.id.as_ref());
+        ctx.unknown(Code::UnknownFact, Some(&owner), "fact", name, names);
+        return None;
+    };
+    if let Some(of) = fact.of.filter(|_| !visible(fact)) {
+        let collection = wf
+            .people
+            .get(usize::from(of.0))
+            .map_or("?", |p| p.id.as_ref());
+        ctx.push(
+            Diagnostic::new(
+                Code::PersonFactOutside,
+                format!(
+                    "`{}` is a fact of each of `{collection}`, not of the case",
+                    name.value
+                ),
+            )
+            .at(ctx.source, name.span)
+            .label("no person is read here")
+            .help(format!(
+                "name it inside `any_person`, `every_person` or `count_people` with `of: {collection}`, or in a rule with `for_each: {collection}`"
+            )),
+        );
+        return None;
+    }
+    Some((slot, fact))
+}
+
+/// A workflow's person collection by id.
+pub(crate) fn people<'w>(
+    ctx: &mut Ctx<'_>,
+    wf: &'w Workflow,
+    name: &Spanned<String>,
+) -> Option<(CollectionIdx, &'w People)> {
+    let found = wf.collection(&name.value);
     if found.is_none() {
         let owner = format!("workflow `{}`", wf.id);
-        let names = wf.facts.iter().map(|f| f.id.as_ref());
-        ctx.unknown(Code::UnknownFact, Some(&owner), "fact", name, names);
+        let names = wf.people.iter().map(|p| p.id.as_ref());
+        ctx.unknown(
+            Code::UnknownPeople,
+            Some(&owner),
+            "person collection",
+            name,
+            names,
+        );
     }
     found
 }

@@ -4,6 +4,7 @@ use super::condition::{self as cond, Scope};
 use super::ctx::{Ctx, Known};
 use super::resolve;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Span};
+use crate::model::index::FactSlot;
 use crate::model::instrument::Instrument;
 use crate::model::rules::{Action, RouteTo, Rule, RuleIn};
 use crate::model::workflow::Workflow;
@@ -40,16 +41,31 @@ pub(crate) fn lower(
             // code at the same place is reported once, for the first workflow it fails in.
             let mut reported: Vec<(Code, Option<Span>)> = Vec::new();
             for wf in &targets {
-                let scope = Scope {
-                    workflow: wf,
-                    instruments,
-                    scripting: &known.scripting,
-                };
                 let mut found = Diagnostics::default();
                 let mut wctx = Ctx {
                     source: ctx.source,
                     diags: &mut found,
                 };
+                // `None` when the collection is unknown: the rule is then not compiled here.
+                let for_each = match &r.for_each {
+                    Some(of) => resolve::people(&mut wctx, wf, of).map(|(idx, _)| Some(idx)),
+                    None => Some(None),
+                };
+                let Some(for_each) = for_each else {
+                    report(ctx, &mut reported, found);
+                    continue;
+                };
+                let scope = Scope {
+                    person: for_each,
+                    workflow: wf,
+                    instruments,
+                    scripting: &known.scripting,
+                };
+                let again: Vec<Option<FactSlot>> = r
+                    .again_when_changed
+                    .iter()
+                    .map(|f| resolve::fact_of(&mut wctx, wf, f, for_each).map(|(slot, _)| slot))
+                    .collect();
                 let path = format!("rules/{}/when", r.id.value);
                 let when = cond::lower(&mut wctx, &scope, &path, &r.when);
                 let actions: Vec<Option<Action>> = r
@@ -57,19 +73,18 @@ pub(crate) fn lower(
                     .iter()
                     .map(|a| action(&mut wctx, &scope, &a.value))
                     .collect();
-                for d in found {
-                    if !reported.contains(&(d.code, d.span)) {
-                        reported.push((d.code, d.span));
-                        ctx.push(d);
-                    }
-                }
-                if let (Some(when), Some(actions)) =
-                    (when, actions.into_iter().collect::<Option<Vec<_>>>())
-                {
+                report(ctx, &mut reported, found);
+                if let (Some(when), Some(actions), Some(again_when_changed)) = (
+                    when,
+                    actions.into_iter().collect::<Option<Vec<_>>>(),
+                    again.into_iter().collect::<Option<Vec<_>>>(),
+                ) {
                     per_workflow.push(RuleIn {
                         workflow: wf.id.clone(),
                         when,
                         actions,
+                        for_each,
+                        again_when_changed,
                     });
                 }
             }
@@ -104,6 +119,16 @@ pub(crate) fn lower(
             }
         })
         .collect()
+}
+
+/// Reports what one workflow's compilation found, except what another already reported.
+fn report(ctx: &mut Ctx<'_>, reported: &mut Vec<(Code, Option<Span>)>, found: Diagnostics) {
+    for d in found {
+        if !reported.contains(&(d.code, d.span)) {
+            reported.push((d.code, d.span));
+            ctx.push(d);
+        }
+    }
 }
 
 /// A route names exactly one of a unit (which must exist) and a route target.

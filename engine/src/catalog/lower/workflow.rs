@@ -9,9 +9,11 @@ use super::resolve;
 use crate::diagnostics::{Code, Diagnostic, Span, suggest};
 use crate::model::condition::Amount;
 use crate::model::fact::Fact;
-use crate::model::index::{FactSlot, PhaseIdx};
+use crate::model::index::{CollectionIdx, FactSlot, PhaseIdx, TrackIdx};
 use crate::model::instrument::Instrument;
-use crate::model::workflow::{Bounds, Deadline, Parameter, Phase, Transition, Trigger, Workflow};
+use crate::model::workflow::{
+    Bounds, Deadline, Parameter, People, Phase, Track, Transition, Trigger, Workflow,
+};
 use crate::syntax::{self, FactType, Spanned, WorkflowFile};
 
 /// The values of a `protection_level` fact (domain.md §B6).
@@ -29,9 +31,12 @@ pub(crate) fn lower_workflow(
     instruments: &[Instrument],
     known: &Known,
 ) -> Option<Workflow> {
-    let facts = lower_facts(ctx, &file.facts);
+    let (facts, people) = lower_all_facts(ctx, file);
     let parameters = lower_parameters(ctx, &file.parameters);
-    ctx.check_unique("phase", file.phases.iter().map(|p| &p.id));
+    // Every phase: the case's own, then each track's, in one table.
+    let (all_phases, track_decls) = flatten_tracks(ctx, file);
+    ctx.check_unique("phase", all_phases.iter().map(|(p, _)| &p.id));
+    ctx.check_unique("track", track_decls.iter().map(|(t, _)| &t.id));
     ctx.check_unique("deadline", file.deadlines.iter().map(|d| &d.id));
     ctx.check_unique("closure reason", file.closure_reasons.iter().map(|c| &c.id));
     ctx.check_unique(
@@ -58,11 +63,10 @@ pub(crate) fn lower_workflow(
         let id = |s: &FactSlot| facts.get(usize::from(s.0)).map(|f| f.id.clone());
         id(a).cmp(&id(b))
     });
-    let phase_index: HashMap<Arc<str>, PhaseIdx, _> = file
-        .phases
+    let phase_index: HashMap<Arc<str>, PhaseIdx, _> = all_phases
         .iter()
         .enumerate()
-        .filter_map(|(i, p)| {
+        .filter_map(|(i, (p, _))| {
             Some((
                 Arc::from(p.id.value.as_str()),
                 PhaseIdx(u16::try_from(i).ok()?),
@@ -78,6 +82,8 @@ pub(crate) fn lower_workflow(
         source: ctx.source.clone(),
         content_hash: crate::model::workflow::content_hash(ctx.source.text()),
         facts,
+        people,
+        tracks: Vec::new(),
         parameters,
         phases: Vec::new(),
         transitions: Vec::new(),
@@ -126,12 +132,50 @@ pub(crate) fn lower_workflow(
     wf.decisions = super::authority::decisions(ctx, file, &wf, known);
 
     // Phases need parameters (for session ranges) and the workflow's own closure reasons.
-    let phases: Vec<Phase> = file
-        .phases
+    let phases: Vec<Phase> = all_phases
         .iter()
-        .map(|p| lower_phase(ctx, &wf, p, instruments, known))
+        .map(|(p, track)| Phase {
+            track: *track,
+            ..lower_phase(ctx, &wf, p, instruments, known)
+        })
         .collect();
     wf.phases = phases;
+    wf.tracks = lower_tracks(ctx, &wf, &track_decls);
+    for (i, (p, _)) in all_phases.iter().enumerate() {
+        let tracks: Vec<TrackIdx> = (0u16..)
+            .zip(&wf.tracks)
+            .filter(|(_, t)| usize::from(t.parent.0) == i)
+            .map(|(k, _)| TrackIdx(k))
+            .collect();
+        let join = match &p.join {
+            None => tracks.clone(),
+            Some(list) => list
+                .value
+                .iter()
+                .filter_map(|id| {
+                    let found = tracks.iter().copied().find(|k| {
+                        wf.tracks
+                            .get(usize::from(k.0))
+                            .is_some_and(|t| *t.id == *id.value)
+                    });
+                    if found.is_none() {
+                        let names: Vec<&str> = tracks
+                            .iter()
+                            .filter_map(|k| wf.tracks.get(usize::from(k.0)))
+                            .map(|t| t.id.as_ref())
+                            .collect();
+                        let owner = format!("phase `{}`", p.id.value);
+                        ctx.unknown(Code::UnknownTrack, Some(&owner), "track", id, names);
+                    }
+                    found
+                })
+                .collect(),
+        };
+        if let Some(phase) = wf.phases.get_mut(i) {
+            phase.tracks = tracks;
+            phase.join = join;
+        }
+    }
     for (c, decl) in wf.closure_reasons.iter().zip(&file.closure_reasons) {
         let recorded = wf
             .phases
@@ -182,8 +226,9 @@ pub(crate) fn lower_workflow(
 
     // Computed facts before anything compiles a script against the facts: a fact computed
     // from a sensitive one is sensitive too.
-    super::computed::lower(ctx, &mut wf, &file.facts, instruments, known);
+    super::computed::lower(ctx, &mut wf, file, instruments, known);
     let scope = Scope {
+        person: None,
         workflow: &wf,
         instruments,
         scripting: &known.scripting,
@@ -227,10 +272,22 @@ pub(crate) fn lower_workflow(
     }
     let mut transitions = Vec::new();
     for (i, t) in file.transitions.iter().enumerate() {
-        if let Some(lowered) = lower_transition(ctx, &scope, i, t, known) {
+        let path = format!("transitions/{i}");
+        if let Some(lowered) = lower_transition(ctx, &scope, &path, t, None, known) {
             transitions.extend(lowered);
         }
     }
+    for (k, (decl, _)) in track_decls.iter().enumerate() {
+        let Some(track) = wf.tracks.get(k) else { break };
+        for (i, t) in decl.transitions.iter().enumerate() {
+            let path = format!("tracks/{}/transitions/{i}", decl.id.value);
+            let owner = track.owner.clone();
+            if let Some(lowered) = lower_transition(ctx, &scope, &path, t, owner, known) {
+                transitions.extend(lowered);
+            }
+        }
+    }
+    check_track_bounds(ctx, &wf, &transitions);
     for (i, starts, stops, cancelled_by, length, from, late) in deadlines {
         if let Some(d) = wf.deadlines.get_mut(i) {
             d.starts = starts;
@@ -249,8 +306,39 @@ pub(crate) fn lower_workflow(
     Some(wf)
 }
 
-fn lower_facts(ctx: &mut Ctx<'_>, decls: &[syntax::FactDecl]) -> Vec<Fact> {
-    ctx.check_unique("fact", decls.iter().map(|f| &f.id));
+/// The case's facts, then each person collection's, in one table (fact ids are unique across
+/// them, so a name means one fact wherever it is read).
+fn lower_all_facts(ctx: &mut Ctx<'_>, file: &WorkflowFile) -> (Vec<Fact>, Vec<People>) {
+    ctx.check_unique("person collection", file.people.iter().map(|p| &p.id));
+    ctx.check_unique(
+        "fact",
+        file.facts
+            .iter()
+            .chain(file.people.iter().flat_map(|p| &p.facts))
+            .map(|f| &f.id),
+    );
+    let mut facts = lower_facts(ctx, &file.facts, None);
+    let mut people = Vec::new();
+    for (i, decl) in file.people.iter().enumerate() {
+        let Ok(idx) = u16::try_from(i) else { break };
+        let first = facts.len();
+        facts.extend(lower_facts(ctx, &decl.facts, Some(CollectionIdx(idx))));
+        people.push(People {
+            id: decl.id.value.as_str().into(),
+            title: decl.title.clone(),
+            facts: (first..facts.len())
+                .filter_map(|s| u16::try_from(s).ok().map(FactSlot))
+                .collect(),
+        });
+    }
+    (facts, people)
+}
+
+fn lower_facts(
+    ctx: &mut Ctx<'_>,
+    decls: &[syntax::FactDecl],
+    of: Option<CollectionIdx>,
+) -> Vec<Fact> {
     decls
         .iter()
         .map(|f| {
@@ -302,6 +390,7 @@ fn lower_facts(ctx: &mut Ctx<'_>, decls: &[syntax::FactDecl]) -> Vec<Fact> {
                 values: values.into(),
                 sensitive: f.sensitive,
                 after_closing: f.after_closing,
+                of,
             }
         })
         .collect()
@@ -399,6 +488,7 @@ fn lower_phase(
         );
     }
     let scope = Scope {
+        person: None,
         workflow: wf,
         instruments,
         scripting: &known.scripting,
@@ -446,6 +536,18 @@ fn lower_phase(
             .map(|r| Arc::from(r.value.as_str()))
             .collect(),
         required_spans: p.required.iter().map(|r| r.span).collect(),
+        track: None,
+        tracks: Vec::new(),
+        join: Vec::new(),
+        required_each: p
+            .required_each
+            .iter()
+            .filter_map(|r| {
+                let instrument = resolve::instrument(ctx, instruments, &r.instrument);
+                let (collection, _) = resolve::people(ctx, wf, &r.of)?;
+                Some((instrument?.id.clone(), collection))
+            })
+            .collect(),
         sessions,
         duration_days,
         legal: p
@@ -504,11 +606,14 @@ fn bounds(
     Bounds { min, max }
 }
 
+/// Lowers a transition; `owner` is the role of the track it belongs to, which requests it
+/// unless it names `roles` of its own.
 fn lower_transition(
     ctx: &mut Ctx<'_>,
     scope: &Scope<'_>,
-    i: usize,
+    path: &str,
     t: &syntax::TransitionDecl,
+    owner: Option<Arc<str>>,
     known: &Known,
 ) -> Option<Vec<Transition>> {
     let wf = scope.workflow;
@@ -542,14 +647,19 @@ fn lower_transition(
     if let Some(legal) = &t.legal {
         known.check_legal(ctx, legal);
     }
-    let path = format!("transitions/{i}/when");
+    let path = format!("{path}/when");
     // A guard with errors is reported and dropped, but the edge stays: the graph checks then
     // report only real structural problems, not ones caused by the broken guard.
     let when = t
         .when
         .as_ref()
         .and_then(|w| cond::lower(ctx, scope, &path, w));
-    let roles = super::authority::role_list(ctx, &wf.id, &wf.roles, t.roles.as_ref());
+    let roles =
+        super::authority::role_list(ctx, &wf.id, &wf.roles, t.roles.as_ref()).or_else(|| {
+            owner
+                .filter(|_| t.trigger == crate::syntax::TriggerMode::Manual && !wf.roles.is_empty())
+                .map(|o| vec![o])
+        });
     let approvals = super::authority::approvals(
         ctx,
         &wf.id,
@@ -682,4 +792,124 @@ pub(crate) fn trigger(
             Trigger::InstrumentCompleted(resolve::instrument(ctx, scope.instruments, i)?.id.clone())
         }
     })
+}
+
+/// Every phase declaration, with the track it belongs to.
+type PhaseDecls<'f> = Vec<(&'f syntax::PhaseDecl, Option<TrackIdx>)>;
+
+/// The workflow's phases in one list (the case's own, then each track's, marked with their
+/// track), and the tracks with the index of the phase they belong to. A track inside a track's
+/// phase is a diagnostic: tracks do not nest.
+fn flatten_tracks<'f>(
+    ctx: &mut Ctx<'_>,
+    file: &'f WorkflowFile,
+) -> (PhaseDecls<'f>, Vec<(&'f syntax::TrackDecl, usize)>) {
+    let mut phases: Vec<(&syntax::PhaseDecl, Option<TrackIdx>)> =
+        file.phases.iter().map(|p| (p, None)).collect();
+    let mut tracks = Vec::new();
+    for (i, p) in file.phases.iter().enumerate() {
+        for t in &p.tracks {
+            let Ok(k) = u16::try_from(tracks.len()) else {
+                break;
+            };
+            tracks.push((t, i));
+            for tp in &t.phases {
+                if let Some(inner) = tp.tracks.first() {
+                    ctx.push(
+                        Diagnostic::new(
+                            Code::NestedTracks,
+                            format!(
+                                "phase `{}` of track `{}` has tracks of its own",
+                                tp.id.value, t.id.value
+                            ),
+                        )
+                        .at(ctx.source, inner.id.span)
+                        .label("a track inside a track")
+                        .help("tracks do not nest: make it another track of the same phase"),
+                    );
+                }
+                phases.push((tp, Some(TrackIdx(k))));
+            }
+        }
+    }
+    (phases, tracks)
+}
+
+/// The checked tracks: each starts in one of its own phases; its owner is a declared role.
+fn lower_tracks(
+    ctx: &mut Ctx<'_>,
+    wf: &Workflow,
+    decls: &[(&syntax::TrackDecl, usize)],
+) -> Vec<Track> {
+    (0u16..)
+        .zip(decls)
+        .map(|(k, (t, parent))| {
+            let start = wf
+                .phase_idx(&t.start.value)
+                .filter(|p| wf.phase(*p).is_some_and(|p| p.track == Some(TrackIdx(k))));
+            if start.is_none() {
+                let own = t.phases.iter().map(|p| p.id.value.as_str());
+                ctx.push(
+                    Diagnostic::new(
+                        Code::UnknownStartPhase,
+                        format!(
+                            "start phase `{}` is not a phase of track `{}`",
+                            t.start.value, t.id.value
+                        ),
+                    )
+                    .at(ctx.source, t.start.span)
+                    .label("not one of the track's phases")
+                    .help(suggest(&t.start.value, "phases of the track", own)),
+                );
+            }
+            let owner = t.owner.as_ref().map(|o| {
+                if !wf.roles.is_empty() && wf.role(&o.value).is_none() {
+                    let names = wf.roles.iter().map(|r| r.id.as_ref());
+                    let owner = format!("workflow `{}`", wf.id);
+                    ctx.unknown(Code::UnknownRole, Some(&owner), "role", o, names);
+                }
+                Arc::from(o.value.as_str())
+            });
+            Track {
+                id: t.id.value.as_str().into(),
+                title: t.title.clone(),
+                owner,
+                parent: PhaseIdx(u16::try_from(*parent).unwrap_or(u16::MAX)),
+                start: start.unwrap_or(PhaseIdx(u16::try_from(*parent).unwrap_or(u16::MAX))),
+                span: t.id.span,
+            }
+        })
+        .collect()
+}
+
+/// Every transition stays inside one track, or among the case's own phases.
+fn check_track_bounds(ctx: &mut Ctx<'_>, wf: &Workflow, transitions: &[Transition]) {
+    let track_of = |p: PhaseIdx| wf.phase(p).and_then(|p| p.track);
+    let name = |k: Option<TrackIdx>| match k.and_then(|k| wf.tracks.get(usize::from(k.0))) {
+        Some(t) => format!("track `{}`", t.id),
+        None => "the case's own phases".to_owned(),
+    };
+    for t in transitions {
+        let (from, to) = (track_of(t.from), track_of(t.to));
+        if from != to {
+            let (Some(a), Some(b)) = (wf.phase(t.from), wf.phase(t.to)) else {
+                continue;
+            };
+            ctx.push(
+                Diagnostic::new(
+                    Code::LeavesTrack,
+                    format!(
+                        "the transition from `{}` to `{}` leaves {} for {}",
+                        a.id,
+                        b.id,
+                        name(from),
+                        name(to)
+                    ),
+                )
+                .at(ctx.source, t.span)
+                .label("crosses a track's edge")
+                .help("a track's transitions stay among its own phases; the case leaves the tracks' phase when the join is done"),
+            );
+        }
+    }
 }

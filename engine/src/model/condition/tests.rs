@@ -62,6 +62,7 @@ fn is_true(path: &str, slot: u16) -> Node {
                 slot: FactSlot(slot),
                 name: format!("f{slot}").into(),
                 values: Arc::new([]),
+                of: None,
             },
             value: Value::Bool(true),
         },

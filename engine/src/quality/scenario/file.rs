@@ -130,4 +130,10 @@ pub struct ExpectedAction {
     /// Text the legal citation must contain, e.g. `SoL (2025:400)`.
     #[serde(default)]
     pub cites: Option<String>,
+    /// The key of the person it is about (a rule that runs `for_each` person), e.g. `barn-1`.
+    #[serde(default)]
+    pub person: Option<String>,
+    /// Its id, e.g. `sk-1/rule/orosanmalan_per_barn/barn-1/1/0`.
+    #[serde(default)]
+    pub id: Option<String>,
 }
