@@ -529,7 +529,6 @@ impl<'c> Run<'c> {
         self.deadline_clocks();
     }
 
-    /// Evaluates a condition, tracing its nodes and the facts it read.
     /// A fact as a trace shows it: its value, `[redacted]` when sensitive.
     fn fact_read(&self, slot: crate::model::index::FactSlot) -> Option<FactRead> {
         self.fact_read_for(slot, None)
