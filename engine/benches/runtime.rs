@@ -17,13 +17,13 @@ use std::sync::Arc;
 
 use criterion::{BatchSize, Criterion, criterion_group};
 use jiff::ToSpan;
-use jiff::civil::{DateTime, date};
+use jiff::civil::{Date, DateTime, date};
 use lots::model::condition::{Env, Node, NodeMarks, Recorder};
 use lots::model::fact::Value;
 use lots::model::index::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
 use lots::model::rules::{Rule, RuleIn};
 use lots::model::workflow::Workflow;
-use lots::runtime::{self, Case, Event, FactValue, NodeValues, apply};
+use lots::runtime::{self, Case, Event, FactReads, FactValue, NodeValues, apply};
 use lots::syntax::{CountKind, DayCount, DeadlineState, FactType, SinceEvent};
 use lots::{Catalog, FsSource};
 
@@ -47,7 +47,7 @@ fn catalog() -> Catalog {
 
 /// The active rules for vuxna_utsatta at Skärholmen, in the order [`hand`] computes them.
 /// Setup asserts that this is exactly the set `active_rules` yields.
-const RULES: [&str; 12] = [
+const RULES: [&str; 16] = [
     "orosanmalan_barn",
     "skyddade_personuppgifter",
     "srs_allians",
@@ -60,6 +60,10 @@ const RULES: [&str; 12] = [
     "hedersrelaterat_vald",
     "atv_erbjudande",
     "utredningstid_overskriden",
+    "skyddat_boende_medfoljande_barn",
+    "skyddat_boende_ansvar_kvar",
+    "aterkommer_inom_tre_manader",
+    "nytt_vald_efter_avslut",
 ];
 
 /// Instrument bands the generated data can hold, by index.
@@ -73,7 +77,8 @@ const SRS_CONCERN: u8 = 0;
 /// One generated fact set: the slot vector, plus the case state that rules read through the
 /// other `Env` methods (phase, instrument bands, days since the last session, a deadline).
 struct FactSet {
-    slots: Vec<Option<Value>>,
+    /// Shared as the runtime shares its slot vector with the trace's fact reads.
+    slots: Arc<Vec<Option<Value>>>,
     phase: PhaseIdx,
     freda_band: Option<u8>,
     srs_band: Option<u8>,
@@ -95,7 +100,7 @@ fn generate(wf: &Workflow, n: usize) -> Vec<FactSet> {
     let phases = wf.phases.len() as u64;
     (0..n)
         .map(|_| {
-            let slots = wf
+            let slots: Vec<_> = wf
                 .facts
                 .iter()
                 .map(|f| {
@@ -123,7 +128,7 @@ fn generate(wf: &Workflow, n: usize) -> Vec<FactSet> {
                 (b < n).then_some(b as u8)
             };
             FactSet {
-                slots,
+                slots: Arc::new(slots),
                 phase: PhaseIdx(rng.below(phases) as u16),
                 freda_band: band(&mut rng, FREDA_BANDS.len() as u64),
                 srs_band: band(&mut rng, SRS_BANDS.len() as u64),
@@ -196,7 +201,15 @@ impl Env for FactEnv<'_> {
     fn parameter(&self, param: ParamIdx) -> u32 {
         self.params.get(usize::from(param.0)).copied().unwrap_or(0)
     }
+
+    fn today(&self) -> Option<Date> {
+        Some(TODAY)
+    }
 }
+
+/// The day every generated fact set is evaluated on (`within` reads it); the generated dates
+/// fall in 2025, so some are within three months before it and some are not.
+const TODAY: Date = date(2025, 10, 1);
 
 /// What the trace recorded before node indices: each node's (path, value) pushed into a
 /// reused vector, the path an `Arc<str>` clone. For comparison only.
@@ -217,6 +230,7 @@ struct Ix {
     has_children: usize,
     children_subjected: usize,
     children_witnessed: usize,
+    child_at_risk_suspected: usize,
     protection_level: usize,
     protected: [u16; 3],
     followup_survey_returned: usize,
@@ -227,6 +241,11 @@ struct Ix {
     separation_planned: usize,
     honour_context: usize,
     client_used_violence: usize,
+    housing_intervention: usize,
+    protected_housing: u16,
+    children_accompany: usize,
+    previous_case_closed: usize,
+    latest_violence: usize,
     stodsamtal: PhaseIdx,
 }
 
@@ -241,6 +260,7 @@ impl Ix {
             has_children: slot("has_children"),
             children_subjected: slot("children_subjected"),
             children_witnessed: slot("children_witnessed"),
+            child_at_risk_suspected: slot("child_at_risk_suspected"),
             protection_level: slot("protection_level"),
             protected: [
                 value("protection_level", "sekretessmarkering"),
@@ -255,21 +275,41 @@ impl Ix {
             separation_planned: slot("separation_planned"),
             honour_context: slot("honour_context"),
             client_used_violence: slot("client_used_violence"),
+            housing_intervention: slot("housing_intervention"),
+            protected_housing: value("housing_intervention", "protected_housing"),
+            children_accompany: slot("children_accompany"),
+            previous_case_closed: slot("previous_case_closed"),
+            latest_violence: slot("latest_violence"),
             stodsamtal: wf.phase_idx("stodsamtal").unwrap(),
         }
     }
 }
 
-/// The shipped rules (rules/routing/vinr.yaml, vuxna_utsatta.yaml) written by hand in Rust,
-/// over the same slot vectors, in the order of [`RULES`].
+/// The shipped rules (rules/routing/vinr.yaml, vuxna_utsatta.yaml, aterkomst.yaml) written by
+/// hand in Rust, over the same slot vectors, in the order of [`RULES`].
 #[inline]
 fn hand(ix: &Ix, f: &FactSet) -> [bool; RULES.len()] {
     let s = &f.slots;
     let yes = |i: usize| matches!(s.get(i), Some(Some(Value::Bool(true))));
     let is = |i: usize, e: u16| matches!(s.get(i), Some(Some(Value::Enum(v))) if *v == e);
     let freda_high = f.freda_band == Some(FREDA_HIGH);
+    let day = |i: usize| match s.get(i) {
+        Some(Some(Value::Date(d))) => Some(*d),
+        _ => None,
+    };
+    let protected_housing = is(ix.housing_intervention, ix.protected_housing);
+    // `within: {of: previous_case_closed, months: 3}`: on or after the day, and at most three
+    // months after it (jiff clamps to the month's last day, as lag 1930:173 1 § does).
+    let within_three_months = day(ix.previous_case_closed).is_some_and(|from| {
+        from <= TODAY && from.checked_add(3.months()).is_ok_and(|last| TODAY <= last)
+    });
+    let violence_after_closing = match (day(ix.latest_violence), day(ix.previous_case_closed)) {
+        (Some(violence), Some(closed)) => violence > closed,
+        _ => false,
+    };
     [
-        yes(ix.has_children) && (yes(ix.children_subjected) || yes(ix.children_witnessed)),
+        yes(ix.has_children) && (yes(ix.children_subjected) || yes(ix.children_witnessed))
+            || yes(ix.child_at_risk_suspected),
         ix.protected.iter().any(|&e| is(ix.protection_level, e)),
         f.srs_band == Some(SRS_CONCERN),
         f.phase == ix.stodsamtal && f.since_last_session.is_some_and(|d| d >= 30),
@@ -281,10 +321,15 @@ fn hand(ix: &Ix, f: &FactSet) -> [bool; RULES.len()] {
         yes(ix.honour_context),
         yes(ix.client_used_violence),
         f.utredning_tid == DeadlineState::Overdue,
+        protected_housing && yes(ix.children_accompany),
+        protected_housing,
+        within_three_months,
+        violence_after_closing,
     ]
 }
 
 struct RuleBench {
+    wf: Arc<Workflow>,
     ix: Ix,
     /// The compiled conditions, in the order of [`RULES`].
     rules: Vec<RuleIn>,
@@ -317,6 +362,7 @@ impl RuleBench {
             })
             .collect();
         let bench = RuleBench {
+            wf: Arc::clone(wf),
             ix: Ix::new(wf),
             rules,
             params: unit.configuration(&wf.id).unwrap().parameters.clone(),
@@ -389,7 +435,8 @@ impl RuleBench {
     }
 
     /// All the runtime does per condition besides reading fact values: node marks, the
-    /// trace's `NodeValues` (one `Arc` clone of the condition's path table) and the facts read.
+    /// trace's `NodeValues` (one `Arc` clone of the condition's path table) and `FactReads`
+    /// (`Arc` clones of the workflow, the slot vector and the condition's reads table).
     fn runtime_like(&self) -> [u32; RULES.len()] {
         let mut tally = [0u32; RULES.len()];
         for set in &self.sets {
@@ -397,7 +444,7 @@ impl RuleBench {
             for (t, r) in tally.iter_mut().zip(&self.rules) {
                 let mut marks = NodeMarks::default();
                 let value = r.when.evaluate_with(&env, &mut marks);
-                let facts: Vec<_> = r.when.facts_read(&marks).collect();
+                let facts = FactReads::new(&self.wf, &set.slots, &r.when, &marks);
                 black_box((NodeValues::new(&r.when, marks), facts));
                 *t += u32::from(value);
             }
@@ -797,7 +844,7 @@ fn ratios() {
         },
     );
     println!(
-        "  rules runtime-like         {:>8.2} ms | baseline untraced {:>7.2} ms | ratio {:>6.2}x (info: marks + the trace's NodeValues + facts read, per condition)",
+        "  rules runtime-like         {:>8.2} ms | baseline untraced {:>7.2} ms | ratio {:>6.2}x (info: marks + the trace's NodeValues + FactReads, per condition)",
         ms(runtime_like),
         ms(untraced3),
         ratio(runtime_like, untraced3)

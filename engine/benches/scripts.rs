@@ -9,9 +9,10 @@
 //!
 //! Criterion measures each case; then an interleaved run prints each median beside a same-run
 //! baseline and the ratio:
-//! - conditions: the compiled tree (untraced, and traced like the runtime) over 1,000 generated
-//!   fact sets against a hand-written closure over the same slot vectors (asserted equal at
-//!   setup). The script leaf cannot be evaluated here: `Script::eval_bool` is crate-private and
+//! - conditions: the compiled tree untraced over 1,000 generated fact sets against a
+//!   hand-written closure over the same slot vectors (asserted equal at setup), and traced as
+//!   the runtime traces it (node marks; marks plus the trace's `NodeValues` and `FactReads`)
+//!   against the same tree untraced. The script leaf cannot be evaluated here: `Script::eval_bool` is crate-private and
 //!   `Env::script` defaults to false, so it is measured through `apply` below;
 //! - apply: `apply` of a `facts_recorded` to the same case in a unit with the tree rule, the
 //!   script rule or a hook, against the same event in the baseline unit. The difference is the
@@ -29,11 +30,13 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, Criterion, criterion_group};
 use jiff::ToSpan;
 use jiff::civil::DateTime;
-use lots::model::condition::{Condition, Env, Node, Recorder, Test};
+use lots::model::condition::{Condition, Env, NodeMarks, Recorder, Test};
 use lots::model::fact::Value;
 use lots::model::index::{DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
 use lots::model::workflow::Workflow;
-use lots::runtime::{Case, Event, FactValue, Owner, Step, TraceEntry, Warning, apply};
+use lots::runtime::{
+    Case, Event, FactReads, FactValue, NodeValues, Owner, Step, TraceEntry, Warning, apply,
+};
 use lots::syntax::{CountKind, DayCount, DeadlineState, SinceEvent};
 use lots::{Catalog, MemorySource};
 
@@ -168,7 +171,7 @@ fn hand(ix: &Ix, s: &[Option<Value>]) -> bool {
 
 /// Workflow-shaped slot vectors; only the two facts the condition reads are filled, each
 /// unset in 30% of the sets.
-fn generate(wf: &Workflow, ix: Ix, n: usize) -> Vec<Vec<Option<Value>>> {
+fn generate(wf: &Workflow, ix: Ix, n: usize) -> Vec<Arc<Vec<Option<Value>>>> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     (0..n)
         .map(|_| {
@@ -179,7 +182,8 @@ fn generate(wf: &Workflow, ix: Ix, n: usize) -> Vec<Vec<Option<Value>>> {
             if !rng.percent(30) {
                 *slots.get_mut(ix.age).unwrap() = Some(Value::Integer(rng.below(100) as i64));
             }
-            slots
+            // Shared as the runtime shares its slot vector with the trace's fact reads.
+            Arc::new(slots)
         })
         .collect()
 }
@@ -227,22 +231,11 @@ impl Env for FactEnv<'_> {
     }
 }
 
-/// Pushes each node's (path, value) into a reused vector; the path is the node's `Arc<str>`.
-#[derive(Default)]
-struct PathRecorder {
-    nodes: Vec<(Arc<str>, bool)>,
-}
-
-impl Recorder for PathRecorder {
-    fn record(&mut self, node: &Node, value: bool) {
-        self.nodes.push((Arc::clone(&node.path), value));
-    }
-}
-
 struct CondBench {
+    wf: Arc<Workflow>,
     ix: Ix,
     tree: Condition,
-    sets: Vec<Vec<Option<Value>>>,
+    sets: Vec<Arc<Vec<Option<Value>>>>,
 }
 
 impl CondBench {
@@ -255,6 +248,7 @@ impl CondBench {
         );
         let ix = Ix::new(wf);
         let bench = CondBench {
+            wf: Arc::clone(wf),
             ix,
             tree: condition(catalog, TREE_RULE),
             sets: generate(wf, ix, n),
@@ -283,17 +277,36 @@ impl CondBench {
         );
     }
 
+    /// The tree over every fact set, recording every node. What was recorded is passed to
+    /// `black_box` after each evaluation, so it cannot be elided.
     fn compiled<R: Recorder>(&self, rec: &mut R, clear: impl Fn(&mut R)) -> u32 {
         let mut n = 0;
         for set in &self.sets {
             clear(rec);
             n += u32::from(self.tree.evaluate_with(&FactEnv { slots: set }, rec));
+            black_box(&mut *rec);
         }
         n
     }
 
-    fn traced(&self, rec: &mut PathRecorder) -> u32 {
-        self.compiled(rec, |r| r.nodes.clear())
+    /// Traced as the runtime traces: node marks (plain bits by node index).
+    fn traced(&self, marks: &mut NodeMarks) -> u32 {
+        self.compiled(marks, NodeMarks::clear)
+    }
+
+    /// All the runtime does per condition besides reading fact values: node marks, the
+    /// trace's `NodeValues` (one `Arc` clone of the condition's path table) and `FactReads`
+    /// (`Arc` clones of the workflow, the slot vector and the condition's reads table).
+    fn runtime_like(&self) -> u32 {
+        let mut n = 0;
+        for set in &self.sets {
+            let mut marks = NodeMarks::default();
+            let value = self.tree.evaluate_with(&FactEnv { slots: set }, &mut marks);
+            let facts = FactReads::new(&self.wf, set, &self.tree, &marks);
+            black_box((NodeValues::new(&self.tree, marks), facts));
+            n += u32::from(value);
+        }
+        n
     }
 
     fn untraced(&self) -> u32 {
@@ -493,8 +506,9 @@ fn benches(c: &mut Criterion) {
     let catalog = catalog();
     let cb = CondBench::new(&catalog, FACT_SETS);
     let mut g = c.benchmark_group("condition_1k");
-    let mut rec = PathRecorder::default();
-    g.bench_function("tree_traced", |b| b.iter(|| cb.traced(&mut rec)));
+    let mut marks = NodeMarks::default();
+    g.bench_function("tree_traced", |b| b.iter(|| cb.traced(&mut marks)));
+    g.bench_function("tree_runtime_like", |b| b.iter(|| cb.runtime_like()));
     g.bench_function("tree_untraced", |b| b.iter(|| cb.untraced()));
     g.bench_function("closure", |b| b.iter(|| cb.closure()));
     g.finish();
@@ -574,22 +588,38 @@ fn ratios() {
         per_eval(untraced),
         ratio(untraced, closure)
     );
-    let mut rec = PathRecorder::default();
-    let (traced, closure2, _) = interleaved(
+    let mut marks = NodeMarks::default();
+    let (traced, untraced2, _) = interleaved(
         15,
         PASSES,
         || {
-            black_box(cb.traced(&mut rec));
+            black_box(cb.traced(&mut marks));
         },
         || {
-            black_box(cb.closure());
+            black_box(cb.untraced());
         },
     );
     println!(
-        "  tree traced (Arc path)     {:>8.2} ns/eval | baseline closure {:>6.2} ns/eval | ratio {:>6.2}x",
+        "  tree traced (node marks)   {:>8.2} ns/eval | baseline untraced {:>5.2} ns/eval | ratio {:>6.2}x",
         per_eval(traced),
-        per_eval(closure2),
-        ratio(traced, closure2)
+        per_eval(untraced2),
+        ratio(traced, untraced2)
+    );
+    let (runtime_like, untraced3, _) = interleaved(
+        15,
+        PASSES,
+        || {
+            black_box(cb.runtime_like());
+        },
+        || {
+            black_box(cb.untraced());
+        },
+    );
+    println!(
+        "  tree runtime-like          {:>8.2} ns/eval | baseline untraced {:>5.2} ns/eval | ratio {:>6.2}x (marks + the trace's NodeValues + FactReads)",
+        per_eval(runtime_like),
+        per_eval(untraced3),
+        ratio(runtime_like, untraced3)
     );
     println!(
         "  script leaf direct         not measurable: `Script::eval_bool` is pub(crate) and `Env::script` defaults to false; see apply"

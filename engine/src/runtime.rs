@@ -39,6 +39,9 @@ mod trace;
 mod tracks;
 mod transitions;
 
+use std::fmt::Write as _;
+use std::sync::Arc;
+
 use jiff::civil::DateTime;
 
 pub use action::{Action, ActionKind, Citation};
@@ -58,7 +61,9 @@ pub use reason::{
     Act, Delegated, FailingPart, Lang, NotAuthorised, Reason, Rejection, TrackWaiting, Unanswered,
 };
 pub use routing::active_rules;
-pub use trace::{FactRead, NodeValue, NodeValues, Owner, REDACTED, Trace, TraceEntry, Warning};
+pub use trace::{
+    FactRead, FactReads, NodeValue, NodeValues, Owner, REDACTED, Trace, TraceEntry, Warning,
+};
 
 use crate::Catalog;
 use crate::model::condition::{Amount, Condition, NodeMarks};
@@ -66,7 +71,8 @@ use crate::model::index::PhaseIdx;
 use crate::model::unit::{Configuration, Unit};
 use crate::model::workflow::Workflow;
 use env::CaseEnv;
-use facts::{Writer, from_value};
+use event::from_value;
+use facts::Writer;
 use secrecy::Secrets;
 
 /// The result of an accepted event.
@@ -172,22 +178,33 @@ pub(crate) fn apply_owned(
         secrets.apply(&mut rejection);
         rejection
     };
+    // The step borrows the event and the actor; they are moved into the case's history once
+    // it is done, so neither is copied.
+    let wf = resolved.0;
     let mut run = Run::new(catalog, resolved, case, at, Some((&event, &by)));
     run.check_role().map_err(|r| refuse(vec![r]))?;
     run.check_accepts(&event).map_err(|r| refuse(vec![r]))?;
-    let event = run.guards(event).map_err(refuse)?;
-    run.effect(&event).map_err(refuse)?;
+    let applied = run.guards(&event).map_err(refuse)?;
+    run.effect(applied.as_ref().unwrap_or(&event))
+        .map_err(refuse)?;
     run.after_event();
-    let seq = run.seq;
-    run.case
-        .events
+    let Run {
+        mut case,
+        seq,
+        trace,
+        emitted,
+        warnings,
+        ..
+    } = run;
+    let event = applied.unwrap_or(event);
+    case.events
         .push_back(std::sync::Arc::new(Recorded { seq, at, by, event }));
-    secrets.extend(Secrets::of(run.wf, &run.case, None));
+    secrets.extend(Secrets::of(wf, &case, None));
     let mut step = Step {
-        case: run.case,
-        actions: run.emitted,
-        trace: run.trace,
-        warnings: run.warnings,
+        case,
+        actions: emitted,
+        trace,
+        warnings,
     };
     secrets.apply(&mut step.trace);
     secrets.apply(&mut step.warnings);
@@ -195,7 +212,7 @@ pub(crate) fn apply_owned(
 }
 
 /// The workflow a case runs, its unit and the unit's effective configuration of it.
-type Resolved<'c> = (&'c Workflow, &'c Unit, &'c Configuration);
+type Resolved<'c> = (&'c Arc<Workflow>, &'c Unit, &'c Configuration);
 
 fn resolve_new<'c>(
     catalog: &'c Catalog,
@@ -287,17 +304,20 @@ enum Happening {
 struct Run<'c> {
     catalog: &'c Catalog,
     wf: &'c Workflow,
+    /// The same workflow, shared with the trace (which reads fact declarations from it).
+    workflow: &'c Arc<Workflow>,
     unit: &'c Unit,
     /// The unit's effective configuration of the workflow.
     config: &'c Configuration,
-    /// The event as scripts see it.
-    event: Option<Event>,
+    /// The event as scripts see it: the one sent, or the part of it a guard let through.
+    event: Option<std::borrow::Cow<'c, Event>>,
     /// Who sent the event (`None` when explaining).
-    by: Option<Actor>,
+    by: Option<&'c Actor>,
     /// The event's type (empty when explaining).
     event_kind: &'static str,
-    /// The case's facts by slot, kept in step with `case.facts`.
-    slots: Vec<Option<crate::model::fact::Value>>,
+    /// The case's facts by slot, kept in step with `case.facts`. Shared with the trace's
+    /// fact reads, so a fact recorded after a condition was traced copies the vector first.
+    slots: Arc<Vec<Option<crate::model::fact::Value>>>,
     /// The people's facts by slot, kept in step with `case.people`.
     people: people::PeopleSlots,
     /// Each track's phase while the case is in the track's phase, kept in step with
@@ -328,7 +348,7 @@ impl<'c> Run<'c> {
         (wf, unit, config): Resolved<'c>,
         case: Case,
         at: DateTime,
-        event: Option<(&Event, &Actor)>,
+        event: Option<(&'c Event, &'c Actor)>,
     ) -> Self {
         let seq = case.next_seq();
         // Room for the usual entries (one condition per rule, a few more), so the trace is not
@@ -342,9 +362,10 @@ impl<'c> Run<'c> {
         Run {
             catalog,
             wf,
+            workflow: wf,
             unit,
             config,
-            slots: env::slots(wf, &case),
+            slots: Arc::new(env::slots(wf, &case)),
             people: if wf.people.is_empty() {
                 Vec::new()
             } else {
@@ -352,8 +373,8 @@ impl<'c> Run<'c> {
             },
             phase: wf.phase_idx(&case.phase).unwrap_or(wf.start),
             tracks: tracks::positions(wf, &case),
-            event: event.map(|(e, _)| e.clone()),
-            by: event.map(|(_, by)| by.clone()),
+            event: event.map(|(e, _)| std::borrow::Cow::Borrowed(e)),
+            by: event.map(|(_, by)| by),
             event_kind: event.map_or("", |(e, _)| e.kind()),
             case,
             at,
@@ -379,8 +400,8 @@ impl<'c> Run<'c> {
             phase: self.phase_idx(),
             params: &self.config.parameters,
             scripting: &self.catalog.scripting,
-            event: self.event.as_ref(),
-            by: self.by.as_ref(),
+            event: self.event.as_deref(),
+            by: self.by,
             errors: std::cell::RefCell::default(),
         }
     }
@@ -406,7 +427,12 @@ impl<'c> Run<'c> {
             .catalog
             .concept(concept)
             .and_then(|c| c.in_force(self.at.date()))
-            .map(ToString::to_string);
+            .map(|v| {
+                // Room for a usual citation, so the text is not copied while it is written.
+                let mut text = String::with_capacity(48);
+                let _ = write!(text, "{v}");
+                text
+            });
         Citation {
             concept: concept.to_owned(),
             text,
@@ -531,28 +557,26 @@ impl<'c> Run<'c> {
 
     /// A fact as a trace shows it: its value, `[redacted]` when sensitive.
     fn fact_read(&self, slot: crate::model::index::FactSlot) -> Option<FactRead> {
-        self.fact_read_for(slot, None)
+        trace::fact_read(self.wf, &self.slots, slot)
     }
 
-    /// A fact as a trace shows it, read for one person when it is a person's fact (a person's
-    /// fact read for nobody in particular is left out).
-    fn fact_read_for(
+    /// A fact as a trace shows it, read for one person when it is a person's fact.
+    fn person_fact_read(
         &self,
         slot: crate::model::index::FactSlot,
-        person: Option<crate::model::index::PersonIdx>,
+        person: crate::model::index::PersonIdx,
     ) -> Option<FactRead> {
         let decl = self.wf.facts.get(usize::from(slot.0))?;
+        if decl.of.is_none() {
+            return self.fact_read(slot);
+        }
         let value = if decl.sensitive {
             Some(FactValue::Text(REDACTED.to_owned()))
         } else {
-            let slots = match (decl.of, person) {
-                (None, _) => &self.slots,
-                (Some(_), Some(p)) => self
-                    .people
-                    .get(usize::from(p.collection.0))?
-                    .get(usize::try_from(p.index).ok()?)?,
-                (Some(_), None) => return None,
-            };
+            let slots = self
+                .people
+                .get(usize::from(person.collection.0))?
+                .get(usize::try_from(person.index).ok()?)?;
             let v = slots.get(usize::from(slot.0))?.as_ref();
             v.map(|v| from_value(decl, v))
         };
@@ -577,6 +601,8 @@ impl<'c> Run<'c> {
             .collect()
     }
 
+    /// Evaluates a condition, tracing its nodes and the facts it read (as marks over the
+    /// step's fact values: made into values only when the trace is read).
     fn evaluate(&mut self, owner: Owner, cond: &Condition) -> bool {
         self.evaluate_for(owner, cond, None)
     }
@@ -596,10 +622,16 @@ impl<'c> Run<'c> {
             Some(p) => cond.root.evaluate_for(&env, &mut marks, p),
         };
         let failed = env.errors.take();
-        let facts = cond
-            .facts_read(&marks)
-            .filter_map(|slot| self.fact_read_for(slot, person))
-            .collect();
+        // For one person, the facts read are made at once (a person's facts are not in the
+        // step's shared slot vector); otherwise only when the trace is read.
+        let facts = match person {
+            None => FactReads::new(self.workflow, &self.slots, cond, &marks),
+            Some(p) => FactReads::from(
+                cond.facts_read(&marks)
+                    .filter_map(|slot| self.person_fact_read(slot, p))
+                    .collect::<Vec<_>>(),
+            ),
+        };
         for error in failed {
             self.script_failed(owner.clone(), error);
         }
@@ -630,7 +662,7 @@ impl<'c> Run<'c> {
             legal,
             acknowledged: false,
         };
-        Secrets::of(self.wf, &self.case, self.event.as_ref()).apply(&mut action);
+        Secrets::of(self.wf, &self.case, self.event.as_deref()).apply(&mut action);
         self.case
             .actions
             .push_back(std::sync::Arc::new(action.clone()));

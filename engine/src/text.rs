@@ -189,8 +189,12 @@ pub fn person_key_problem(key: &str) -> Option<String> {
 /// coordination number adds 60 to the day), with at most one `-` or `+` among them, possibly
 /// preceded by the century. The check digit is not needed: the shape alone must not be stored.
 pub fn looks_like_personal_number(text: &str) -> bool {
-    // Runs of digits; a single `-` or `+` between two digits does not end a run.
     let bytes = text.as_bytes();
+    // Most texts (actor ids such as `hl-17`) hold fewer than ten digits: nothing to look for.
+    if bytes.iter().filter(|b| b.is_ascii_digit()).count() < 10 {
+        return false;
+    }
+    // Runs of digits; a single `-` or `+` between two digits does not end a run.
     let mut runs: Vec<Vec<u8>> = vec![Vec::new()];
     for (i, b) in bytes.iter().enumerate() {
         let digit_at =

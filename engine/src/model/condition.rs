@@ -334,6 +334,14 @@ impl NodeMarks {
         }
     }
 
+    /// The nodes reached, as bits by node index, when all of them are among the first 64.
+    pub(crate) fn reached_first_64(&self) -> Option<u64> {
+        self.more
+            .iter()
+            .all(|(reached, _)| *reached == 0)
+            .then_some(self.reached)
+    }
+
     /// The value node `idx` had, if it was reached.
     pub fn get(&self, idx: u32) -> Option<bool> {
         let (reached, held) = if idx < 64 {
@@ -413,6 +421,12 @@ impl Condition {
                 let slot = (*slot)?;
                 seen.insert(slot).then_some(slot)
             })
+    }
+
+    /// The facts each node reads, by node index (up to two). Shared: cloning the `Arc` copies
+    /// nothing.
+    pub(crate) fn reads(&self) -> &Arc<[[Option<FactSlot>; 2]]> {
+        &self.reads
     }
 
     /// Evaluates the condition against a case.
@@ -601,6 +615,30 @@ impl Node {
         };
         first.into_iter().chain(second)
     }
+}
+
+/// [`Condition::facts_read`] over a condition's [`Condition::reads`] and the bits of the nodes
+/// reached (all among the first 64: [`NodeMarks::reached_first_64`]).
+pub(crate) fn facts_read_in(
+    reads: &[[Option<FactSlot>; 2]],
+    reached: u64,
+) -> impl Iterator<Item = FactSlot> + '_ {
+    let mut left = reached;
+    let mut seen = SlotSet::default();
+    std::iter::from_fn(move || {
+        if left == 0 {
+            return None;
+        }
+        let idx = left.trailing_zeros();
+        left &= left - 1;
+        Some(idx)
+    })
+    .filter_map(|idx| reads.get(usize::try_from(idx).ok()?))
+    .flatten()
+    .filter_map(move |slot| {
+        let slot = (*slot)?;
+        seen.insert(slot).then_some(slot)
+    })
 }
 
 /// Numbers `node` and its descendants in post-order, after the nodes already numbered.

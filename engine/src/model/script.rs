@@ -276,7 +276,7 @@ impl Script {
             let value = slots.get(usize::from(slot.0)).and_then(Option::as_ref);
             let fact = wf.facts().get(usize::from(slot.0));
             scope.push_dynamic(
-                name.to_string(),
+                name.as_ref(),
                 to_dynamic(value, fact.map(|f| (f.ty, &f.values))),
             );
         }

@@ -20,7 +20,7 @@ const ALWAYS_ACCEPTED: [&str; 2] = ["time_passed", "action_acknowledged"];
 impl<'c> Run<'c> {
     /// The role the event was sent in.
     pub(super) fn role(&self) -> &str {
-        self.by.as_ref().map_or("", |b| b.role.as_str())
+        self.by.map_or("", |b| b.role.as_str())
     }
 
     /// In a workflow that declares roles, the actor's role must be one of them.
@@ -157,7 +157,7 @@ impl<'c> Run<'c> {
             )]);
         }
         let by = match decision.approvals.as_slice() {
-            [] => vec![self.by.clone().unwrap_or_default()],
+            [] => vec![self.by.cloned().unwrap_or_default()],
             slots => {
                 let what = Approvable::Decision {
                     decision: decision.id.to_string(),
@@ -207,7 +207,7 @@ impl<'c> Run<'c> {
         slots: &[Arc<str>],
         title: &str,
     ) -> Result<Option<Vec<super::Actor>>, Vec<Reason>> {
-        let by = self.by.clone().unwrap_or_default();
+        let by = self.by.cloned().unwrap_or_default();
         let key = what.key();
         let mut given: Vec<Approval> = self
             .case

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 
 use super::env::CaseEnv;
-use super::facts::from_value;
+use super::event::from_value;
 use super::{
     FactValue, Happening, MAX_FORMER_SENSITIVE, REDACTED, Reason, Run, TraceEntry, Warning,
 };
@@ -132,7 +132,8 @@ impl Run<'_> {
     /// Writes a computed value (or unsets the fact): slots, case, trace; a value is a
     /// happening (deadlines triggered by the fact, counted from a date it holds).
     fn write_computed(&mut self, c: &Computed, fact: &Fact, value: Option<Value>) {
-        if let Some(v) = self.slots.get_mut(usize::from(c.slot.0)) {
+        // A trace that read the slots keeps its own copy (copy on write).
+        if let Some(v) = std::sync::Arc::make_mut(&mut self.slots).get_mut(usize::from(c.slot.0)) {
             v.clone_from(&value);
         }
         let stored = value.as_ref().map(|v| from_value(fact, v));

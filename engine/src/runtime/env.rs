@@ -77,6 +77,15 @@ pub(crate) fn person_at<'c>(
     Some((key.as_str(), person))
 }
 
+/// Whether a stored fact value fits the fact's type: exactly when [`to_value`] gives a value,
+/// without making it (no text is copied).
+pub(crate) fn fits(fact: &Fact, v: &FactValue) -> bool {
+    match (fact.ty, v) {
+        (FactType::Text, FactValue::Text(_)) => true,
+        _ => to_value(fact, v).is_some(),
+    }
+}
+
 /// A stored fact value as a condition value, if it fits the fact's type.
 pub(crate) fn to_value(fact: &Fact, v: &FactValue) -> Option<Value> {
     match (fact.ty, v) {

@@ -221,3 +221,26 @@ impl Event {
         }
     }
 }
+
+/// A condition value as a case stores it (enum values by name, dates as `YYYY-MM-DD`).
+pub(super) fn from_value(
+    fact: &crate::model::fact::Fact,
+    v: &crate::model::fact::Value,
+) -> FactValue {
+    use crate::model::fact::Value;
+    match v {
+        Value::Bool(b) => FactValue::Bool(*b),
+        Value::Integer(i) => FactValue::Integer(*i),
+        Value::Decimal(d) => FactValue::Decimal(*d),
+        Value::Date(d) => FactValue::Text(d.to_string()),
+        // `String::from` copies the text; `to_string` on an `Arc<str>` would go through
+        // `Display`.
+        Value::Enum(i) => FactValue::Text(
+            fact.values
+                .get(usize::from(*i))
+                .map(|v| String::from(v.as_ref()))
+                .unwrap_or_default(),
+        ),
+        Value::Text(t) => FactValue::Text(String::from(t.as_ref())),
+    }
+}

@@ -35,7 +35,7 @@ pub(crate) fn event_map(
     use Event as E;
     let word = |s: &str| {
         if crate::text::is_word(s) {
-            Dynamic::from(s.to_owned())
+            text(s)
         } else {
             Dynamic::UNIT
         }
@@ -65,7 +65,7 @@ pub(crate) fn event_map(
             };
             // A declared text fact is the author's to read; other values as sent.
             let v = match v {
-                FactValue::Text(t) if decl.ty == FactType::Text => Dynamic::from(t.clone()),
+                FactValue::Text(t) if decl.ty == FactType::Text => text(t),
                 other => value(other),
             };
             map.insert(k.as_str().into(), v);
@@ -73,17 +73,14 @@ pub(crate) fn event_map(
         Dynamic::from_map(map)
     };
     let mut map = rhai::Map::new();
-    map.insert("type".into(), Dynamic::from(event.kind().to_owned()));
+    map.insert("type".into(), text(event.kind()));
     if let Some(by) = by {
         let mut who = rhai::Map::new();
         who.insert("role".into(), word(&by.role));
         map.insert("by".into(), Dynamic::from_map(who));
     }
     if let Some(at) = at {
-        map.insert(
-            "at".into(),
-            Dynamic::from(at.strftime("%Y-%m-%dT%H:%M:%S").to_string()),
-        );
+        map.insert("at".into(), text(&seconds_text(at)));
     }
     let mut put = |k: &str, v: Dynamic| {
         map.insert(k.into(), v);
@@ -150,4 +147,61 @@ pub(crate) fn event_map(
         E::OverrideRecorded { .. } | E::ActionAcknowledged { .. } | E::NoShow | E::TimePassed => {}
     }
     Dynamic::from_map(map)
+}
+
+/// A rhai string: made straight from the text, as `Dynamic::from(String)` makes it after
+/// copying it into a `String` first.
+fn text(s: &str) -> Dynamic {
+    Dynamic::from(rhai::ImmutableString::from(s))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`, as `strftime("%Y-%m-%dT%H:%M:%S")` writes it, without parsing a
+/// format on every event (a guard that names `event` builds this map on every step).
+fn seconds_text(at: DateTime) -> String {
+    let Ok(year) = u32::try_from(at.year()) else {
+        return at.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    };
+    if year > 9999 {
+        return at.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    }
+    let mut out = String::with_capacity(19);
+    let mut put = |n: u32, width: u32, then: Option<char>| {
+        for k in (0..width).rev() {
+            let digit = (n / 10u32.pow(k)) % 10;
+            out.push(char::from_digit(digit, 10).unwrap_or('0'));
+        }
+        out.extend(then);
+    };
+    let part = |n: i8| u32::try_from(n).unwrap_or(0);
+    put(year, 4, Some('-'));
+    put(part(at.month()), 2, Some('-'));
+    put(part(at.day()), 2, Some('T'));
+    put(part(at.hour()), 2, Some(':'));
+    put(part(at.minute()), 2, Some(':'));
+    put(part(at.second()), 2, None);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    #[test]
+    fn seconds_text_is_strftime() {
+        let times = [
+            date(1900, 1, 1).at(0, 0, 0, 0),
+            date(2025, 8, 4).at(9, 5, 7, 0),
+            date(2025, 12, 31).at(23, 59, 59, 999_999_999),
+            date(2200, 6, 30).at(12, 0, 0, 1),
+            date(7, 2, 3).at(4, 5, 6, 0),
+            date(-44, 3, 15).at(11, 0, 0, 0),
+            date(9999, 12, 31).at(23, 59, 59, 0),
+        ];
+        for at in times {
+            assert_eq!(
+                super::seconds_text(at),
+                at.strftime("%Y-%m-%dT%H:%M:%S").to_string()
+            );
+        }
+    }
 }

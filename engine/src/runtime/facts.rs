@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::env::to_value;
+use super::env::{fits, to_value};
 use super::{
     FactValue, Happening, MAX_FORMER_SENSITIVE, REDACTED, Reason, Run, TraceEntry, Warning,
 };
@@ -65,7 +65,7 @@ impl Run<'_> {
                     });
                 }
                 Some((_, fact)) => {
-                    if to_value(fact, value).is_none() {
+                    if !fits(fact, value) {
                         reasons.push(Reason::WrongType {
                             fact: name.clone(),
                             expected: expected(fact),
@@ -110,7 +110,9 @@ impl Run<'_> {
             self.refuse_computed(facts)?;
         }
         for (name, value) in facts {
-            if let (Some(by), Some((slot, _))) = (writer.id(), self.wf.fact(name))
+            // Every name was checked above; the workflow's declaration is looked up once.
+            let decl = self.wf.fact(name);
+            if let (Some(by), Some((slot, _))) = (writer.id(), decl)
                 && self.wf.is_computed(slot)
             {
                 self.warnings.push(Warning::ComputedFactProtected {
@@ -119,7 +121,7 @@ impl Run<'_> {
                 });
                 continue;
             }
-            if let (Some(by), Some((slot, _))) = (writer.id(), self.wf.fact(name))
+            if let (Some(by), Some((slot, _))) = (writer.id(), decl)
                 && !matches!(writer, Writer::Decision)
                 && self.wf.decision_of_fact(slot).is_some()
             {
@@ -129,7 +131,7 @@ impl Run<'_> {
                 });
                 continue;
             }
-            if let (Some(by), Some((slot, _))) = (writer.bound(), self.wf.fact(name))
+            if let (Some(by), Some((slot, _))) = (writer.bound(), decl)
                 && self.config.duties.fact(slot).is_some()
             {
                 self.warnings.push(Warning::DutyInputProtected {
@@ -138,12 +140,15 @@ impl Run<'_> {
                 });
                 continue;
             }
-            let shown = match self.wf.fact(name) {
-                Some((_, f)) if f.sensitive => REDACTED.to_owned(),
-                _ => value.to_string(),
+            let sensitive = decl.is_some_and(|(_, f)| f.sensitive);
+            let shown = if sensitive {
+                REDACTED.to_owned()
+            } else {
+                value.to_string()
             };
-            if let Some((slot, fact)) = self.wf.fact(name)
-                && let Some(v) = self.slots.get_mut(usize::from(slot.0))
+            if let Some((slot, fact)) = decl
+                && let Some(v) =
+                    std::sync::Arc::make_mut(&mut self.slots).get_mut(usize::from(slot.0))
             {
                 *v = to_value(fact, value);
                 self.happened.push(Happening::FactSet(slot));
@@ -152,8 +157,8 @@ impl Run<'_> {
                 }
             }
             let former = self.case.facts.insert(name.clone(), value.clone());
-            if let (Some(FactValue::Text(old)), Some((_, f))) = (former, self.wf.fact(name))
-                && f.sensitive
+            if let Some(FactValue::Text(old)) = former
+                && sensitive
                 && FactValue::Text(old.clone()) != *value
             {
                 self.case.former_sensitive.push_back(old);
@@ -168,26 +173,6 @@ impl Run<'_> {
             });
         }
         Ok(())
-    }
-}
-
-pub(super) fn from_value(
-    fact: &crate::model::fact::Fact,
-    v: &crate::model::fact::Value,
-) -> FactValue {
-    use crate::model::fact::Value;
-    match v {
-        Value::Bool(b) => FactValue::Bool(*b),
-        Value::Integer(i) => FactValue::Integer(*i),
-        Value::Decimal(d) => FactValue::Decimal(*d),
-        Value::Date(d) => FactValue::Text(d.to_string()),
-        Value::Enum(i) => FactValue::Text(
-            fact.values
-                .get(usize::from(*i))
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-        ),
-        Value::Text(t) => FactValue::Text(t.to_string()),
     }
 }
 

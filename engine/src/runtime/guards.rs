@@ -12,8 +12,8 @@ impl Run<'_> {
     /// reason (a guard that fails counts as not satisfied). A guard never refuses what a legal
     /// duty depends on: when the event records duty inputs, they are recorded and the guard's
     /// objection becomes a warning; other facts bundled into the same event are refused. The
-    /// event returned is the one to apply and store.
-    pub(super) fn guards(&mut self, event: Event) -> Result<Event, Vec<Reason>> {
+    /// event returned, if any, is the one to apply and store instead of `event`.
+    pub(super) fn guards(&mut self, event: &Event) -> Result<Option<Event>, Vec<Reason>> {
         let mut objections = Vec::new();
         for (hook, compiled) in self.hooks(event.kind(), |k| {
             matches!(k, crate::model::unit::HookKind::Guard { .. })
@@ -44,13 +44,13 @@ impl Run<'_> {
             });
         }
         if objections.is_empty() {
-            return Ok(event);
+            return Ok(None);
         }
         let Some((applied, recorded, refused)) = self.duty_part(event.clone()) else {
             // The refusal says everything that stands in the way, not only the unit's
             // objection: what the event itself would meet is tried on this step, which is
             // thrown away with the rejection.
-            if let Err(more) = self.effect(&event) {
+            if let Err(more) = self.effect(event) {
                 objections.extend(more);
             }
             return Err(objections);
@@ -65,8 +65,8 @@ impl Run<'_> {
                 refused: refused.clone(),
             });
         }
-        self.event = Some(applied.clone());
-        Ok(applied)
+        self.event = Some(std::borrow::Cow::Owned(applied.clone()));
+        Ok(Some(applied))
     }
 
     /// The part of an event a legal duty depends on, when it has one: the event to apply

@@ -1,7 +1,8 @@
 //! Unit hooks that run after an event's effect: derived facts and extra actions, and how a
 //! script failure is reported.
 
-use super::facts::{Writer, from_value};
+use super::event::from_value;
+use super::facts::Writer;
 use super::{ActionKind, Lang, Owner, RuleRecord, Run, TraceEntry, Warning};
 use crate::model::unit::{Configuration, Unit};
 

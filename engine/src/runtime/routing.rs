@@ -2,7 +2,8 @@
 //! their actions carried out.
 
 use super::env::person_at;
-use super::facts::{Writer, from_value};
+use super::event::from_value;
+use super::facts::Writer;
 use super::people::person_ref;
 use super::{ActionKind, Owner, RuleRecord, Run, TraceEntry};
 use crate::Catalog;
@@ -82,52 +83,54 @@ impl Run<'_> {
                 .map(|p| &mut p.rules),
         };
         let Some(records) = records else { return };
-        if !records.contains_key(rule.id.as_ref()) {
-            records.insert(rule.id.to_string(), RuleRecord::default());
-        }
-        let Some(record) = records.get_mut(rule.id.as_ref()) else {
-            return;
+        // One lookup of the rule's record; it is added the first time the rule runs.
+        let fired = match records.get_mut(rule.id.as_ref()) {
+            Some(record) => advance(record, rule.fires, value, basis),
+            None => {
+                let mut record = RuleRecord::default();
+                let fired = advance(&mut record, rule.fires, value, basis);
+                records.insert(String::from(rule.id.as_ref()), record);
+                fired
+            }
         };
-        let changed = record.fired > 0 && basis.is_some() && record.basis != basis;
-        let fire = value
-            && (changed
-                || match rule.fires {
-                    FireMode::Once => record.fired == 0,
-                    FireMode::WhenBecomingTrue => !record.held,
-                    FireMode::EveryEvent => true,
-                });
-        let why_not = match rule.fires {
-            FireMode::Once => "fires once and has fired",
-            _ => "still true since the last event",
-        };
-        record.held = value;
-        if !fire {
+        let Some(n) = fired else {
             if value {
+                let why = match rule.fires {
+                    FireMode::Once => "fires once and has fired",
+                    _ => "still true since the last event",
+                };
                 self.trace.entries.push(TraceEntry::RuleHeld {
-                    rule: rule.id.to_string(),
-                    why: why_not.to_owned(),
+                    rule: String::from(rule.id.as_ref()),
+                    why: why.to_owned(),
                 });
             }
             return;
-        }
-        record.fired += 1;
-        record.basis = basis;
-        let n = record.fired;
+        };
+        // Ids and rule names are copied with `String::from`: `to_string` on an `Arc<str>`
+        // goes through `Display`.
         let mut ids = Vec::new();
+        // The rule's citation is the same for each of its actions: looked up once.
+        let mut legal = None;
+        let key = who.as_ref().map(|p| p.key.clone());
         for (i, action) in compiled.actions.iter().enumerate() {
-            let id = match &who {
-                None => format!("{}/rule/{}/{}/{}", self.case.id, rule.id, n, i),
-                Some(p) => format!("{}/rule/{}/{}/{}/{}", self.case.id, rule.id, p.key, n, i),
-            };
             if let Some(kind) = self.rule_action(rule, action) {
-                let legal = rule.legal.as_deref().map(|c| self.citation(c));
+                let id = action_id(&self.case.id, &rule.id, key.as_deref(), n, i);
+                let legal = legal
+                    .get_or_insert_with(|| rule.legal.as_deref().map(|c| self.citation(c)))
+                    .clone();
                 ids.push(id.clone());
-                self.emit(id, Some(rule.id.to_string()), who.clone(), kind, legal);
+                self.emit(
+                    id,
+                    Some(String::from(rule.id.as_ref())),
+                    who.clone(),
+                    kind,
+                    legal,
+                );
             }
         }
         tracing::trace!(rule = %rule.id, actions = ids.len(), "rule fired");
         self.trace.entries.push(TraceEntry::RuleFired {
-            rule: rule.id.to_string(),
+            rule: String::from(rule.id.as_ref()),
             actions: ids,
         });
     }
@@ -209,6 +212,88 @@ impl Run<'_> {
                 self.stop_deadline(usize::from(idx.0));
                 None
             }
+        }
+    }
+}
+
+/// Records a rule's value after an event; the number of its firing when it fires now.
+fn advance(
+    record: &mut RuleRecord,
+    fires: FireMode,
+    value: bool,
+    basis: Option<String>,
+) -> Option<u32> {
+    // A watched fact changed since the rule last fired: it fires again.
+    let changed = record.fired > 0 && basis.is_some() && record.basis != basis;
+    let fire = value
+        && (changed
+            || match fires {
+                FireMode::Once => record.fired == 0,
+                FireMode::WhenBecomingTrue => !record.held,
+                FireMode::EveryEvent => true,
+            });
+    record.held = value;
+    if !fire {
+        return None;
+    }
+    record.fired += 1;
+    record.basis = basis;
+    Some(record.fired)
+}
+
+/// `<case>/rule/<rule>/[<person>/]<firing>/<action>`, as `format!` would write it, in one
+/// allocation.
+fn action_id(case: &str, rule: &str, person: Option<&str>, firing: u32, action: usize) -> String {
+    let extra = person.map_or(0, |p| p.len() + 1);
+    let mut id = String::with_capacity(case.len() + rule.len() + extra + 16);
+    id.push_str(case);
+    id.push_str("/rule/");
+    id.push_str(rule);
+    id.push('/');
+    if let Some(p) = person {
+        id.push_str(p);
+        id.push('/');
+    }
+    push_decimal(&mut id, u64::from(firing));
+    id.push('/');
+    push_decimal(&mut id, u64::try_from(action).unwrap_or(u64::MAX));
+    id
+}
+
+/// Appends `n` in decimal digits.
+fn push_decimal(out: &mut String, n: u64) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.extend(char::from_digit(u32::try_from(n % 10).unwrap_or(0), 10));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn action_id_is_format() {
+        for (firing, action) in [
+            (0, 0),
+            (1, 0),
+            (9, 10),
+            (10, 9),
+            (123, 4567),
+            (u32::MAX, 99),
+        ] {
+            assert_eq!(
+                super::action_id("sk-2025-0142", "orosanmalan_barn", None, firing, action),
+                format!("sk-2025-0142/rule/orosanmalan_barn/{firing}/{action}")
+            );
+            assert_eq!(
+                super::action_id(
+                    "sk-1",
+                    "orosanmalan_per_barn",
+                    Some("barn-2"),
+                    firing,
+                    action
+                ),
+                format!("sk-1/rule/orosanmalan_per_barn/barn-2/{firing}/{action}")
+            );
         }
     }
 }

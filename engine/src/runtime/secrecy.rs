@@ -38,25 +38,24 @@ impl Secrets {
     /// rejection).
     pub fn of(wf: &Workflow, case: &Case, event: Option<&Event>) -> Secrets {
         let mut values = Vec::new();
-        let mut add = |name: &str, value: &FactValue| {
-            if wf.fact(name).is_some_and(|(_, f)| f.sensitive) {
-                let text = match value {
-                    FactValue::Text(t) => t.trim().to_owned(),
-                    FactValue::Integer(i) => i.to_string(),
-                    FactValue::Decimal(d) => d.to_string(),
-                    // `true` and `false` occur in many texts and say nothing on their own.
-                    FactValue::Bool(_) => return,
-                };
-                if text.chars().count() >= MIN_SECRET_CHARS && !values.contains(&text) {
-                    values.push(text);
-                }
+        // The value of a fact known to be sensitive.
+        let mut add = |value: &FactValue| {
+            let text = match value {
+                FactValue::Text(t) => t.trim().to_owned(),
+                FactValue::Integer(i) => i.to_string(),
+                FactValue::Decimal(d) => d.to_string(),
+                // `true` and `false` occur in many texts and say nothing on their own.
+                FactValue::Bool(_) => return,
+            };
+            if text.chars().count() >= MIN_SECRET_CHARS && !values.contains(&text) {
+                values.push(text);
             }
         };
         // The workflow's few sensitive facts are looked up in the case, in the order of their
         // ids (the case's own order), instead of every fact of the case in the workflow.
         for fact in wf.sensitive_facts() {
-            if let Some((name, value)) = case.facts.get_key_value(fact.id.as_ref()) {
-                add(name, value);
+            if let Some(value) = case.facts.get(fact.id.as_ref()) {
+                add(value);
             }
         }
         // People's sensitive facts, when the workflow has any.
@@ -68,7 +67,7 @@ impl Secrets {
             for person in case.people.values().flat_map(|p| p.values()) {
                 for (name, value) in &person.facts {
                     if wf.fact(name).is_some_and(|(_, f)| f.sensitive) {
-                        add(name, value);
+                        add(value);
                     }
                 }
             }
@@ -80,7 +79,9 @@ impl Secrets {
         ) = event
         {
             for (name, value) in facts {
-                add(name, value);
+                if wf.fact(name).is_some_and(|(_, f)| f.sensitive) {
+                    add(value);
+                }
             }
         }
         for former in &case.former_sensitive {
@@ -229,9 +230,12 @@ impl Redact for TraceEntry {
                 nodes: _,
                 facts,
             } => {
-                for read in facts {
+                // The facts are listed only here, when there is something to redact.
+                let mut list = std::mem::take(facts).into_list();
+                for read in &mut list {
                     read.value.texts(f);
                 }
+                *facts = list.into();
             }
             TraceEntry::TransitionBlocked { to: _, reasons } => reasons.texts(f),
             TraceEntry::RuleFired { rule: _, actions } => actions.texts(f),

@@ -10,6 +10,9 @@ use super::action::Citation;
 use super::event::FactValue;
 use super::reason::Reason;
 use crate::model::condition::{Condition, NodeMarks};
+use crate::model::fact::Value;
+use crate::model::index::FactSlot;
+use crate::model::workflow::Workflow;
 
 /// The text shown instead of a sensitive fact's value.
 pub const REDACTED: &str = "[redacted]";
@@ -96,7 +99,7 @@ pub enum TraceEntry {
         /// Every node evaluated, with its value (nodes not reached are absent).
         nodes: NodeValues,
         /// The facts read, with their values (sensitive ones redacted).
-        facts: Vec<FactRead>,
+        facts: FactReads,
     },
     /// The case moved to another phase.
     PhaseEntered {
@@ -359,6 +362,167 @@ impl<'de> Deserialize<'de> for NodeValues {
 struct NodeValueRef<'a> {
     path: &'a str,
     value: bool,
+}
+
+/// The facts one condition read, with their values, each once, in the order they were first
+/// read.
+///
+/// Recorded as the nodes the evaluation reached (bits by node index) and the condition's table
+/// of the facts each node reads, beside the step's fact values at the time (a slot vector the
+/// step shares, copied only if a fact is recorded after it) and the workflow that declares the
+/// facts: recording copies no value and allocates nothing, and a value is made into a
+/// [`FactRead`] only when the trace is read ([`FactReads::iter`], JSON, equality, redaction).
+/// It reads, compares and serializes as the list of [`FactRead`]s.
+#[derive(Clone)]
+pub struct FactReads(Reads);
+
+#[derive(Clone)]
+enum Reads {
+    /// As evaluation left them.
+    Reached {
+        wf: Arc<Workflow>,
+        slots: Arc<Vec<Option<Value>>>,
+        reads: Arc<[[Option<FactSlot>; 2]]>,
+        reached: u64,
+    },
+    /// As a list: read back from JSON, redacted, or from a condition of more than 64 nodes
+    /// (none ships).
+    Listed(Vec<FactRead>),
+}
+
+impl FactReads {
+    /// The facts `condition` read in the evaluation `marks` records, over the fact values by
+    /// slot at the time, as `wf` declares them.
+    pub fn new(
+        wf: &Arc<Workflow>,
+        slots: &Arc<Vec<Option<Value>>>,
+        condition: &Condition,
+        marks: &NodeMarks,
+    ) -> FactReads {
+        match marks.reached_first_64() {
+            Some(reached) => FactReads(Reads::Reached {
+                wf: Arc::clone(wf),
+                slots: Arc::clone(slots),
+                reads: Arc::clone(condition.reads()),
+                reached,
+            }),
+            None => FactReads(Reads::Listed(
+                condition
+                    .facts_read(marks)
+                    .filter_map(|slot| fact_read(wf, slots, slot))
+                    .collect(),
+            )),
+        }
+    }
+
+    /// Each fact read, with its value then (`[redacted]` when sensitive).
+    pub fn iter(&self) -> impl Iterator<Item = FactRead> + '_ {
+        let (listed, reached) = match &self.0 {
+            Reads::Listed(list) => (Some(list.iter().cloned()), None),
+            Reads::Reached {
+                wf,
+                slots,
+                reads,
+                reached,
+            } => (
+                None,
+                Some(
+                    crate::model::condition::facts_read_in(reads, *reached)
+                        .filter_map(|slot| fact_read(wf, slots, slot)),
+                ),
+            ),
+        };
+        listed
+            .into_iter()
+            .flatten()
+            .chain(reached.into_iter().flatten())
+    }
+
+    /// The number of facts read.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Reads::Listed(list) => list.len(),
+            Reads::Reached { .. } => self.iter().count(),
+        }
+    }
+
+    /// Whether no fact was read.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+
+    /// The facts as a list.
+    pub fn to_vec(&self) -> Vec<FactRead> {
+        self.iter().collect()
+    }
+
+    /// The facts as a list, taken out (for redaction).
+    pub(crate) fn into_list(self) -> Vec<FactRead> {
+        match self.0 {
+            Reads::Listed(list) => list,
+            Reads::Reached { .. } => self.to_vec(),
+        }
+    }
+}
+
+impl Default for FactReads {
+    /// No fact read.
+    fn default() -> FactReads {
+        FactReads(Reads::Listed(Vec::new()))
+    }
+}
+
+/// A fact as a trace shows it: its value, `[redacted]` when sensitive; `None` for a slot the
+/// workflow does not have, and for a person's fact (read for nobody in particular).
+pub(super) fn fact_read(
+    wf: &Workflow,
+    slots: &[Option<Value>],
+    slot: FactSlot,
+) -> Option<FactRead> {
+    let decl = wf
+        .facts
+        .get(usize::from(slot.0))
+        .filter(|d| d.of.is_none())?;
+    let value = if decl.sensitive {
+        Some(FactValue::Text(REDACTED.to_owned()))
+    } else {
+        let v = slots.get(usize::from(slot.0))?.as_ref();
+        v.map(|v| super::event::from_value(decl, v))
+    };
+    Some(FactRead {
+        fact: decl.id.clone(),
+        value,
+    })
+}
+
+impl From<Vec<FactRead>> for FactReads {
+    fn from(list: Vec<FactRead>) -> FactReads {
+        FactReads(Reads::Listed(list))
+    }
+}
+
+impl PartialEq for FactReads {
+    fn eq(&self, other: &FactReads) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl std::fmt::Debug for FactReads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for FactReads {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for FactReads {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<FactRead>::deserialize(deserializer).map(FactReads::from)
+    }
 }
 
 /// A fact read by a condition.

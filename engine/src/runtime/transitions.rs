@@ -192,7 +192,7 @@ impl<'c> Run<'c> {
             requirement: requirement.clone(),
             reason: reason.to_owned(),
             at: self.at,
-            by: self.by.clone().unwrap_or_default(),
+            by: self.by.cloned().unwrap_or_default(),
         });
         Ok(())
     }
