@@ -5,6 +5,7 @@
 
 pub mod authority;
 pub mod calendar;
+pub mod computed;
 pub mod condition;
 pub mod duty;
 pub mod fact;

@@ -6,7 +6,9 @@
 //! replaying them from an empty case gives the same case (see [`Case::replay`]).
 //!
 //! Order of work for an accepted event:
-//! 1. the event's own effect (facts, instrument result, session, transition, …);
+//! 1. the event's own effect (facts, instrument result, session, transition, …), then the
+//!    computed facts whose inputs changed (again after derive hooks, each phase change and each
+//!    rule's `set`);
 //! 2. automatic transitions, repeatedly, while one's condition holds (at most one per phase);
 //! 3. deadlines started or stopped by what happened (phases entered/left, case opened/closed,
 //!    instrument completed, decision made);
@@ -18,6 +20,7 @@ mod action;
 mod actor;
 mod authority;
 mod case;
+mod computed;
 mod deadlines;
 mod env;
 mod event;
@@ -55,7 +58,7 @@ pub use explain::{
 };
 pub use hooks::MAX_HOOK_DUE_DAYS;
 pub use reason::{
-    Act, Delegated, FailingPart, Lang, NotAuthorised, Reason, Rejection, TrackWaiting,
+    Act, Delegated, FailingPart, Lang, NotAuthorised, Reason, Rejection, TrackWaiting, Unanswered,
 };
 pub use routing::active_rules;
 pub use trace::{
@@ -333,6 +336,8 @@ struct Run<'c> {
     ended_here: Vec<usize>,
     /// The case was closed in this step (what the closing starts may still start).
     closed_here: bool,
+    /// How far this step's computed facts are up to date.
+    computing: computed::Progress,
 }
 
 impl<'c> Run<'c> {
@@ -380,6 +385,7 @@ impl<'c> Run<'c> {
             happened: Vec::new(),
             ended_here: Vec::new(),
             closed_here: false,
+            computing: computed::Progress::default(),
         }
     }
 
@@ -535,7 +541,11 @@ impl<'c> Run<'c> {
     /// Automatic transitions, deadlines, rules, deadline clocks.
     fn after_event(&mut self) {
         let kind = self.event_kind;
+        // Computed facts follow what the event recorded, and again what the unit derived,
+        // before transitions and rules read them (also after each phase change and `set`).
+        self.compute();
         self.derive(kind);
+        self.compute();
         self.automatic_transitions();
         self.deadline_triggers();
         self.rules();

@@ -6,6 +6,7 @@
 //! `schemas/` (generated from these types by `schema::json_schemas`).
 
 mod allowance_file;
+mod computed;
 mod condition;
 mod indicator_file;
 mod instrument_file;
@@ -19,6 +20,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub use allowance_file::{AllowDecl, AllowanceFile};
+pub use computed::{CaseDate, ComputedExpr, DatePlus, Number};
 pub use condition::{
     BandTest, CompareOp, Condition, CountKind, CountPeopleTest, CountTest, DeadlineState,
     DeadlineTest, ElapsedTest, FactCompare, FactValue, FactValues, PersonTest, ScoreTest,

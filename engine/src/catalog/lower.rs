@@ -8,6 +8,7 @@ use super::source::Input;
 use super::{Catalog, Loaded, Summary};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile, Span};
 mod authority;
+mod computed;
 mod condition;
 mod ctx;
 mod duty;
@@ -228,6 +229,7 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
 
     duty::check(&mut diags, &workflows, &instruments, &all_rules, &units);
     authority::check(&mut diags, &workflows, &instruments, &all_rules, &units);
+    computed::check_writers(&mut diags, &workflows, &instruments, &all_rules, &units);
     let summary = Summary {
         files: n_files,
         workflows: workflows.len(),

@@ -122,4 +122,10 @@ codes! {
     ReservedWithoutGround = "authority::reserved_without_ground", Error, "a decision reserved for the committee without its legal ground or the committee's roles";
     UnsatisfiableApprovals = "authority::unsatisfiable_approvals", Error, "an approval that no role allowed to take part can give";
     WritesDecisionFact = "authority::writes_decision_fact", Error, "a rule, hook or instrument writes a fact that only a decision may record";
+    ComputedTypeMismatch = "computed::type_mismatch", Error, "a computed fact's expression reads or gives a value of a type it cannot take (an enum in arithmetic, a decimal into a whole-number fact)";
+    OperandCount = "computed::operand_count", Error, "an arithmetic or date expression with too few or too many operands";
+    ComputedCycle = "computed::cycle", Error, "computed facts that depend on each other in a circle";
+    ComputedScript = "computed::script_not_allowed", Error, "a `script:` leaf in a computed fact's condition";
+    WritesComputedFact = "computed::writes_computed_fact", Error, "a rule, hook, instrument or decision writes a fact the engine computes";
+    ComputedPersonFact = "computed::person_fact", Error, "a fact of each person in a collection declared as computed (only the case's facts are computed)";
 }

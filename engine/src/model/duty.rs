@@ -13,7 +13,9 @@
 //!   decision, the opening, the closing);
 //! - a duty transition: what its guard reads, and the instruments its phase requires before
 //!   leaving it;
-//! - a duty fact: the instruments that write it, and the decision or opening that records it.
+//! - a duty fact: the instruments that write it, and the decision or opening that records it;
+//!   for a computed fact, what it is computed from (facts, instrument results, the case's
+//!   dates, what its conditions read).
 //!
 //! A session minimum on the way is deliberately not an input: refusing some sessions (no home
 //! visits) never stops a minimum from being met by the sessions a unit allows. Sessions are
@@ -27,12 +29,13 @@
 
 use std::sync::Arc;
 
+use crate::model::computed::Computed;
 use crate::model::condition::{Node, Test};
 use crate::model::index::{DeadlineIdx, FactSlot, PhaseIdx};
 use crate::model::instrument::Instrument;
 use crate::model::rules::{Rule, RuleIn};
 use crate::model::workflow::{Trigger, Workflow};
-use crate::syntax::{SinceEvent, TriggerMode};
+use crate::syntax::{CaseDate, SinceEvent, TriggerMode};
 
 /// The duty an input serves: shown in diagnostics and by `lots show`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -292,6 +295,13 @@ pub fn duties<'r>(
                     mark_instrument(&mut d, &inst.id, &duty);
                 }
             }
+            // A computed fact: what it is computed from.
+            if let Some(c) = u16::try_from(slot)
+                .ok()
+                .and_then(|s| wf.computed_fact(FactSlot(s)))
+            {
+                computed_reads(wf, c, &duty, &mut d);
+            }
         }
         if d == before {
             break;
@@ -385,6 +395,36 @@ fn reads(wf: &Workflow, node: &Node, duty: &Duty, d: &mut Duties) {
                 }
             }
         }
+    }
+}
+
+/// Adds what a computed fact is computed from to `d`: its facts and instruments, the case's
+/// dates it reads (the opening, every phase for the day a phase was entered, sessions for the
+/// last session) and what its conditions read.
+fn computed_reads(wf: &Workflow, c: &Computed, duty: &Duty, d: &mut Duties) {
+    for slot in &c.reads.facts {
+        set(&mut d.facts, usize::from(slot.0), duty.clone());
+    }
+    for i in &c.reads.instruments {
+        mark_instrument(d, i, duty);
+    }
+    for date in &c.reads.dates {
+        match date {
+            CaseDate::CaseOpened => {
+                d.opening.get_or_insert_with(|| duty.clone());
+            }
+            CaseDate::PhaseEntered => {
+                for p in 0..wf.phases.len() {
+                    set(&mut d.phases, p, duty.clone());
+                }
+            }
+            CaseDate::LastSession => {
+                d.sessions.get_or_insert_with(|| duty.clone());
+            }
+        }
+    }
+    for cond in c.expr.conditions() {
+        reads(wf, &cond.root, duty, d);
     }
 }
 

@@ -34,6 +34,8 @@ pub struct Instrument {
     pub professional_judgement: Vec<Arc<str>>,
     /// Facts written when completed.
     pub writes: Vec<Write>,
+    /// Every item must be answered for a completion to be accepted.
+    pub complete_only: bool,
 }
 
 /// An item.

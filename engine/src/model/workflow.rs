@@ -55,6 +55,8 @@ pub struct Workflow {
     pub decisions: Vec<Decision>,
     /// The roles that may record overrides unless a phase says otherwise (`None`: any).
     pub override_roles: Option<Vec<Arc<str>>>,
+    /// The computed facts, in dependency order (each after the computed facts it reads).
+    pub computed: Vec<crate::model::computed::Computed>,
     pub(crate) fact_index: HashMap<Arc<str>, FactSlot, foldhash::fast::RandomState>,
     /// The sensitive facts' slots, in the order of their ids.
     pub(crate) sensitive: Vec<FactSlot>,
@@ -426,6 +428,16 @@ impl Workflow {
     /// The decision that writes a fact, if one does (only it may write the fact).
     pub fn decision_of_fact(&self, slot: FactSlot) -> Option<&Decision> {
         self.decisions.iter().find(|d| d.fact == Some(slot))
+    }
+
+    /// The computed fact in a slot, if the fact is computed.
+    pub fn computed_fact(&self, slot: FactSlot) -> Option<&crate::model::computed::Computed> {
+        self.computed.iter().find(|c| c.slot == slot)
+    }
+
+    /// Whether the fact in a slot is computed (written by the engine only).
+    pub fn is_computed(&self, slot: FactSlot) -> bool {
+        self.computed.iter().any(|c| c.slot == slot)
     }
 
     /// A document some phase requires, with that phase.

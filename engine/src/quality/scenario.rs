@@ -409,6 +409,10 @@ fn render_step(out: &mut String, step: &Stepped, lang: Lang, detail: Detail) {
                 Some(r) => format!("fact {fact} = {value} (rule {r})"),
                 None => format!("fact {fact} = {value}"),
             },
+            TraceEntry::FactComputed { fact, value } => match value {
+                Some(v) => format!("fact {fact} = {v} (computed)"),
+                None => format!("fact {fact} unset (computed)"),
+            },
             TraceEntry::TrackStarted { track, phase } => format!("track {track} starts in {phase}"),
             TraceEntry::PersonAdded { person } => {
                 format!("person {}/{} added", person.of, person.key)
@@ -591,6 +595,12 @@ fn render_step(out: &mut String, step: &Stepped, lang: Lang, detail: Detail) {
             }
             runtime::Warning::UnansweredItems { instrument, items } => {
                 format!("{instrument}: unanswered items {}", items.join(", "))
+            }
+            runtime::Warning::NotComputed { fact, why } => {
+                format!("{fact} could not be computed ({why}); it is unset")
+            }
+            runtime::Warning::ComputedFactProtected { fact, writer } => {
+                format!("{writer} may not write {fact}, which the engine computes; not written")
             }
         };
         let _ = writeln!(out, "     WARNING {text}");

@@ -167,6 +167,10 @@ pub struct InstrumentResult {
     pub band: Option<String>,
     /// The previous score, for change over time (e.g. ORS reliable change).
     pub previous_score: Option<f64>,
+    /// The score of the first completion in this case that gave one (read by `first_score`
+    /// in a computed fact).
+    #[serde(default)]
+    pub first_score: Option<f64>,
     /// The client's own rating.
     pub client_self_rating: Option<String>,
     /// The professional judgement.

@@ -107,10 +107,20 @@ impl Run<'_> {
             if !reasons.is_empty() {
                 return Err(reasons);
             }
+            self.refuse_computed(facts)?;
         }
         for (name, value) in facts {
             // Every name was checked above; the workflow's declaration is looked up once.
             let decl = self.wf.fact(name);
+            if let (Some(by), Some((slot, _))) = (writer.id(), decl)
+                && self.wf.is_computed(slot)
+            {
+                self.warnings.push(Warning::ComputedFactProtected {
+                    fact: name.clone(),
+                    writer: by.to_owned(),
+                });
+                continue;
+            }
             if let (Some(by), Some((slot, _))) = (writer.id(), decl)
                 && !matches!(writer, Writer::Decision)
                 && self.wf.decision_of_fact(slot).is_some()

@@ -56,15 +56,31 @@ impl Run<'_> {
                 });
             }
         }
-        if !reasons.is_empty() {
-            return Err(reasons);
-        }
         let unanswered: Vec<String> = inst
             .items
             .iter()
             .filter(|i| !answers.contains_key(i.id.as_ref()))
             .map(|i| i.id.to_string())
             .collect();
+        // A complete-only instrument names what is missing, never what was answered.
+        if inst.complete_only && !unanswered.is_empty() {
+            reasons.push(Reason::ItemsUnanswered {
+                instrument: id.to_owned(),
+                title: inst.title.clone(),
+                items: inst
+                    .items
+                    .iter()
+                    .filter(|i| !answers.contains_key(i.id.as_ref()))
+                    .map(|i| super::reason::Unanswered {
+                        item: i.id.to_string(),
+                        topic: i.topic.clone(),
+                    })
+                    .collect(),
+            });
+        }
+        if !reasons.is_empty() {
+            return Err(reasons);
+        }
         if !unanswered.is_empty() && inst.scoring != Scoring::None {
             self.warnings.push(Warning::UnansweredItems {
                 instrument: id.to_owned(),
@@ -91,6 +107,7 @@ impl Run<'_> {
             score,
             band: band.clone(),
             previous_score: previous.and_then(|p| p.score),
+            first_score: previous.and_then(|p| p.first_score).or(score),
             client_self_rating: self_rating.map(str::to_owned),
             professional_judgement: judgement.map(str::to_owned),
             times: previous.map_or(1, |p| p.times + 1),

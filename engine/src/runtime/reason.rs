@@ -413,6 +413,30 @@ pub enum Reason {
         /// The decision that records it.
         decision: String,
     },
+    /// A fact the engine computes from others, sent as a fact.
+    ComputedFact {
+        /// The fact.
+        fact: String,
+    },
+    /// An instrument that must be answered in full was completed with items unanswered.
+    ItemsUnanswered {
+        /// The instrument.
+        instrument: String,
+        /// Its title.
+        title: String,
+        /// The items without an answer.
+        items: Vec<Unanswered>,
+    },
+}
+
+/// An item left unanswered: its id and topic (never an answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unanswered {
+    /// The item's id.
+    pub item: String,
+    /// Its topic, as the instrument file words it.
+    pub topic: String,
 }
 
 impl Reason {
@@ -905,6 +929,30 @@ impl Reason {
                     "`{fact}` is recorded by decision `{decision}`: send `decision_made` with `decision: {decision}`"
                 ),
             ),
+            Reason::ComputedFact { fact } => pick(
+                format!(
+                    "`{fact}` beräknas av Lots ur andra uppgifter och kan inte registreras; registrera det den beräknas från"
+                ),
+                format!(
+                    "`{fact}` is computed by the engine from other facts and cannot be recorded; record what it is computed from"
+                ),
+            ),
+            Reason::ItemsUnanswered { title, items, .. } => {
+                let missing: Vec<String> = items
+                    .iter()
+                    .map(|i| format!("`{}` ({})", i.item, i.topic))
+                    .collect();
+                pick(
+                    format!(
+                        "{title} ska besvaras i sin helhet; svar saknas på {}",
+                        missing.join(", ")
+                    ),
+                    format!(
+                        "{title} must be answered in full; no answer to {}",
+                        missing.join(", ")
+                    ),
+                )
+            }
             Reason::UnknownClosureReason { reason, allowed } => pick(
                 format!(
                     "`{reason}` är inte en avslutsorsak; tillåtna: {}",

@@ -200,6 +200,8 @@ impl Run<'_> {
                         mandatory: rule.mandatory,
                     },
                 );
+                // The rules after this one see what is computed from it.
+                self.compute();
                 None
             }
             RuleAction::Start(idx) => {

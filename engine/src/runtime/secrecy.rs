@@ -214,6 +214,7 @@ impl Redact for TraceEntry {
                 value,
                 rule: _,
             } => f(value),
+            TraceEntry::FactComputed { fact: _, value } => value.texts(f),
             TraceEntry::PersonFactSet {
                 person,
                 fact: _,
@@ -305,6 +306,8 @@ impl Redact for Warning {
             Warning::SessionsAboveMax { .. }
             | Warning::DutyInputProtected { .. }
             | Warning::DecisionFactProtected { .. }
+            | Warning::NotComputed { .. }
+            | Warning::ComputedFactProtected { .. }
             | Warning::UnansweredItems { .. } => {}
         }
     }
@@ -501,6 +504,8 @@ impl Redact for Reason {
             | Reason::FactsMissing { .. }
             | Reason::DocumentMissing { .. }
             | Reason::DecisionFact { .. }
+            | Reason::ComputedFact { .. }
+            | Reason::ItemsUnanswered { .. }
             | Reason::ExtensionTooLong { .. } => {}
         }
     }

@@ -46,6 +46,13 @@ pub enum TraceEntry {
         /// The rule that set it, if any.
         rule: Option<String>,
     },
+    /// The engine computed a fact again from what it reads (its `computed:` in the workflow).
+    FactComputed {
+        /// The fact.
+        fact: String,
+        /// Its new value (`[redacted]` for a sensitive fact); absent when it is now unset.
+        value: Option<String>,
+    },
     /// A parallel track started, in its start phase.
     TrackStarted {
         /// The track.
@@ -592,6 +599,22 @@ pub enum Warning {
     /// A rule or unit hook tried to write a fact that only a decision records; it was not
     /// written (the loader refuses such catalogs; this guards catalogs built by hand).
     DecisionFactProtected {
+        /// The fact.
+        fact: String,
+        /// The rule or hook.
+        writer: String,
+    },
+    /// A computed fact could not be computed from the values recorded (a division by zero, an
+    /// overflow, a date outside the calendar): it is unset until its inputs change.
+    NotComputed {
+        /// The fact.
+        fact: String,
+        /// Why, in words.
+        why: String,
+    },
+    /// A rule or unit hook tried to write a fact the engine computes; it was not written (the
+    /// loader refuses such catalogs; this guards catalogs built by hand).
+    ComputedFactProtected {
         /// The fact.
         fact: String,
         /// The rule or hook.

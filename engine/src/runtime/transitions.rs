@@ -415,6 +415,7 @@ impl<'c> Run<'c> {
         self.happened.push(Happening::PhaseEntered(t.to));
         self.leave_tracks(t.from);
         self.start_tracks(t.to);
+        self.compute();
         if to.terminal {
             let reason = to
                 .closure_reason

@@ -55,6 +55,11 @@ pub struct InstrumentFile {
     /// Facts the instrument writes into the case when completed.
     #[serde(default)]
     pub writes: Vec<WriteDecl>,
+    /// Every item must be answered: a completion with any item unanswered is rejected, naming
+    /// the items (a checklist of required investigation sections, or a score that means
+    /// nothing with a part missing).
+    #[serde(default)]
+    pub complete_only: bool,
 }
 
 /// One item of an instrument.

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{Amount, Condition, Length, Spanned};
+use super::{Amount, ComputedExpr, Condition, Length, Spanned};
 
 /// A case process.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -80,6 +80,11 @@ pub struct FactDecl {
     /// returned after closing).
     #[serde(default)]
     pub after_closing: bool,
+    /// Computed by the engine from other facts, instrument scores and dates, e.g.
+    /// `{subtract: [{fact: ors_latest}, {fact: ors_first}]}`; recomputed whenever what it reads
+    /// changes. No host event, rule or hook may write it.
+    #[serde(default)]
+    pub computed: Option<Spanned<ComputedExpr>>,
 }
 
 /// A collection of people inside a case, e.g. the children of the family.

@@ -120,6 +120,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, file: &InstrumentFile) -> Instrument {
                 from: w.from,
             })
             .collect(),
+        complete_only: file.complete_only,
     };
     for w in &file.writes {
         let missing = match w.from {

@@ -124,6 +124,7 @@ pub(crate) fn lower_workflow(
         roles,
         decisions: Vec::new(),
         override_roles,
+        computed: Vec::new(),
         fact_index,
         sensitive,
         phase_index,
@@ -223,6 +224,9 @@ pub(crate) fn lower_workflow(
         }
     }
 
+    // Computed facts before anything compiles a script against the facts: a fact computed
+    // from a sensitive one is sensitive too.
+    super::computed::lower(ctx, &mut wf, file, instruments, known);
     let scope = Scope {
         person: None,
         workflow: &wf,
