@@ -20,7 +20,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub use allowance_file::{AllowDecl, AllowanceFile};
-pub use computed::{CaseDate, ComputedExpr, DatePlus, Number};
+pub use computed::{CaseDate, ComputedExpr, CountPeopleExpr, DatePlus, Number};
 pub use condition::{
     BandTest, CompareOp, Condition, CountKind, CountPeopleTest, CountTest, DeadlineState,
     DeadlineTest, ElapsedTest, FactCompare, FactValue, FactValues, PersonTest, ScoreTest,

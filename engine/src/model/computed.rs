@@ -20,7 +20,7 @@ use crate::diagnostics::Span;
 use crate::model::calendar::{self, Unit};
 use crate::model::condition::{Amount, Condition, Env, Node, Test};
 use crate::model::fact::Value;
-use crate::model::index::FactSlot;
+use crate::model::index::{CollectionIdx, FactSlot, PersonIdx};
 use crate::syntax::{CaseDate, DayCount};
 
 /// A computed fact of a workflow.
@@ -106,6 +106,13 @@ pub enum Expr {
     },
     /// Whether a condition holds.
     Condition(Condition),
+    /// How many people of a collection there are (meeting the condition, if any).
+    CountPeople {
+        /// The collection.
+        collection: CollectionIdx,
+        /// The condition each person is read against.
+        condition: Option<Condition>,
+    },
 }
 
 /// Why a computed fact could not be computed from values that are recorded.
@@ -256,6 +263,23 @@ impl Expr {
                 Some(Value::Date(last))
             }
             Expr::Condition(c) => Some(Value::Bool(c.evaluate_with(env, &mut ()))),
+            Expr::CountPeople {
+                collection,
+                condition,
+            } => {
+                let n = (0..env.people(*collection))
+                    .filter(|&index| {
+                        let person = PersonIdx {
+                            collection: *collection,
+                            index,
+                        };
+                        condition
+                            .as_ref()
+                            .is_none_or(|c| c.root.evaluate_for(env, &mut (), person))
+                    })
+                    .count();
+                Some(Value::Integer(i64::try_from(n).unwrap_or(i64::MAX)))
+            }
         };
         Ok(res)
     }
@@ -294,7 +318,8 @@ impl Expr {
             | Expr::LatestScore(_)
             | Expr::TimesCompleted(_)
             | Expr::DateOf(_)
-            | Expr::Condition(_) => {}
+            | Expr::Condition(_)
+            | Expr::CountPeople { .. } => {}
         }
     }
 
@@ -308,6 +333,13 @@ impl Expr {
             }
             Expr::DateOf(d) if !reads.dates.contains(d) => reads.dates.push(*d),
             Expr::Condition(c) => reads.condition(&c.root),
+            // People come and their facts change without a case fact changing.
+            Expr::CountPeople { condition, .. } => {
+                reads.volatile = true;
+                if let Some(c) = condition {
+                    reads.condition(&c.root);
+                }
+            }
             _ => {}
         });
         reads

@@ -43,6 +43,20 @@ pub enum ComputedExpr {
     /// Yes when the condition holds, no when it does not (the condition language of rules and
     /// transitions): `{condition: {compare: {fact: ors_change, op: ">=", value: 5}}}`.
     Condition(Box<Spanned<Condition>>),
+    /// How many people of a collection there are, or how many meet `where`:
+    /// `{count_people: {of: children, where: {equals: {fact: witnessed, value: true}}}}`.
+    CountPeople(CountPeopleExpr),
+}
+
+/// A count of the people of a collection.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountPeopleExpr {
+    /// The collection, e.g. `children`.
+    pub of: Spanned<String>,
+    /// Count only the people meeting this condition (read for one person at a time).
+    #[serde(default, rename = "where")]
+    pub condition: Option<Box<Spanned<Condition>>>,
 }
 
 /// A number literal.

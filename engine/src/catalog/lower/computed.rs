@@ -194,6 +194,7 @@ fn op_name(e: &ComputedExpr) -> &'static str {
         ComputedExpr::MonthsBetween(_) => "months_between",
         ComputedExpr::DatePlus(_) => "date_plus",
         ComputedExpr::Condition(_) => "condition",
+        ComputedExpr::CountPeople(_) => "count_people",
     }
 }
 
@@ -341,26 +342,58 @@ fn lower_expr(
             ))
         }
         E::Condition(c) => {
-            if let Some(span) = script_in(c) {
-                ctx.push(
-                    Diagnostic::new(
-                        Code::ComputedScript,
-                        "a computed fact's condition cannot hold a `script:` leaf",
-                    )
-                    .at(ctx.source, span)
-                    .label("a script here")
-                    .help(
-                        "a computed fact is computed the same way in every unit, without \
-                         scripts: write the test with the condition leaves, or let a unit's \
-                         `derive` hook write a fact of its own",
-                    ),
-                );
-                return None;
-            }
+            refuse_script(ctx, c)?;
             let c = cond::lower(ctx, scope, &format!("{path}/condition"), c)?;
             Some((Expr::Condition(c), Ty::Bool))
         }
+        E::CountPeople(t) => {
+            let (collection, _) = resolve::people(ctx, scope.workflow, &t.of)?;
+            let condition = match &t.condition {
+                None => None,
+                Some(c) => {
+                    refuse_script(ctx, c)?;
+                    let inner = Scope {
+                        person: Some(collection),
+                        ..*scope
+                    };
+                    Some(cond::lower(
+                        ctx,
+                        &inner,
+                        &format!("{path}/count_people"),
+                        c,
+                    )?)
+                }
+            };
+            Some((
+                Expr::CountPeople {
+                    collection,
+                    condition,
+                },
+                Ty::Integer,
+            ))
+        }
     }
+}
+
+/// `None`, with a diagnostic, when a computed fact's condition holds a `script:` leaf.
+fn refuse_script(ctx: &mut Ctx<'_>, c: &Spanned<syntax::Condition>) -> Option<()> {
+    let Some(span) = script_in(c) else {
+        return Some(());
+    };
+    ctx.push(
+        Diagnostic::new(
+            Code::ComputedScript,
+            "a computed fact's condition cannot hold a `script:` leaf",
+        )
+        .at(ctx.source, span)
+        .label("a script here")
+        .help(
+            "a computed fact is computed the same way in every unit, without scripts: write \
+             the test with the condition leaves, or let a unit's `derive` hook write a fact of \
+             its own",
+        ),
+    );
+    None
 }
 
 /// Lowers the operands of `op`, checking their number (`min`, and `max` when given).
