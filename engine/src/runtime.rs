@@ -57,6 +57,7 @@ pub use explain::{
     Awaiting, Explanation, NextPhase, OpenDeadline, TrackPosition, describe_action, explain,
 };
 pub use hooks::MAX_HOOK_DUE_DAYS;
+pub use people::MAX_PEOPLE;
 pub use reason::{
     Act, Delegated, FailingPart, Lang, NotAuthorised, Reason, Rejection, TrackWaiting, Unanswered,
 };

@@ -16,6 +16,9 @@ use crate::model::fact::Value;
 use crate::model::index::CollectionIdx;
 use crate::model::workflow::Workflow;
 
+/// The most people one collection of a case may hold.
+pub const MAX_PEOPLE: usize = 64;
+
 /// Each collection's people, in the order of their keys, as slot vectors of condition values
 /// (only their collection's slots are filled). Built once per step and kept in step with every
 /// person added or fact recorded.
@@ -64,6 +67,19 @@ impl Run<'_> {
         };
         if let Some(problem) = crate::text::person_key_problem(key) {
             return Err(vec![Reason::InvalidPersonKey { problem }]);
+        }
+        // Every step reads every person (their slots, the rules for each of them): the host
+        // cannot make that unbounded.
+        if self
+            .case
+            .people
+            .get(of)
+            .is_some_and(|p| p.len() >= MAX_PEOPLE)
+        {
+            return Err(vec![Reason::TooManyPeople {
+                of: of.to_owned(),
+                max: MAX_PEOPLE,
+            }]);
         }
         if self
             .case

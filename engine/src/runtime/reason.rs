@@ -165,6 +165,13 @@ pub enum Reason {
         /// What is wrong with it.
         problem: String,
     },
+    /// The collection already holds as many people as a case may.
+    TooManyPeople {
+        /// The collection.
+        of: String,
+        /// The most it may hold.
+        max: usize,
+    },
     /// The case already has this person.
     PersonExists {
         /// The person.
@@ -543,6 +550,10 @@ impl Reason {
             Reason::InvalidPersonKey { problem } => pick(
                 format!("personens nyckel går inte att använda: {problem}"),
                 format!("the person's key cannot be used: {problem}"),
+            ),
+            Reason::TooManyPeople { of, max } => pick(
+                format!("`{of}` har redan {max} personer, så många som ett ärende kan ha"),
+                format!("`{of}` already holds {max} people, as many as a case may"),
             ),
             Reason::PersonExists { person } => pick(
                 format!("`{}/{}` finns redan i ärendet", person.of, person.key),

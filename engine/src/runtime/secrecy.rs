@@ -498,6 +498,7 @@ impl Redact for Reason {
             | Reason::InstrumentMissing { .. }
             | Reason::InvalidPersonKey { .. }
             | Reason::TracksNotDone { .. }
+            | Reason::TooManyPeople { .. }
             | Reason::PersonFactWithoutPerson { .. }
             | Reason::TooFewSessions { .. }
             | Reason::EventNotAccepted { .. }
