@@ -1,7 +1,10 @@
 //! Property tests of the runtime over random event sequences (valid and invalid) against the
 //! shipped workflows: `apply` never panics, replaying the accepted events from an empty case
 //! gives the identical case (and so identical actions), a rejected event changes nothing, and
-//! the mandatory orosanmälan rule has fired whenever its condition has held.
+//! the mandatory orosanmälan rule has fired whenever its condition has held: for the children
+//! recorded together, and for each child added as a person of the case. Sequences add people
+//! (with keys valid and not) and record their facts and instruments, and move parallel tracks in
+//! their owners' roles.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -31,6 +34,10 @@ enum Op {
     Extend(u8, u8, u8),
     Close(u8),
     Progress(u8),
+    AddPerson(u8, u8, Vec<(u8, u8)>),
+    PersonFacts(u8, u8, Vec<(u8, u8)>),
+    PersonInstrument(u8, u8, Vec<u8>),
+    Track(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -45,6 +52,10 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(d, g, n)| Op::Extend(d, g, n)),
         4 => any::<u8>().prop_map(Op::Progress),
         1 => any::<u8>().prop_map(Op::Close),
+        2 => (any::<u8>(), any::<u8>(), prop::collection::vec((any::<u8>(), any::<u8>()), 0..3)).prop_map(|(c, k, f)| Op::AddPerson(c, k, f)),
+        3 => (any::<u8>(), any::<u8>(), prop::collection::vec((any::<u8>(), any::<u8>()), 1..3)).prop_map(|(c, k, f)| Op::PersonFacts(c, k, f)),
+        1 => (any::<u8>(), any::<u8>(), prop::collection::vec(any::<u8>(), 0..12)).prop_map(|(i, k, a)| Op::PersonInstrument(i, k, a)),
+        3 => any::<u8>().prop_map(Op::Track),
     ]
 }
 
@@ -73,10 +84,130 @@ fn value(ty: FactType, values: &[std::sync::Arc<str>], n: u8) -> FactValue {
     }
 }
 
+/// A person key: mostly one of a few pseudonymous keys, sometimes one the engine must refuse
+/// (empty, shaped like a personal identity number, too long).
+fn person_key(n: u8) -> String {
+    match n % 16 {
+        13 => String::new(),
+        14 => "121212-1212".to_owned(),
+        15 => "k".repeat(80),
+        _ => format!("barn-{}", n % 5),
+    }
+}
+
+/// A person of the case (a collection of the workflow and a key), sometimes of a collection
+/// it does not have.
+fn person(wf: &lots::model::workflow::Workflow, c: u8, k: u8) -> lots::runtime::PersonRef {
+    lots::runtime::PersonRef {
+        of: match pick(&wf.people, c) {
+            Some(p) if !c.is_multiple_of(8) => p.id.to_string(),
+            _ => "no_such_collection".to_owned(),
+        },
+        key: person_key(k),
+    }
+}
+
+/// Facts of a person's collection (or, sometimes, of the case), by the numbers.
+fn person_facts(
+    wf: &lots::model::workflow::Workflow,
+    of: &str,
+    pairs: &[(u8, u8)],
+) -> BTreeMap<String, FactValue> {
+    let slots: Vec<lots::model::index::FactSlot> = wf
+        .collection(of)
+        .map(|(_, p)| p.facts.clone())
+        .unwrap_or_default();
+    pairs
+        .iter()
+        .filter_map(|(f, v)| {
+            let fact = match pick(&slots, *f) {
+                Some(slot) if !f.is_multiple_of(6) => wf.facts.get(usize::from(slot.0))?,
+                _ => pick(&wf.facts, *f)?,
+            };
+            Some((fact.id.to_string(), value(fact.ty, &fact.values, *v)))
+        })
+        .collect()
+}
+
+/// Who does the step: for a move of a track, mostly the track's owner.
+fn actor(op: &Op, case: &Case) -> lots::runtime::Actor {
+    let wf = catalog().workflow(&case.workflow).unwrap();
+    match op {
+        Op::Track(n) if !n.is_multiple_of(5) => track_move(wf, case, *n)
+            .and_then(|(track, _)| track.owner.clone())
+            .map_or_else(crate::caseworker, |role| {
+                lots::runtime::Actor::new(format!("{role}-1"), role.as_ref())
+            }),
+        _ => crate::caseworker(),
+    }
+}
+
+/// A transition of a running track: its track and where it goes.
+fn track_move<'w>(
+    wf: &'w lots::model::workflow::Workflow,
+    case: &Case,
+    n: u8,
+) -> Option<(&'w lots::model::workflow::Track, &'w str)> {
+    let moves: Vec<(&lots::model::workflow::Track, &str)> = case
+        .tracks
+        .iter()
+        .filter_map(|(id, state)| {
+            let track = wf.tracks.iter().find(|t| *t.id == **id)?;
+            Some((track, wf.phase_idx(&state.phase)?))
+        })
+        .flat_map(|(track, at)| {
+            wf.transitions
+                .iter()
+                .filter(move |t| t.from == at)
+                .filter_map(move |t| Some((track, wf.phase(t.to)?.id.as_ref())))
+        })
+        .collect();
+    pick(&moves, n).copied()
+}
+
 fn make(op: &Op, case: &Case) -> Event {
     let cat = catalog();
     let wf = cat.workflow(&case.workflow).unwrap();
     match op {
+        Op::AddPerson(c, k, pairs) => {
+            let who = person(wf, *c, *k);
+            Event::PersonAdded {
+                facts: person_facts(wf, &who.of, pairs),
+                of: who.of,
+                key: who.key,
+            }
+        }
+        Op::PersonFacts(c, k, pairs) => {
+            let who = person(wf, *c, *k);
+            Event::FactsRecorded {
+                facts: person_facts(wf, &who.of, pairs),
+                person: Some(who),
+            }
+        }
+        Op::PersonInstrument(i, k, answers) => {
+            let who = person(wf, 1, *k);
+            let Event::InstrumentCompleted {
+                instrument,
+                answers,
+                client_self_rating,
+                professional_judgement,
+                ..
+            } = make(&Op::Instrument(*i, answers.clone(), 0), case)
+            else {
+                return Event::TimePassed;
+            };
+            Event::InstrumentCompleted {
+                instrument,
+                answers,
+                client_self_rating,
+                professional_judgement,
+                person: Some(who),
+            }
+        }
+        Op::Track(n) => match track_move(wf, case, *n) {
+            Some((_, to)) => Event::TransitionRequested { to: to.to_owned() },
+            None => make(&Op::Transition(*n), case),
+        },
         Op::Facts(pairs) => {
             let facts: BTreeMap<String, FactValue> = pairs
                 .iter()
@@ -284,30 +415,57 @@ const KEY_FACTS: [&str; 9] = [
 
 fn orosanmalan_holds(case: &Case) -> bool {
     let yes = |f: &str| case.facts.get(f) == Some(&FactValue::Bool(true));
-    (yes("has_children") && (yes("children_subjected") || yes("children_witnessed")))
+    let none_added = case.people.get("children").is_none_or(BTreeMap::is_empty);
+    (yes("has_children") && none_added && (yes("children_subjected") || yes("children_witnessed")))
         || yes("child_at_risk_suspected")
+}
+
+/// The children of the case who were subjected to violence or saw it: each must be reported.
+fn children_to_report(case: &Case) -> Vec<String> {
+    let yes = |p: &runtime::Person, f: &str| p.facts.get(f) == Some(&FactValue::Bool(true));
+    case.people
+        .get("children")
+        .into_iter()
+        .flatten()
+        .filter(|(_, p)| yes(p, "subjected") || yes(p, "witnessed"))
+        .map(|(key, _)| key.clone())
+        .collect()
+}
+
+/// A report for this child went to the unit's child intake.
+fn child_reported(case: &Case, key: &str) -> bool {
+    case.actions.iter().any(|a| {
+        a.rule.as_deref() == Some("orosanmalan_per_barn")
+            && a.person.as_ref().is_some_and(|p| p.key == key)
+            && matches!(&a.kind, ActionKind::Route { kind: RouteKind::Orosanmalan, to, .. } if to == receiver(case))
+    })
+}
+
+/// The unit's own child intake.
+fn receiver(case: &Case) -> &'static str {
+    match case.unit.as_str() {
+        "katrineholm" => "katrineholm_mottagning",
+        "molndal" => "molndal_mottagning",
+        _ => "mottagningsenheten",
+    }
 }
 
 /// The report goes to the unit's own child intake.
 fn reported(case: &Case) -> bool {
-    let receiver = match case.unit.as_str() {
-        "katrineholm" => "katrineholm_mottagning",
-        "molndal" => "molndal_mottagning",
-        _ => "mottagningsenheten",
-    };
     case.actions.iter().any(|a| {
         a.rule.as_deref() == Some("orosanmalan_barn")
-            && matches!(&a.kind, ActionKind::Route { kind: RouteKind::Orosanmalan, to, .. } if to == receiver)
+            && matches!(&a.kind, ActionKind::Route { kind: RouteKind::Orosanmalan, to, .. } if to == receiver(case))
     })
 }
 
-const WORKFLOWS: [(&str, &str); 6] = [
+const WORKFLOWS: [(&str, &str); 7] = [
     ("vuxna_utsatta", "skarholmen"),
     ("vuxna_utsatta", "katrineholm"),
     ("vuxna_utsatta", "molndal"),
     ("utovare_atv", "skarholmen"),
     ("utovare_atv", "katrineholm"),
     ("barn_mottagning", "mottagningsenheten"),
+    ("barnahus_samverkan", "mottagningsenheten"),
 ];
 
 proptest! {
@@ -326,7 +484,7 @@ proptest! {
             workflow: workflow.to_owned(),
             unit: unit.to_owned(),
             referral_source: None,
-            facts: if workflow == "barn_mottagning" { BTreeMap::new() } else {
+            facts: if workflow.starts_with("barn") { BTreeMap::new() } else {
                 [("has_children".to_owned(), FactValue::Bool(children))].into()
             },
         };
@@ -336,7 +494,7 @@ proptest! {
         for (op, hours) in &ops {
             at = at.checked_add(jiff::Span::new().hours(*hours)).unwrap();
             let event = make(op, &case);
-            match runtime::apply(catalog(), &case, event, crate::caseworker(), at) {
+            match runtime::apply(catalog(), &case, event, actor(op, &case), at) {
                 Ok(step) => {
                     prop_assert_eq!(step.case.events.len(), case.events.len() + 1);
                     case = step.case;
@@ -345,9 +503,12 @@ proptest! {
                     prop_assert!(!rejection.reasons.is_empty(), "a rejection gives its reasons");
                 }
             }
-            if workflow != "barn_mottagning" && orosanmalan_holds(&case) {
+            if !workflow.starts_with("barn") && orosanmalan_holds(&case) {
                 held_ever = true;
                 prop_assert!(reported(&case), "orosanmälan condition holds but no report was emitted");
+            }
+            for key in children_to_report(&case) {
+                prop_assert!(child_reported(&case, &key), "child {} is to be reported, no report was emitted", key);
             }
         }
         let replayed = Case::replay(catalog(), &case.events).unwrap();

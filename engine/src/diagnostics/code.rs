@@ -51,7 +51,7 @@ codes! {
     UnknownPhase = "reference::unknown_phase", Error, "a reference to a phase the workflow lacks";
     UnknownFact = "reference::unknown_fact", Error, "a reference to a fact the workflow does not declare";
     UnknownInstrument = "reference::unknown_instrument", Error, "a reference to an instrument that does not exist";
-    UnknownTrack = "reference::unknown_track", Error, "a reference to a track the phase does not have";
+    UnknownTrack = "reference::unknown_track", Error, "a reference to a track the workflow or phase does not have";
     NestedTracks = "workflow::nested_tracks", Error, "a track's phase with tracks of its own";
     LeavesTrack = "graph::leaves_track", Error, "a transition between a track's phases and phases outside the track";
     JoinNeverDone = "graph::join_never_done", Error, "a phase whose join waits for a track that can never reach a terminal phase";
@@ -112,7 +112,7 @@ codes! {
     RuleStopsLegalDeadline = "duty::rule_stops_legal_deadline", Error, "a rule that is not mandatory stops a legally grounded deadline";
     TooManyHooks = "unit::too_many_hooks", Error, "a unit with more hooks than one event may run";
     InvalidHook = "unit::invalid_hook", Error, "a hook without exactly one of guard, derive and after, or without exactly one of script and file";
-    InvalidRoute = "rules::invalid_route", Error, "a route action with both or neither of `to` (a unit) and `target` (a named route target)";
+    InvalidRoute = "rules::invalid_route", Error, "a route action without exactly one receiver: `to` (a unit), `target` (a named route target) or `track` (a track that names its owner)";
     MissingRouteTarget = "unit::missing_route_target", Error, "a unit runs a rule that routes to a named target and does not say which unit receives it";
     UnknownRouteTarget = "unit::unknown_route_target", Warning, "a unit names a receiver for a route target that no rule it runs uses";
     DelegatesReservedDecision = "unit::delegates_reserved_decision", Error, "a unit delegates a decision the law reserves for the committee to another role";

@@ -113,6 +113,14 @@ pub enum RouteTo {
     Unit(Arc<str>),
     /// The unit that the running unit's `route_targets` names for this target.
     Target(Arc<str>),
+    /// The owner of a parallel track: another unit or an outside agency, a role of the
+    /// workflow.
+    Owner {
+        /// The track.
+        track: Arc<str>,
+        /// Its owner's role.
+        role: Arc<str>,
+    },
 }
 
 impl std::fmt::Display for RouteTo {
@@ -120,6 +128,7 @@ impl std::fmt::Display for RouteTo {
         match self {
             RouteTo::Unit(u) => write!(f, "{u}"),
             RouteTo::Target(t) => write!(f, "{t}"),
+            RouteTo::Owner { track, role } => write!(f, "{role} (track {track})"),
         }
     }
 }

@@ -67,12 +67,12 @@ pub struct Configuration {
 }
 
 impl Configuration {
-    /// The unit a route goes to in this configuration: the rule's unit, or the receiver of
-    /// its route target. `None` only for a target the configuration does not resolve, which
+    /// Who a route goes to in this configuration: the rule's unit, the receiver of its route
+    /// target, or a track owner's role. `None` only for a target the configuration does not resolve, which
     /// a loaded catalog never has.
     pub fn route_to<'a>(&'a self, to: &'a RouteTo) -> Option<&'a Arc<str>> {
         match to {
-            RouteTo::Unit(unit) => Some(unit),
+            RouteTo::Unit(unit) | RouteTo::Owner { role: unit, .. } => Some(unit),
             RouteTo::Target(target) => self
                 .routes
                 .iter()

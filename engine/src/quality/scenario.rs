@@ -699,6 +699,18 @@ fn check_state(catalog: &Catalog, expect: &ExpectDecl, case: &Case, at: DateTime
             case.phase
         ));
     }
+    for (track, want) in &expect.tracks {
+        match case.tracks.get(track) {
+            Some(t) if t.phase == *want => {}
+            Some(t) => out.push(format!(
+                "expected track `{track}` in `{want}`, it is in `{}`",
+                t.phase
+            )),
+            None => out.push(format!(
+                "expected track `{track}` in `{want}`, the track is not running"
+            )),
+        }
+    }
     if let Some(closed) = expect.closed
         && closed != case.closed.is_some()
     {
@@ -775,6 +787,7 @@ fn match_actions(want: &[ExpectedAction], got: &[Action]) -> Vec<String> {
         let checks = [
             ("type", w.kind.as_ref(), field("type")),
             ("to", w.to.as_ref(), field("to")),
+            ("track", w.track.as_ref(), field("track")),
             ("route", w.route.as_ref(), field("kind")),
             (
                 "intervention",

@@ -33,10 +33,14 @@ pub struct Action {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ActionKind {
-    /// Send a report or referral to a unit.
+    /// Send a report or referral to a unit, or to the owner of a track.
     Route {
-        /// The receiving unit.
+        /// The receiving unit, or for a track's owner its role (e.g. `polis`).
         to: String,
+        /// The parallel track whose owner receives it, when it goes to a track's owner (often
+        /// an outside agency, not a unit of the host).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        track: Option<String>,
         /// What is sent.
         kind: RouteKind,
         /// How soon.

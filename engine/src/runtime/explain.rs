@@ -346,7 +346,12 @@ impl Explanation {
 pub fn describe_action(a: &Action, lang: Lang) -> String {
     let sv = lang == Lang::Sv;
     let mut s = match &a.kind {
-        ActionKind::Route { to, kind, urgency } => {
+        ActionKind::Route {
+            to,
+            track,
+            kind,
+            urgency,
+        } => {
             let kind = match kind {
                 crate::syntax::RouteKind::Orosanmalan => "orosanmälan",
                 crate::syntax::RouteKind::Referral => {
@@ -380,6 +385,11 @@ pub fn describe_action(a: &Action, lang: Lang) -> String {
                     }
                 }
                 crate::syntax::Urgency::Normal => "",
+            };
+            let to = match track {
+                Some(track) if sv => format!("{to} (spåret {track})"),
+                Some(track) => format!("{to} (track {track})"),
+                None => to.clone(),
             };
             format!("{kind} → {to} {urgency}").trim_end().to_owned()
         }

@@ -10,7 +10,7 @@ use crate::Catalog;
 use crate::model::condition::Env;
 use crate::model::index::FactSlot;
 use crate::model::index::PersonIdx;
-use crate::model::rules::{Action as RuleAction, Rule, RuleIn};
+use crate::model::rules::{Action as RuleAction, RouteTo, Rule, RuleIn};
 use crate::model::unit::{Configuration, Unit};
 use crate::model::workflow::Workflow;
 use crate::syntax::FireMode;
@@ -156,6 +156,10 @@ impl Run<'_> {
             RuleAction::Route { to, kind, urgency } => Some(match self.config.route_to(to) {
                 Some(unit) => ActionKind::Route {
                     to: unit.to_string(),
+                    track: match to {
+                        RouteTo::Owner { track, .. } => Some(track.to_string()),
+                        RouteTo::Unit(_) | RouteTo::Target(_) => None,
+                    },
                     kind: *kind,
                     urgency: *urgency,
                 },

@@ -108,7 +108,8 @@ pub enum ActionDecl {
     Flag(FlagAction),
 }
 
-/// `route`: a report or referral to another unit. Exactly one of `to` and `target`.
+/// `route`: a report or referral to another unit, or to the owner of a track. Exactly one of
+/// `to`, `target` and `track`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RouteAction {
@@ -119,6 +120,10 @@ pub struct RouteAction {
     /// `route_targets` which unit receives it.
     #[serde(default)]
     pub target: Option<Spanned<String>>,
+    /// A parallel track of the workflow, e.g. `polis`: its owner (another unit or an outside
+    /// agency, a role of the workflow) receives it.
+    #[serde(default)]
+    pub track: Option<Spanned<String>>,
     /// What is sent.
     pub kind: RouteKind,
     /// How soon.

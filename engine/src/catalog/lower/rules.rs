@@ -131,7 +131,7 @@ fn report(ctx: &mut Ctx<'_>, reported: &mut Vec<(Code, Option<Span>)>, found: Di
     }
 }
 
-/// A route names exactly one of a unit (which must exist) and a route target.
+/// A route names exactly one of a unit (which must exist), a route target and a track.
 fn check_route(
     ctx: &mut Ctx<'_>,
     known: &Known,
@@ -139,38 +139,77 @@ fn check_route(
     route: &crate::syntax::RouteAction,
     span: Span,
 ) {
-    match (&route.to, &route.target) {
-        (Some(to), None) => known.check_unit(ctx, to),
-        (None, Some(_)) => {}
-        (to, target) => {
-            let both = to.is_some() && target.is_some();
-            let message = if both {
-                format!("a route of rule `{rule}` names both `to` and `target`")
+    let named: Vec<&crate::syntax::Spanned<String>> = [&route.to, &route.target, &route.track]
+        .into_iter()
+        .flatten()
+        .collect();
+    match (named.as_slice(), &route.to) {
+        ([_], Some(to)) => known.check_unit(ctx, to),
+        ([_], None) => {}
+        (named, _) => {
+            let many = named.len() > 1;
+            let message = if many {
+                format!("a route of rule `{rule}` names more than one receiver")
             } else {
-                format!("a route of rule `{rule}` names neither `to` nor `target`")
+                format!("a route of rule `{rule}` names no receiver")
             };
-            let at = to.as_ref().or(target.as_ref()).map_or(span, |s| s.span);
+            let at = named.get(1).map_or(span, |s| s.span);
             ctx.push(
                 Diagnostic::new(Code::InvalidRoute, message)
                     .at(ctx.source, at)
-                    .label(if both { "one too many" } else { "no receiver" })
+                    .label(if many { "one too many" } else { "no receiver" })
                     .help(
-                        "give `to: <unit id>` when every unit sends to the same unit, or \
+                        "give `to: <unit id>` when every unit sends to the same unit, \
                          `target: <name>` when each unit names its own receiver in its \
-                         `route_targets` (e.g. its own intake); not both",
+                         `route_targets` (e.g. its own intake), or `track: <track id>` to send \
+                         to the owner of a parallel track (e.g. the police); exactly one",
                     ),
             );
         }
     }
 }
 
+/// The owner of a track of the workflow, as a route receiver.
+fn track_owner(
+    ctx: &mut Ctx<'_>,
+    wf: &Workflow,
+    track: &crate::syntax::Spanned<String>,
+) -> Option<RouteTo> {
+    let Some(t) = wf.tracks.iter().find(|t| *t.id == *track.value) else {
+        let owner = format!("workflow `{}`", wf.id);
+        let names = wf.tracks.iter().map(|t| t.id.as_ref());
+        ctx.unknown(Code::UnknownTrack, Some(&owner), "track", track, names);
+        return None;
+    };
+    let Some(role) = &t.owner else {
+        ctx.push(
+            Diagnostic::new(
+                Code::InvalidRoute,
+                format!(
+                    "track `{}` of workflow `{}` names no owner to route to",
+                    t.id, wf.id
+                ),
+            )
+            .at(ctx.source, track.span)
+            .label("no owner")
+            .help("give the track an `owner: <role id>` (the unit or agency that runs it), or route `to` a unit"),
+        );
+        return None;
+    };
+    Some(RouteTo::Owner {
+        track: t.id.clone(),
+        role: role.clone(),
+    })
+}
+
 fn action(ctx: &mut Ctx<'_>, scope: &Scope<'_>, a: &ActionDecl) -> Option<Action> {
     let wf = scope.workflow;
     Some(match a {
         ActionDecl::Route(r) => Action::Route {
-            to: match (&r.to, &r.target) {
-                (Some(to), None) => RouteTo::Unit(to.value.as_str().into()),
-                (None, Some(target)) => RouteTo::Target(target.value.as_str().into()),
+            to: match (&r.to, &r.target, &r.track) {
+                (Some(to), None, None) => RouteTo::Unit(to.value.as_str().into()),
+                (None, Some(target), None) => RouteTo::Target(target.value.as_str().into()),
+                (None, None, Some(track)) => track_owner(ctx, wf, track)?,
                 // Reported by `check_route`.
                 _ => return None,
             },

@@ -78,6 +78,9 @@ pub struct ExpectDecl {
     /// The phase the case is in.
     #[serde(default)]
     pub phase: Option<String>,
+    /// The phase each named parallel track is in, e.g. `{polis: barnforhor_hallet}`.
+    #[serde(default)]
+    pub tracks: std::collections::BTreeMap<String, String>,
     /// Whether the event is rejected (steps only).
     #[serde(default)]
     pub rejected: Option<bool>,
@@ -112,9 +115,12 @@ pub struct ExpectedAction {
     /// `route`, `task`, `offer`, `flag`, `deadline_due_soon`, `deadline_overdue`.
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
-    /// For routes: the receiving unit.
+    /// For routes: the receiving unit, or a track owner's role.
     #[serde(default)]
     pub to: Option<String>,
+    /// For routes to the owner of a track: the track.
+    #[serde(default)]
+    pub track: Option<String>,
     /// For routes: `orosanmalan`, `referral`, `consultation`.
     #[serde(default)]
     pub route: Option<String>,
