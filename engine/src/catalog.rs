@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 pub use source::{FsSource, Input, MemorySource, Source, SourceError};
 
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Diagnostics, SourceFile};
 use crate::model::indicator::Indicator;
 use crate::model::instrument::Instrument;
 use crate::model::legal::Concept;
@@ -40,6 +40,9 @@ pub struct Catalog {
     pub n_files: usize,
     /// The sandboxed script engine the catalog's scripts were compiled for.
     pub scripting: crate::model::script::Scripting,
+    /// The files it was compiled from (YAML and scripts, sorted by name), kept so that a store
+    /// can keep the definitions a case is pinned to and compile them again after a restart.
+    pub sources: Arc<[SourceFile]>,
     /// Earlier catalogs that hold workflow versions this one does not: cases opened under them
     /// stay on them (with their rules, units and scripts). See [`Catalog::succeed`].
     pub earlier: Vec<Arc<Catalog>>,

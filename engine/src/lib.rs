@@ -12,6 +12,7 @@ pub mod model;
 pub mod quality;
 pub mod runtime;
 pub mod schema;
+pub mod store;
 pub mod syntax;
 pub mod text;
 pub mod watch;

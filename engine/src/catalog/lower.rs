@@ -31,7 +31,11 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
     let n_files = inputs.len();
     let mut files: Vec<(SourceFile, Parsed)> = Vec::new();
     let mut scripts: Vec<SourceFile> = Vec::new();
+    let mut sources: Vec<SourceFile> = Vec::new();
     for input in inputs {
+        if let Input::Text(source) = &input {
+            sources.push(source.clone());
+        }
         match input {
             Input::Text(source) if source.name().ends_with(".rhai") => scripts.push(source),
             Input::Text(source) => {
@@ -251,6 +255,7 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
         legal: concepts.into_iter().map(|(_, c)| c).collect(),
         n_files,
         scripting: known.scripting.clone(),
+        sources: sources.into(),
         earlier: Vec::new(),
     });
     Loaded {
