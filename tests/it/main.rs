@@ -17,6 +17,7 @@ mod diagnostics;
 mod fuzz;
 mod hostile;
 mod hostile_cases;
+mod postgres;
 mod properties;
 mod repo_files;
 mod scenarios;
