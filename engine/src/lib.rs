@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod diagnostics;
+pub mod engine;
 pub mod model;
 pub mod quality;
 pub mod runtime;
@@ -19,3 +20,4 @@ pub mod watch;
 
 pub use catalog::{Catalog, FsSource, Loaded, MemorySource, Source, SourceError, Summary};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity, SourceFile, Span};
+pub use engine::{Applied, Engine, EngineError};

@@ -249,8 +249,10 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Option<Vec<SourceFile>>, StoreError>> + Send;
 
     /// Actions not yet acknowledged, oldest first, at most `limit`.
-    fn pending(&self, limit: u32)
-    -> impl Future<Output = Result<Vec<OutboxEntry>, StoreError>> + Send;
+    fn pending(
+        &self,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<OutboxEntry>, StoreError>> + Send;
 
     /// Claims up to `limit` unacknowledged actions whose lease is free or ran out, for
     /// `owner` until `until`; oldest first. A claimed action is claimed again once its lease

@@ -23,6 +23,7 @@ mod repo_files;
 mod scenarios;
 mod schemas;
 mod secrets;
+mod store;
 mod watch;
 
 use std::path::{Path, PathBuf};

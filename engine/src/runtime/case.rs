@@ -414,4 +414,21 @@ impl Case {
         }
         Ok(case)
     }
+
+    /// The case as it was known at `known_at`: replays the events recorded (by the store, in
+    /// UTC) at or before it, in order. What an IVO or JO review asks: what did the unit know on
+    /// that day, and what did the engine ask of it then.
+    pub fn as_of<'a>(
+        catalog: &crate::Catalog,
+        events: impl IntoIterator<Item = (&'a Arc<Recorded>, jiff::Timestamp)>,
+        known_at: jiff::Timestamp,
+    ) -> Result<Case, super::Rejection> {
+        Case::replay(
+            catalog,
+            events
+                .into_iter()
+                .take_while(|(_, recorded)| *recorded <= known_at)
+                .map(|(r, _)| r),
+        )
+    }
 }

@@ -50,9 +50,8 @@ pub fn upcast(format: u32, mut value: Value) -> Result<Value, String> {
         let Value::Object(map) = &mut value else {
             return Err("a recorded event is a JSON object".to_owned());
         };
-        map.entry("by").or_insert_with(|| {
-            serde_json::json!({"id": DEFAULT_ACTOR_ID, "role": DEFAULT_ROLE})
-        });
+        map.entry("by")
+            .or_insert_with(|| serde_json::json!({"id": DEFAULT_ACTOR_ID, "role": DEFAULT_ROLE}));
     }
     Ok(value)
 }

@@ -92,8 +92,8 @@ impl SqlStore {
                 "the database path `{text}` holds `?` or `#`; choose a path without them"
             )));
         }
-        let read_only = options.read_only
-            || std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly());
+        let read_only =
+            options.read_only || std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly());
         let mode = if read_only { "ro" } else { "rwc" };
         let url = format!("sqlite://{text}?mode={mode}");
         let synchronous = match options.synchronous {
@@ -181,13 +181,10 @@ impl SqlStore {
     /// Applies the migrations not yet applied (forward only; a released migration is never
     /// edited, which sqlx checks by checksum).
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        self.migrator()
-            .run(&self.pool)
-            .await
-            .map_err(|e| match e {
-                sqlx::migrate::MigrateError::Execute(e) => classify(e),
-                other => StoreError::Database(format!("migrating the store: {other}")),
-            })
+        self.migrator().run(&self.pool).await.map_err(|e| match e {
+            sqlx::migrate::MigrateError::Execute(e) => classify(e),
+            other => StoreError::Database(format!("migrating the store: {other}")),
+        })
     }
 
     /// A read-only store must already be migrated to this build's version.
@@ -347,7 +344,9 @@ impl Store for SqlStore {
             audit,
         } = append;
         if let Some(problem) = crate::text::case_id_problem(case_id) {
-            return Err(StoreError::Invalid(format!("the case id is refused: {problem}")));
+            return Err(StoreError::Invalid(format!(
+                "the case id is refused: {problem}"
+            )));
         }
         for (i, e) in events.iter().enumerate() {
             if e.recorded.seq != expected_seq + 1 + i as u64 {
@@ -602,7 +601,9 @@ impl Store for SqlStore {
         audit: &AuditEntry,
     ) -> Result<Vec<OutboxEntry>, StoreError> {
         if let Some(problem) = crate::text::actor_id_problem(owner) {
-            return Err(StoreError::Invalid(format!("the lease owner is refused: {problem}")));
+            return Err(StoreError::Invalid(format!(
+                "the lease owner is refused: {problem}"
+            )));
         }
         let mut tx = self.begin().await?;
         // The outer conditions are checked again on each row as it is locked (PostgreSQL), so
@@ -623,7 +624,10 @@ impl Store for SqlStore {
         .map_err(classify)?;
         let mut claimed: Vec<(i64, OutboxEntry)> = Vec::with_capacity(rows.len());
         for row in &rows {
-            claimed.push((row.try_get("ordinal").map_err(classify)?, outbox_entry(row)?));
+            claimed.push((
+                row.try_get("ordinal").map_err(classify)?,
+                outbox_entry(row)?,
+            ));
         }
         claimed.sort_by_key(|(ordinal, _)| *ordinal);
         insert_audit(&mut tx, audit).await?;

@@ -1,0 +1,437 @@
+//! The engine facade for Rust hosts: a catalog (hot-reloaded, the last good one kept) and a
+//! [`Store`], with the operations a case system needs. Each `apply` loads the case, takes one
+//! pure step ([`runtime::apply`]) and appends the event with its actions and the audit entry
+//! atomically; when another writer got there first it reloads once and decides again.
+//!
+//! A case runs on the workflow version it was opened under. When the files change and the
+//! process restarts, the engine finds that version in the store (`Store::definition`),
+//! compiles the stored files again and keeps them for the cases pinned to them.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+
+use crate::catalog::{Catalog, FsSource, MemorySource};
+use crate::runtime::{self, Action, Actor, Case, Event, Explanation, Rejection, Warning};
+use crate::store::{
+    Append, AuditEntry, Operation, OutboxEntry, Pin, Store, StoreError, StoredCase, StoredEvent,
+};
+use crate::watch::Watcher;
+
+/// Why an engine operation did not happen. Nothing was written in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The store failed (a conflict that persisted after one retry, a stopped server, a full
+    /// disk, …).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The event was rejected: the reasons say why.
+    #[error("the event was rejected:\n{}", .0.describe(crate::runtime::Lang::En))]
+    Rejected(Rejection),
+    /// No such case is stored.
+    #[error("no case `{0}` is stored")]
+    NoCase(String),
+    /// The catalog could not be loaded, or holds no version the case is pinned to.
+    #[error("{0}")]
+    Catalog(String),
+    /// `open_case` was given an event other than `case_opened`.
+    #[error("a case is opened with a `case_opened` event, not `{0}`")]
+    NotAnOpening(String),
+}
+
+/// What an accepted event did.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The case after the event.
+    pub case: Case,
+    /// The actions it emitted (now in the outbox).
+    pub actions: Vec<Action>,
+    /// Accepted, but worth attention.
+    pub warnings: Vec<Warning>,
+    /// The event's sequence number.
+    pub seq: u64,
+}
+
+enum Catalogs {
+    Fixed(RwLock<Arc<Catalog>>),
+    Watched(Watcher),
+}
+
+type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// A catalog and a store, for a Rust host.
+pub struct Engine<S: Store> {
+    store: S,
+    catalogs: Catalogs,
+    /// Catalogs compiled from stored definitions, for cases pinned to versions the files no
+    /// longer hold.
+    pinned: Mutex<Vec<Arc<Catalog>>>,
+    clock: Clock,
+    route: String,
+}
+
+impl<S: Store> std::fmt::Debug for Engine<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("route", &self.route)
+            .finish()
+    }
+}
+
+impl<S: Store> Engine<S> {
+    /// An engine over the catalog in `paths` (loaded now, then reloaded on every change; a
+    /// broken edit keeps the last good catalog) and a store.
+    pub fn open(paths: Vec<PathBuf>, store: S) -> Result<Engine<S>, EngineError> {
+        let catalog = load(&FsSource::new(paths.clone()))?;
+        let watcher = Watcher::start(catalog, paths)
+            .map_err(|e| EngineError::Catalog(format!("watching the catalog: {e}")))?;
+        Ok(Engine::with(Catalogs::Watched(watcher), store))
+    }
+
+    /// An engine over a catalog the host loaded (it replaces it with [`Engine::set_catalog`]).
+    pub fn with_catalog(catalog: Catalog, store: S) -> Engine<S> {
+        Engine::with(Catalogs::Fixed(RwLock::new(Arc::new(catalog))), store)
+    }
+
+    fn with(catalogs: Catalogs, store: S) -> Engine<S> {
+        Engine {
+            store,
+            catalogs,
+            pinned: Mutex::new(Vec::new()),
+            clock: Arc::new(Timestamp::now),
+            route: "rust".to_owned(),
+        }
+    }
+
+    /// Uses `clock` for the time events are recorded (UTC), e.g. a fixed clock in tests.
+    #[must_use]
+    pub fn with_clock(mut self, clock: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Names the route the audit log records for this engine's operations (`rust` unless
+    /// set; the CLI says `cli`, the server `http`).
+    #[must_use]
+    pub fn with_route(mut self, route: &str) -> Self {
+        route.clone_into(&mut self.route);
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The catalog in use now.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        match &self.catalogs {
+            Catalogs::Fixed(lock) => match lock.read() {
+                Ok(c) => Arc::clone(&c),
+                Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+            },
+            Catalogs::Watched(w) => w.catalog(),
+        }
+    }
+
+    /// Replaces the catalog (a host that loads catalogs itself); cases pinned to versions the
+    /// new one does not hold stay on the old one.
+    pub fn set_catalog(&self, catalog: Catalog) {
+        if let Catalogs::Fixed(lock) = &self.catalogs {
+            let mut slot = match lock.write() {
+                Ok(slot) => slot,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            let next = catalog.succeed(&slot);
+            *slot = Arc::new(next);
+        }
+    }
+
+    /// Waits for the next hot reload of a watched catalog, at most `timeout`.
+    pub fn next_reload(&self, timeout: Duration) -> Option<crate::watch::Reload> {
+        match &self.catalogs {
+            Catalogs::Watched(w) => w.next_reload(timeout),
+            Catalogs::Fixed(_) => None,
+        }
+    }
+
+    fn audit(&self, by: &Actor, operation: Operation, case_id: &str) -> AuditEntry {
+        AuditEntry {
+            at: (self.clock)(),
+            actor: by.id.clone(),
+            role: by.role.clone(),
+            operation,
+            route: self.route.clone(),
+            case_id: Some(case_id.to_owned()),
+            seq: None,
+        }
+    }
+
+    /// The catalog that holds a stored case's workflow version: the current one, an earlier
+    /// one kept since a reload, or one compiled from the store's copy of its files.
+    async fn catalog_for(
+        &self,
+        workflow: &str,
+        content_hash: &str,
+    ) -> Result<Arc<Catalog>, EngineError> {
+        let current = self.catalog();
+        if let Some(c) = current.for_case(workflow, content_hash) {
+            return Ok(if std::ptr::eq(c, current.as_ref()) {
+                current
+            } else {
+                Arc::new(c.clone())
+            });
+        }
+        let holds = |c: &Catalog| {
+            c.workflow(workflow)
+                .is_some_and(|w| w.content_hash == content_hash)
+        };
+        if let Some(c) = lock(&self.pinned).iter().find(|c| holds(c)) {
+            return Ok(Arc::clone(c));
+        }
+        let files = self
+            .store
+            .definition(workflow, content_hash)
+            .await?
+            .ok_or_else(|| {
+                EngineError::Catalog(format!(
+                    "no catalog holds version {content_hash} of workflow `{workflow}`, and the store kept no copy of it"
+                ))
+            })?;
+        let mut source = MemorySource::new();
+        for f in &files {
+            source = source.with(f.name(), f.text());
+        }
+        let compiled = Arc::new(load(&source)?);
+        if !holds(&compiled) {
+            return Err(EngineError::Catalog(format!(
+                "the stored files of workflow `{workflow}` compile to another version than {content_hash}"
+            )));
+        }
+        lock(&self.pinned).push(Arc::clone(&compiled));
+        Ok(compiled)
+    }
+
+    /// A stored case and the catalog it runs on, replayed.
+    async fn loaded(
+        &self,
+        case_id: &str,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(StoredCase, Arc<Catalog>, Case), EngineError> {
+        let stored = self
+            .store
+            .load(case_id, audit)
+            .await?
+            .ok_or_else(|| EngineError::NoCase(case_id.to_owned()))?;
+        let catalog = self
+            .catalog_for(&stored.head.workflow, &stored.head.content_hash)
+            .await?;
+        let case = Case::replay(&catalog, stored.events.iter().map(|e| &e.recorded))
+            .map_err(EngineError::Rejected)?;
+        Ok((stored, catalog, case))
+    }
+
+    /// Opens a case with a `case_opened` event, pinned to the current catalog's version of its
+    /// workflow.
+    pub async fn open_case(
+        &self,
+        event: Event,
+        by: Actor,
+        at: DateTime,
+    ) -> Result<Applied, EngineError> {
+        let Event::CaseOpened { case_id, .. } = &event else {
+            return Err(EngineError::NotAnOpening(event.kind().to_owned()));
+        };
+        let case_id = case_id.clone();
+        let catalog = self.catalog();
+        let audit = self.audit(&by, Operation::Open, &case_id);
+        let step = runtime::apply(&catalog, &Case::default(), event, by, at)
+            .map_err(EngineError::Rejected)?;
+        let pin = Pin {
+            workflow: step.case.workflow.clone(),
+            content_hash: step.case.content_hash.clone(),
+            version: step.case.version,
+            unit: step.case.unit.clone(),
+            sources: Arc::clone(&catalog.sources),
+        };
+        self.append(&case_id, 0, Some(&pin), step, &audit).await
+    }
+
+    async fn append(
+        &self,
+        case_id: &str,
+        expected_seq: u64,
+        pin: Option<&Pin>,
+        step: runtime::Step,
+        audit: &AuditEntry,
+    ) -> Result<Applied, EngineError> {
+        let Some(recorded) = step.case.events.last() else {
+            return Err(EngineError::Catalog(
+                "an accepted step records its event".to_owned(),
+            ));
+        };
+        let events = [StoredEvent {
+            recorded: Arc::clone(recorded),
+            recorded_at: (self.clock)(),
+        }];
+        let seq = self
+            .store
+            .append(Append {
+                case_id,
+                expected_seq,
+                pin,
+                events: &events,
+                actions: &step.actions,
+                audit,
+            })
+            .await?;
+        Ok(Applied {
+            case: step.case,
+            actions: step.actions,
+            warnings: step.warnings,
+            seq,
+        })
+    }
+
+    /// Applies an event to a stored case: load, step, append atomically. When another writer
+    /// appended in between, the case is loaded again and the event decided once more; a
+    /// second conflict is returned.
+    pub async fn apply(
+        &self,
+        case_id: &str,
+        event: Event,
+        by: Actor,
+        at: DateTime,
+    ) -> Result<Applied, EngineError> {
+        let audit = self.audit(&by, Operation::Append, case_id);
+        let mut retried = false;
+        loop {
+            let (stored, catalog, case) = self.loaded(case_id, None).await?;
+            let step = runtime::apply(&catalog, &case, event.clone(), by.clone(), at)
+                .map_err(EngineError::Rejected)?;
+            match self
+                .append(case_id, stored.head.seq, None, step, &audit)
+                .await
+            {
+                Err(EngineError::Store(StoreError::Conflict { .. })) if !retried => {
+                    retried = true;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// A stored case as it stands (the read is audited).
+    pub async fn case(&self, case_id: &str, by: &Actor) -> Result<Case, EngineError> {
+        let audit = self.audit(by, Operation::Read, case_id);
+        Ok(self.loaded(case_id, Some(&audit)).await?.2)
+    }
+
+    /// A stored case as it was known at `known_at` (UTC): only the events recorded by then.
+    pub async fn case_as_of(
+        &self,
+        case_id: &str,
+        known_at: Timestamp,
+        by: &Actor,
+    ) -> Result<Case, EngineError> {
+        let audit = self.audit(by, Operation::ReadAsOf, case_id);
+        let stored = self
+            .store
+            .load(case_id, Some(&audit))
+            .await?
+            .ok_or_else(|| EngineError::NoCase(case_id.to_owned()))?;
+        let catalog = self
+            .catalog_for(&stored.head.workflow, &stored.head.content_hash)
+            .await?;
+        Case::as_of(
+            &catalog,
+            stored.events.iter().map(|e| (&e.recorded, e.recorded_at)),
+            known_at,
+        )
+        .map_err(EngineError::Rejected)
+    }
+
+    /// A stored case's events, with when each was recorded (the read is audited).
+    pub async fn history(
+        &self,
+        case_id: &str,
+        by: &Actor,
+    ) -> Result<Vec<StoredEvent>, EngineError> {
+        let audit = self.audit(by, Operation::History, case_id);
+        let stored = self
+            .store
+            .load(case_id, Some(&audit))
+            .await?
+            .ok_or_else(|| EngineError::NoCase(case_id.to_owned()))?;
+        Ok(stored.events)
+    }
+
+    /// What the caseworker must do next in a stored case, at `at`.
+    pub async fn explain(
+        &self,
+        case_id: &str,
+        at: DateTime,
+        by: &Actor,
+    ) -> Result<Explanation, EngineError> {
+        let audit = self.audit(by, Operation::Explain, case_id);
+        let (_, catalog, case) = self.loaded(case_id, Some(&audit)).await?;
+        runtime::explain(&catalog, &case, at).ok_or_else(|| {
+            EngineError::Catalog(format!(
+                "case `{case_id}` cannot be explained on its catalog"
+            ))
+        })
+    }
+
+    /// Actions not yet acknowledged, oldest first.
+    pub async fn pending_actions(&self, limit: u32) -> Result<Vec<OutboxEntry>, EngineError> {
+        Ok(self.store.pending(limit).await?)
+    }
+
+    /// Claims up to `limit` actions for delivery by `by` for `lease`; an action not
+    /// acknowledged before its lease runs out is claimed again (at-least-once).
+    pub async fn claim_actions(
+        &self,
+        by: &Actor,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>, EngineError> {
+        let now = (self.clock)();
+        let until = now
+            .checked_add(jiff::SignedDuration::try_from(lease).unwrap_or(jiff::SignedDuration::MAX))
+            .unwrap_or(Timestamp::MAX);
+        let mut audit = self.audit(by, Operation::Claim, "");
+        audit.case_id = None;
+        Ok(self.store.claim(&by.id, now, until, limit, &audit).await?)
+    }
+
+    /// Marks an action delivered; `false` when it was already acknowledged or is unknown.
+    pub async fn acknowledge(&self, action_id: &str, by: &Actor) -> Result<bool, EngineError> {
+        let mut audit = self.audit(by, Operation::Acknowledge, "");
+        audit.case_id = None;
+        Ok(self
+            .store
+            .acknowledge(action_id, (self.clock)(), &audit)
+            .await?)
+    }
+}
+
+fn load(source: &dyn crate::Source) -> Result<Catalog, EngineError> {
+    let loaded = Catalog::load(source)
+        .map_err(|e| EngineError::Catalog(format!("reading the catalog: {e}")))?;
+    let errors = loaded.diagnostics.n_errors();
+    loaded.catalog.ok_or_else(|| {
+        EngineError::Catalog(format!(
+            "the catalog has {errors} error(s); run `lots check` to see them"
+        ))
+    })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
