@@ -36,6 +36,119 @@ pub(crate) enum Command {
     Test(TestArgs),
     /// Re-check the catalog on every save and print the diagnostics (Ctrl-C to stop).
     Watch(WatchArgs),
+    /// Cases in a store: open, apply events, show (as of a date), explain, history.
+    #[command(subcommand)]
+    Case(CaseCommand),
+    /// The outbox of a store: list the actions waiting for delivery, acknowledge them.
+    #[command(subcommand)]
+    Actions(ActionsCommand),
+}
+
+/// Where the store is, and who acts.
+#[derive(Debug, Args)]
+pub(crate) struct StoreArgs {
+    /// The store: a SQLite file (created if missing) or a `postgres://` URL.
+    #[arg(long, env = "LOTS_DB", value_name = "PATH|URL")]
+    pub(crate) db: String,
+    /// Catalog files or directories [default: workflows rules]
+    #[arg(long = "path", value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// The acting person's pseudonymous id (never a name or personal identity number).
+    #[arg(long, default_value = lots::runtime::DEFAULT_ACTOR_ID)]
+    pub(crate) actor: String,
+    /// The role they act in.
+    #[arg(long, default_value = lots::runtime::DEFAULT_ROLE)]
+    pub(crate) role: String,
+    /// SQLite: sync commits at checkpoints only (faster; the last commits may be lost in a
+    /// power cut, never in a crash of the process).
+    #[arg(long)]
+    pub(crate) synchronous_normal: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CaseCommand {
+    /// Open a case from a `case_opened` event.
+    Open(CaseEventArgs),
+    /// Apply events to a stored case.
+    Apply(CaseApplyArgs),
+    /// Show a stored case: phase, facts (sensitive ones redacted), deadlines, what to do.
+    Show(CaseShowArgs),
+    /// What the caseworker must do next in a stored case.
+    Explain(CaseShowArgs),
+    /// A stored case's events, with when each happened and when it was recorded.
+    History(CaseShowArgs),
+    /// The stored cases.
+    List(CaseListArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CaseEventArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// A JSON or YAML file with an event, `{at, by, event}`, or a list of them; `-` for stdin.
+    #[arg(value_name = "FILE", default_value = "-")]
+    pub(crate) events: PathBuf,
+    /// When it happened (Swedish civil time, e.g. 2025-09-01T09:00) [default: now]
+    #[arg(long, value_name = "DATETIME")]
+    pub(crate) at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CaseApplyArgs {
+    /// The case's id.
+    pub(crate) case_id: String,
+    #[command(flatten)]
+    pub(crate) event: CaseEventArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CaseShowArgs {
+    /// The case's id.
+    pub(crate) case_id: String,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// The case as it was known then: a date (end of that day, Swedish time), a civil time, or
+    /// an RFC 3339 instant.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) as_of: Option<String>,
+    /// The time to explain at (Swedish civil time) [default: now]
+    #[arg(long, value_name = "DATETIME")]
+    pub(crate) at: Option<String>,
+    /// Language of text for caseworkers.
+    #[arg(long, value_enum, default_value_t = Language::Sv)]
+    pub(crate) lang: Language,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CaseListArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ActionsCommand {
+    /// The actions waiting for delivery, oldest first, as JSON lines.
+    List(ActionsListArgs),
+    /// Acknowledge actions as delivered.
+    Ack(ActionsAckArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ActionsListArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// At most this many.
+    #[arg(long, default_value_t = 100)]
+    pub(crate) limit: u32,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ActionsAckArgs {
+    /// The actions' ids.
+    #[arg(required = true)]
+    pub(crate) action_ids: Vec<String>,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,7 @@
 //! One thin module per subcommand. Each writes to the `out` it is given, never with `print!`.
 
+mod actions;
+mod case;
 mod check;
 mod graph;
 mod run;
@@ -23,6 +25,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Show(args) => show::run(&args, &mut out),
         Command::Test(args) => test::run(&args, &mut out),
         Command::Watch(args) => watch::run(&args, &mut out),
+        Command::Case(command) => case::run(&command, &mut out),
+        Command::Actions(command) => actions::run(&command, &mut out),
     }?;
     // Flushed here, not on drop, so that a write error is seen.
     out.flush()?;

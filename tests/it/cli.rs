@@ -410,3 +410,101 @@ fn show_lists_the_duty_inputs_and_what_writes_them() {
         insta::assert_snapshot!(format!("show_duties_{workflow}_{unit}"), duties);
     }
 }
+
+/// `lots case` and `lots actions` on a SQLite file: open, apply, show, show as of an earlier
+/// moment (exactly the case as it stood then), history, the outbox; a rejected event stores
+/// nothing; the protected address appears in no output.
+#[test]
+fn cases_in_a_store() {
+    let dir = std::env::temp_dir().join(format!("lots-cli-case-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("lots.db");
+    let db = db.to_str().unwrap();
+    let mut outputs = Vec::new();
+    let mut run = |args: &[&str], stdin: Option<&str>| {
+        let mut cmd = lots();
+        cmd.args(args).args(["--db", db]);
+        let out = match stdin {
+            Some(text) => {
+                use std::io::Write;
+                let mut child = cmd
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(text.as_bytes())
+                    .unwrap();
+                child.wait_with_output().unwrap()
+            }
+            None => cmd.output().unwrap(),
+        };
+        let text = String::from_utf8(out.stdout).unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        outputs.push(format!("{text}{err}"));
+        (out.status.code(), text)
+    };
+    let (code, opened) = run(&["case", "open", "tests/data/cli/case_open.json"], None);
+    assert_eq!(code, Some(0), "{opened}");
+    assert!(
+        opened.contains("orosanmälan → mottagningsenheten"),
+        "{opened}"
+    );
+    let (_, before) = run(&["case", "show", "cli-2025-0001"], None);
+    assert!(before.contains("address = [redacted]"), "{before}");
+    let then = jiff::Timestamp::now().to_string();
+    let (code, applied) = run(
+        &[
+            "case",
+            "apply",
+            "cli-2025-0001",
+            "-",
+            "--at",
+            "2025-09-03T10:00",
+        ],
+        Some(r#"{"type": "session_held"}"#),
+    );
+    assert_eq!(code, Some(0), "{applied}");
+    let (_, after) = run(&["case", "show", "cli-2025-0001"], None);
+    assert_ne!(after, before);
+    let (_, as_of) = run(&["case", "show", "cli-2025-0001", "--as-of", &then], None);
+    let (header, known) = as_of.split_once('\n').unwrap();
+    assert!(header.starts_with("as known at"), "{header}");
+    assert_eq!(known, before, "the case as it stood then, exactly");
+    // Time went back: rejected, nothing stored.
+    let (code, rejected) = run(
+        &[
+            "case",
+            "apply",
+            "cli-2025-0001",
+            "-",
+            "--at",
+            "2025-09-02T10:00",
+        ],
+        Some("type: no_show\n"),
+    );
+    assert_eq!(code, Some(1), "{rejected}");
+    assert!(rejected.contains("nothing was stored"), "{rejected}");
+    let (_, history) = run(&["case", "history", "cli-2025-0001"], None);
+    assert_eq!(history.lines().count(), 3, "{history}");
+    let (_, pending) = run(&["actions", "list"], None);
+    assert_eq!(pending.lines().count(), 2, "{pending}");
+    let first: serde_json::Value = serde_json::from_str(pending.lines().next().unwrap()).unwrap();
+    let id = first["action"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(run(&["actions", "ack", &id], None).0, Some(0));
+    assert_eq!(
+        run(&["actions", "ack", &id], None).0,
+        Some(1),
+        "acknowledged once"
+    );
+    assert_eq!(run(&["actions", "list"], None).1.lines().count(), 1);
+    for out in &outputs {
+        assert!(!out.contains("Hemligvägen"), "the address leaked: {out}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
