@@ -24,6 +24,7 @@ mod scenarios;
 mod schemas;
 mod secrets;
 mod store;
+mod store_faults;
 mod watch;
 
 use std::path::{Path, PathBuf};
