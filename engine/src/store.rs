@@ -218,6 +218,11 @@ pub enum StoreError {
     /// The database cannot be reached (a server stopped, a connection lost).
     #[error("the store cannot be reached: {0}; nothing was written, try again when it is back")]
     Unavailable(String),
+    /// The connection was lost while the append was committing: it may or may not be stored.
+    #[error(
+        "the connection to the store was lost while the append was committing ({0}): it may or may not be stored; load the case to see before applying the event again"
+    )]
+    Uncertain(String),
     /// Another database error.
     #[error("database error: {0}")]
     Database(String),

@@ -209,12 +209,17 @@ impl SqlStore {
         self.pool.close().await;
     }
 
-    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
-        .map_err(classify)
+    async fn begin(&self) -> Result<WriteTx, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(classify)?;
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        sqlx::raw_sql(begin)
+            .execute(&mut *conn)
+            .await
+            .map_err(classify)?;
+        Ok(WriteTx { conn, open: true })
     }
 }
 
@@ -249,6 +254,61 @@ fn classify(e: sqlx::Error) -> StoreError {
             } else {
                 StoreError::Database(text)
             }
+        }
+    }
+}
+
+/// A write transaction on a pooled connection, begun and ended with plain SQL. A transaction
+/// that is not committed or rolled back (an error returned early, a cancelled future) closes its
+/// connection instead of returning it to the pool, so the database rolls it back and no later
+/// caller ever runs inside it. (sqlx's own `Transaction` counts its depth itself, and loses
+/// count when SQLite rolls back on its own, e.g. on a full disk.)
+struct WriteTx {
+    conn: sqlx::pool::PoolConnection<sqlx::Any>,
+    open: bool,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.conn
+    }
+}
+
+impl WriteTx {
+    /// Commits. A connection lost during the commit leaves its outcome unknown, which the
+    /// caller must not take for "nothing written" (a retry could store the event twice).
+    async fn commit(mut self) -> Result<(), StoreError> {
+        match sqlx::raw_sql("COMMIT").execute(&mut *self.conn).await {
+            Ok(_) => {
+                self.open = false;
+                Ok(())
+            }
+            Err(e) => Err(match classify(e) {
+                StoreError::Unavailable(message) => StoreError::Uncertain(message),
+                other => other,
+            }),
+        }
+    }
+
+    /// Rolls back, keeping the connection when that works.
+    async fn rollback(mut self) {
+        if sqlx::raw_sql("ROLLBACK").execute(&mut *self.conn).await.is_ok() {
+            self.open = false;
+        }
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if self.open {
+            self.conn.close_on_drop();
         }
     }
 }
@@ -405,6 +465,7 @@ impl Store for SqlStore {
             .map_err(classify)?;
             if inserted.rows_affected() == 0 {
                 let actual = current_seq(&mut tx, case_id).await?;
+                tx.rollback().await;
                 return Err(StoreError::Conflict {
                     case_id: case_id.to_owned(),
                     expected: 0,
@@ -424,6 +485,7 @@ impl Store for SqlStore {
             .map_err(classify)?;
             if updated.rows_affected() == 0 {
                 let actual = current_seq(&mut tx, case_id).await?;
+                tx.rollback().await;
                 return Err(if actual == 0 {
                     StoreError::NotFound(case_id.to_owned())
                 } else {
@@ -452,26 +514,38 @@ impl Store for SqlStore {
             .await
             .map_err(classify)?;
         }
-        for a in actions {
-            let body = serde_json::to_string(a).map_err(|e| StoreError::Database(e.to_string()))?;
-            sqlx::query(
-                "INSERT INTO lots_outbox (action_id, case_id, seq, body, created_us) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&a.id)
-            .bind(case_id)
-            .bind(seq_i64(a.seq)?)
-            .bind(body)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(classify)?;
+        // The outbox rows in few statements (a statement is a round trip to the database), at
+        // most 1,000 rows each (5,000 bound values: within both databases' limits).
+        for actions in actions.chunks(1000) {
+            let rows: Vec<String> = (0..actions.len())
+                .map(|i| {
+                    let n = 5 * i;
+                    format!("(${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5)
+                })
+                .collect();
+            let text = format!(
+                "INSERT INTO lots_outbox (action_id, case_id, seq, body, created_us) VALUES {}",
+                rows.join(", ")
+            );
+            // Only placeholders are formatted into the text; every value is bound.
+            let mut insert = sqlx::query(sqlx::AssertSqlSafe(text));
+            for a in actions {
+                let body =
+                    serde_json::to_string(a).map_err(|e| StoreError::Database(e.to_string()))?;
+                insert = insert
+                    .bind(a.id.clone())
+                    .bind(case_id.to_owned())
+                    .bind(seq_i64(a.seq)?)
+                    .bind(body)
+                    .bind(now);
+            }
+            insert.execute(&mut *tx).await.map_err(classify)?;
         }
         let mut audit = audit.clone();
         audit.case_id = Some(case_id.to_owned());
         audit.seq = Some(last);
         insert_audit(&mut tx, &audit).await?;
-        tx.commit().await.map_err(classify)?;
+        tx.commit().await?;
         Ok(last)
     }
 
@@ -631,7 +705,7 @@ impl Store for SqlStore {
         }
         claimed.sort_by_key(|(ordinal, _)| *ordinal);
         insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(classify)?;
+        tx.commit().await?;
         Ok(claimed.into_iter().map(|(_, e)| e).collect())
     }
 
@@ -652,12 +726,13 @@ impl Store for SqlStore {
         .await
         .map_err(classify)?;
         let Some(case_id) = case_id else {
+            tx.rollback().await;
             return Ok(false);
         };
         let mut audit = audit.clone();
         audit.case_id = Some(case_id);
         insert_audit(&mut tx, &audit).await?;
-        tx.commit().await.map_err(classify)?;
+        tx.commit().await?;
         Ok(true)
     }
 
