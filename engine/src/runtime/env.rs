@@ -52,7 +52,9 @@ impl CaseEnv<'_> {
 /// The case's facts as condition values, by slot. Built once per step and kept in step with
 /// every fact recorded, so evaluation never looks a fact up by name.
 pub(crate) fn slots(wf: &Workflow, case: &Case) -> Vec<Option<Value>> {
-    let mut slots = vec![None; wf.facts.len()];
+    // Filled with `resize_with`: `vec![None; n]` clones the `None` into every place.
+    let mut slots = Vec::new();
+    slots.resize_with(wf.facts.len(), || None);
     for (name, value) in &case.facts {
         if let Some((slot, fact)) = wf.fact(name)
             && let Some(s) = slots.get_mut(usize::from(slot.0))
