@@ -13,8 +13,11 @@
 //! that range the calendar knows no holidays: only Saturdays and Sundays are non-working days.
 //!
 //! This module knows nothing of what a deadline is for, of time zones or of the current date:
-//! no IO, no clock, no global state. Every function is total: date arithmetic that would leave
+//! no IO, no clock, and no state but a memo of each year's holiday dates (a pure function of
+//! the year, computed once). Every function is total: date arithmetic that would leave
 //! the range of [`Date`] saturates at [`Date::MIN`] or [`Date::MAX`] instead of failing.
+
+use std::sync::OnceLock;
 
 use jiff::Span;
 use jiff::civil::{Date, Weekday};
@@ -223,16 +226,35 @@ pub fn days_between(from: Date, to: Date, count: DayCount) -> i64 {
 /// How many holidays a year has (13 public, 3 de facto).
 const HOLIDAYS_PER_YEAR: usize = 16;
 
-/// The holidays of one year, remembered while a loop walks through it, so that the year's
-/// holidays are computed once per year instead of once per day.
+/// The holiday dates of each year in [`FIRST_YEAR`]`..=`[`LAST_YEAR`], each computed the first
+/// time a date in its year is asked about and kept for the life of the process. A memo, not
+/// state: a year's holidays are a pure function of the year, so what is computed does not
+/// depend on when or by whom (a deadline on every event once recomputed the year's Easter).
+static YEARS: [OnceLock<Option<[Date; HOLIDAYS_PER_YEAR]>>; N_YEARS] =
+    [const { OnceLock::new() }; N_YEARS];
+
+/// How many years [`YEARS`] holds.
+const N_YEARS: usize = (LAST_YEAR - FIRST_YEAR + 1) as usize;
+
+/// The holiday dates of `year` (`None` outside the supported range), from [`YEARS`].
+fn year_dates(year: i16) -> Option<&'static [Date; HOLIDAYS_PER_YEAR]> {
+    let idx = usize::try_from(year.checked_sub(FIRST_YEAR)?).ok()?;
+    YEARS
+        .get(idx)?
+        .get_or_init(|| year_holidays(year).map(|table| table.map(|holiday| holiday.date)))
+        .as_ref()
+}
+
+/// The holidays of one year, remembered while a loop walks through it, so that the memo is
+/// read once per year instead of once per day.
 #[derive(Default)]
 struct YearCache {
-    /// The year held, with its holidays (`None` outside the supported range).
-    held: Option<(i16, Option<[Holiday; HOLIDAYS_PER_YEAR]>)>,
+    /// The year held, with its holiday dates (`None` outside the supported range).
+    held: Option<(i16, Option<&'static [Date; HOLIDAYS_PER_YEAR]>)>,
 }
 
 impl YearCache {
-    /// Whether `date` is a working day, computing its year's holidays if they are not held.
+    /// Whether `date` is a working day, looking its year's holidays up if they are not held.
     fn is_working_day(&mut self, date: Date) -> bool {
         if matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
             return false;
@@ -241,12 +263,12 @@ impl YearCache {
         let table = match self.held {
             Some((held_year, table)) if held_year == year => table,
             _ => {
-                let table = year_holidays(year);
+                let table = year_dates(year);
                 self.held = Some((year, table));
                 table
             }
         };
-        !table.is_some_and(|table| table.iter().any(|holiday| holiday.date == date))
+        !table.is_some_and(|table| table.contains(&date))
     }
 }
 

@@ -112,6 +112,90 @@ pub struct Script {
     reads: Vec<(Arc<str>, FactSlot)>,
     /// Which of [`BUILTINS`] it names (only those are put in scope).
     uses: [bool; 3],
+    /// What it reads of `event` (only that is built).
+    event: EventReads,
+}
+
+/// What a script reads of `event`, found in its syntax tree at load, so that the runtime
+/// builds only those properties of the event map (`runtime::event_map`).
+///
+/// A script that names only `event.<property>` (or `event.<property>.<name>`) gets a map with
+/// only those properties (and of that property's map only those names); one that uses `event`
+/// as a whole value anywhere (passes it to a function, indexes it, iterates it, calls a method
+/// on it, assigns it) gets every property. A smaller map reads the same as the whole one for
+/// such a script: a property it does not name it cannot reach.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) enum EventReads {
+    /// Every property.
+    #[default]
+    All,
+    /// Only these properties.
+    Only(Vec<EventProperty>),
+}
+
+/// A property of `event` a script reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EventProperty {
+    /// Its name (`facts`).
+    name: Box<str>,
+    /// The names the script reads of its value (`home_visit_planned`), or `None` when it reads
+    /// the whole value.
+    names: Option<Vec<Box<str>>>,
+}
+
+impl EventReads {
+    /// Whether the script reads the property `name` of the event.
+    pub(crate) fn wants(&self, name: &str) -> bool {
+        match self {
+            EventReads::All => true,
+            EventReads::Only(props) => props.iter().any(|p| &*p.name == name),
+        }
+    }
+
+    /// Whether the script reads `name` of the event's property `property` (a map).
+    pub(crate) fn wants_in(&self, property: &str, name: &str) -> bool {
+        match self {
+            EventReads::All => true,
+            EventReads::Only(props) => props.iter().any(|p| {
+                &*p.name == property
+                    && p.names
+                        .as_ref()
+                        .is_none_or(|n| n.iter().any(|x| &**x == name))
+            }),
+        }
+    }
+
+    /// Adds a read of `property` (of its whole value when `name` is `None`).
+    fn add(&mut self, property: &str, name: Option<&str>) {
+        let EventReads::Only(props) = self else {
+            return;
+        };
+        match props.iter_mut().find(|p| &*p.name == property) {
+            None => props.push(EventProperty {
+                name: property.into(),
+                names: name.map(|n| vec![n.into()]),
+            }),
+            Some(p) => match (&mut p.names, name) {
+                (Some(names), Some(n)) => {
+                    if !names.iter().any(|x| &**x == n) {
+                        names.push(n.into());
+                    }
+                }
+                (names, _) => *names = None,
+            },
+        }
+    }
+}
+
+/// A name a script sees besides facts, as [`Script::eval`] asks the host for it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Builtin<'s> {
+    /// `phase`.
+    Phase,
+    /// `event`, of which the script reads this much.
+    Event(&'s EventReads),
+    /// `unit`.
+    Unit,
 }
 
 /// A script that failed at run time or hit a limit.
@@ -182,8 +266,14 @@ impl Script {
                         v
                     });
                 let uses = BUILTINS.map(|b| identifiers(text).any(|id| id == b));
+                let event = if uses[1] {
+                    event_reads(&ast)
+                } else {
+                    EventReads::All
+                };
                 Ok(Script {
                     uses,
+                    event,
                     ast,
                     source: source.clone(),
                     span,
@@ -269,7 +359,7 @@ impl Script {
         scripting: &Scripting,
         wf: &impl FactTable,
         slots: &[Option<Value>],
-        builtin: &dyn Fn(usize) -> Dynamic,
+        builtin: &dyn Fn(Builtin<'_>) -> Dynamic,
     ) -> Result<Dynamic, ScriptError> {
         let mut scope = Scope::new();
         for (name, slot) in &self.reads {
@@ -280,9 +370,14 @@ impl Script {
                 to_dynamic(value, fact.map(|f| (f.ty, &f.values))),
             );
         }
-        for (i, (name, used)) in BUILTINS.iter().zip(self.uses).enumerate() {
+        for (name, used) in BUILTINS.iter().zip(self.uses) {
             if used {
-                scope.push_dynamic(*name, builtin(i));
+                let which = match *name {
+                    "phase" => Builtin::Phase,
+                    "event" => Builtin::Event(&self.event),
+                    _ => Builtin::Unit,
+                };
+                scope.push_dynamic(*name, builtin(which));
             }
         }
         scripting
@@ -297,7 +392,7 @@ impl Script {
         scripting: &Scripting,
         wf: &impl FactTable,
         slots: &[Option<Value>],
-        builtin: &dyn Fn(usize) -> Dynamic,
+        builtin: &dyn Fn(Builtin<'_>) -> Dynamic,
     ) -> Result<bool, ScriptError> {
         let value = self.eval(scripting, wf, slots, builtin)?;
         value.as_bool().map_err(|t| ScriptError {
@@ -358,7 +453,7 @@ impl Script {
 fn indexed_assignment(ast: &AST) -> Option<Position> {
     use rhai::{ASTNode, Expr, Stmt};
     let mut found = None;
-    ast.walk(&mut |path: &[ASTNode]| {
+    walk(ast, &mut |path: &[ASTNode]| {
         if let Some(ASTNode::Stmt(Stmt::Assignment(x))) = path.last() {
             let mut lhs = &x.1.lhs;
             loop {
@@ -381,6 +476,79 @@ fn indexed_assignment(ast: &AST) -> Option<Position> {
         found.is_none()
     });
     found
+}
+
+/// Walks every node of a script, as `AST::walk` does, and also into the value of a
+/// `break value` (which `AST::walk` passes over): a check that walks the tree sees all of it.
+/// Inside such a value the path starts again at the value.
+fn walk(ast: &AST, visit: &mut dyn FnMut(&[rhai::ASTNode]) -> bool) -> bool {
+    ast.walk(&mut |path: &[rhai::ASTNode]| visit_node(path, visit))
+}
+
+fn visit_node(path: &[rhai::ASTNode], visit: &mut dyn FnMut(&[rhai::ASTNode]) -> bool) -> bool {
+    use rhai::{ASTNode, Stmt};
+    if !visit(path) {
+        return false;
+    }
+    match path.last() {
+        Some(ASTNode::Stmt(Stmt::BreakLoop(Some(value), ..))) => value
+            .walk(&mut Vec::new(), &mut |inner: &[ASTNode]| {
+                visit_node(inner, visit)
+            }),
+        _ => true,
+    }
+}
+
+/// What a script reads of `event` (see [`EventReads`]): every use of the variable must be the
+/// start of a property access, `event.p` or `event.p.n`; anything else reads the whole event.
+fn event_reads(ast: &AST) -> EventReads {
+    use rhai::{ASTNode, Expr};
+    /// The property an access reads first (`p` of `.p`, `.p.q`, `.p[i]`, `.p.m()`), and the
+    /// access after it when it is another `.`.
+    fn first(rhs: &Expr) -> Option<(&str, Option<&Expr>)> {
+        match rhs {
+            Expr::Property(p, ..) => Some((p.2.as_str(), None)),
+            Expr::Dot(x, ..) => match &x.lhs {
+                Expr::Property(p, ..) => Some((p.2.as_str(), Some(&x.rhs))),
+                _ => None,
+            },
+            Expr::Index(x, ..) => match &x.lhs {
+                Expr::Property(p, ..) => Some((p.2.as_str(), None)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    let mut reads = EventReads::Only(Vec::new());
+    let mut seen = false;
+    walk(ast, &mut |path: &[ASTNode]| {
+        let Some((ASTNode::Expr(var @ Expr::Variable(x, ..)), parents)) = path.split_last() else {
+            return true;
+        };
+        if x.1 != "event" {
+            return true;
+        }
+        seen = true;
+        let read = match parents.last() {
+            Some(ASTNode::Expr(Expr::Dot(dot, ..))) if std::ptr::eq(&dot.lhs, *var) => {
+                first(&dot.rhs)
+            }
+            _ => None,
+        };
+        match read {
+            Some((property, then)) => {
+                let name = then.and_then(first).map(|(name, _)| name);
+                reads.add(property, name);
+                true
+            }
+            None => {
+                reads = EventReads::All;
+                false
+            }
+        }
+    });
+    // The text names `event` but the tree does not (a comment, a string): nothing to narrow.
+    if seen { reads } else { EventReads::All }
 }
 
 /// Byte offset in the file of a rhai position inside a script that starts at `span`.
@@ -455,3 +623,6 @@ pub(crate) fn from_dynamic(value: &Dynamic, ty: FactType, values: &[Arc<str>]) -
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,6 +10,7 @@ use crate::model::fact::Fact;
 use crate::model::fact::Value;
 use crate::model::index::PersonIdx;
 use crate::model::index::{CollectionIdx, DeadlineIdx, FactSlot, ParamIdx, PhaseIdx};
+use crate::model::script::Builtin;
 use crate::model::workflow::Workflow;
 use crate::syntax::{CountKind, DayCount, DeadlineState, FactType, SinceEvent};
 
@@ -35,15 +36,15 @@ pub(crate) struct CaseEnv<'a> {
 }
 
 impl CaseEnv<'_> {
-    /// A name scripts see besides facts, by its place in `script::BUILTINS`: `phase`,
-    /// `event`, `unit`. Made only for scripts that name it.
-    pub(crate) fn builtin(&self, i: usize) -> rhai::Dynamic {
-        match i {
-            0 => rhai::Dynamic::from(self.case.phase.clone()),
-            1 => self.event.map_or(rhai::Dynamic::UNIT, |e| {
-                super::event_map::event_map(e, self.by, Some(self.at), self.wf)
+    /// A name scripts see besides facts: `phase`, `event` (as much of it as the script
+    /// reads), `unit`. Made only for scripts that name it.
+    pub(crate) fn builtin(&self, which: Builtin<'_>) -> rhai::Dynamic {
+        match which {
+            Builtin::Phase => rhai::Dynamic::from(self.case.phase.clone()),
+            Builtin::Event(reads) => self.event.map_or(rhai::Dynamic::UNIT, |e| {
+                super::event_map::event_map(e, self.by, Some(self.at), self.wf, reads)
             }),
-            _ => rhai::Dynamic::from(self.case.unit.clone()),
+            Builtin::Unit => rhai::Dynamic::from(self.case.unit.clone()),
         }
     }
 }
@@ -51,7 +52,9 @@ impl CaseEnv<'_> {
 /// The case's facts as condition values, by slot. Built once per step and kept in step with
 /// every fact recorded, so evaluation never looks a fact up by name.
 pub(crate) fn slots(wf: &Workflow, case: &Case) -> Vec<Option<Value>> {
-    let mut slots = vec![None; wf.facts.len()];
+    // Filled with `resize_with`: `vec![None; n]` clones the `None` into every place.
+    let mut slots = Vec::new();
+    slots.resize_with(wf.facts.len(), || None);
     for (name, value) in &case.facts {
         if let Some((slot, fact)) = wf.fact(name)
             && let Some(s) = slots.get_mut(usize::from(slot.0))
@@ -207,7 +210,7 @@ impl Env for CaseEnv<'_> {
     }
 
     fn script(&self, script: &crate::model::script::Script) -> bool {
-        match script.eval_bool(self.scripting, self.wf, self.slots, &|i| self.builtin(i)) {
+        match script.eval_bool(self.scripting, self.wf, self.slots, &|b| self.builtin(b)) {
             Ok(value) => value,
             Err(error) => {
                 self.errors.borrow_mut().push(error);

@@ -7,6 +7,7 @@ use rhai::Dynamic;
 use jiff::civil::DateTime;
 
 use super::{Actor, CancelledBy, Event, FactValue};
+use crate::model::script::EventReads;
 use crate::model::workflow::Workflow;
 use crate::syntax::FactType;
 
@@ -26,11 +27,17 @@ use crate::syntax::FactType;
 /// referral source, an answer, a ground) only when it is a plain word such as `office`
 /// (`text::is_word`); reasons, action ids and case ids are left out. An address typed into a
 /// cancellation reason can therefore never reach a script, to be echoed back in another form.
+///
+/// Only what the script reads is built (`reads`, found in its syntax tree at load): a script
+/// that names `event.type` and `event.facts.home_visit_planned` gets a map with `type` and a
+/// `facts` map holding at most `home_visit_planned`, which reads exactly as the whole map
+/// would for it.
 pub(crate) fn event_map(
     event: &Event,
     by: Option<&Actor>,
     at: Option<DateTime>,
     wf: &Workflow,
+    reads: &EventReads,
 ) -> Dynamic {
     use Event as E;
     let word = |s: &str| {
@@ -50,7 +57,7 @@ pub(crate) fn event_map(
     let answers = |f: &BTreeMap<String, FactValue>| {
         let map: rhai::Map = f
             .iter()
-            .filter(|(k, _)| crate::text::is_word(k))
+            .filter(|(k, _)| reads.wants_in("answers", k) && crate::text::is_word(k))
             .map(|(k, v)| (k.as_str().into(), value(v)))
             .collect();
         Dynamic::from_map(map)
@@ -60,6 +67,9 @@ pub(crate) fn event_map(
         // first gather and sort them in a vector.
         let mut map = rhai::Map::new();
         for (k, v) in f {
+            if !reads.wants_in("facts", k) {
+                continue;
+            }
             let Some((_, decl)) = wf.fact(k).filter(|(_, d)| !d.sensitive) else {
                 continue;
             };
@@ -73,17 +83,29 @@ pub(crate) fn event_map(
         Dynamic::from_map(map)
     };
     let mut map = rhai::Map::new();
-    map.insert("type".into(), text(event.kind()));
-    if let Some(by) = by {
+    if reads.wants("type") {
+        map.insert("type".into(), text(event.kind()));
+    }
+    // `by` is also a `session_cancelled`'s property: that one replaces this one below.
+    if let Some(by) = by
+        && reads.wants("by")
+    {
         let mut who = rhai::Map::new();
-        who.insert("role".into(), word(&by.role));
+        if reads.wants_in("by", "role") {
+            who.insert("role".into(), word(&by.role));
+        }
         map.insert("by".into(), Dynamic::from_map(who));
     }
-    if let Some(at) = at {
+    if let Some(at) = at
+        && reads.wants("at")
+    {
         map.insert("at".into(), text(&seconds_text(at)));
     }
-    let mut put = |k: &str, v: Dynamic| {
-        map.insert(k.into(), v);
+    // A property is made only when the script reads it; `put` takes the value lazily.
+    let mut put = |k: &str, v: &dyn Fn() -> Dynamic| {
+        if reads.wants(k) {
+            map.insert(k.into(), v());
+        }
     };
     match event {
         E::CaseOpened {
@@ -93,18 +115,20 @@ pub(crate) fn event_map(
             facts: f,
             ..
         } => {
-            put("workflow", word(workflow));
-            put("unit", word(unit));
-            put("referral_source", opt(referral_source));
-            put("facts", facts(f));
+            put("workflow", &|| word(workflow));
+            put("unit", &|| word(unit));
+            put("referral_source", &|| opt(referral_source));
+            put("facts", &|| facts(f));
         }
         E::FactsRecorded { facts: f, person } => {
-            put("facts", facts(f));
-            put("of", person.as_ref().map_or(Dynamic::UNIT, |p| word(&p.of)));
+            put("facts", &|| facts(f));
+            put("of", &|| {
+                person.as_ref().map_or(Dynamic::UNIT, |p| word(&p.of))
+            });
         }
         E::PersonAdded { of, facts: f, .. } => {
-            put("of", word(of));
-            put("facts", facts(f));
+            put("of", &|| word(of));
+            put("facts", &|| facts(f));
         }
         E::InstrumentCompleted {
             instrument,
@@ -113,37 +137,38 @@ pub(crate) fn event_map(
             professional_judgement,
             person,
         } => {
-            put("of", person.as_ref().map_or(Dynamic::UNIT, |p| word(&p.of)));
-            put("instrument", word(instrument));
-            put("answers", answers(answers_given));
-            put("client_self_rating", opt(client_self_rating));
-            put("professional_judgement", opt(professional_judgement));
+            put("of", &|| {
+                person.as_ref().map_or(Dynamic::UNIT, |p| word(&p.of))
+            });
+            put("instrument", &|| word(instrument));
+            put("answers", &|| answers(answers_given));
+            put("client_self_rating", &|| opt(client_self_rating));
+            put("professional_judgement", &|| opt(professional_judgement));
         }
-        E::SessionHeld { location } => put("location", opt(location)),
-        E::SessionCancelled { by, .. } => put(
-            "by",
+        E::SessionHeld { location } => put("location", &|| opt(location)),
+        E::SessionCancelled { by, .. } => put("by", &|| {
             word(if *by == CancelledBy::Client {
                 "client"
             } else {
                 "unit"
-            }),
-        ),
-        E::TransitionRequested { to } => put("to", word(to)),
+            })
+        }),
+        E::TransitionRequested { to } => put("to", &|| word(to)),
         E::DecisionMade { decision, granted } => {
-            put("decision", opt(decision));
-            put("granted", Dynamic::from_bool(*granted));
+            put("decision", &|| opt(decision));
+            put("granted", &|| Dynamic::from_bool(*granted));
         }
-        E::DocumentRecorded { document } => put("document", word(document)),
+        E::DocumentRecorded { document } => put("document", &|| word(document)),
         E::DeadlineExtended {
             deadline,
             ground,
             days,
         } => {
-            put("deadline", word(deadline));
-            put("ground", word(ground));
-            put("days", Dynamic::from_int(i64::from(*days)));
+            put("deadline", &|| word(deadline));
+            put("ground", &|| word(ground));
+            put("days", &|| Dynamic::from_int(i64::from(*days)));
         }
-        E::CaseClosed { reason } => put("reason", word(reason)),
+        E::CaseClosed { reason } => put("reason", &|| word(reason)),
         E::OverrideRecorded { .. } | E::ActionAcknowledged { .. } | E::NoShow | E::TimePassed => {}
     }
     Dynamic::from_map(map)

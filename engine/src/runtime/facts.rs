@@ -141,10 +141,12 @@ impl Run<'_> {
                 continue;
             }
             let sensitive = decl.is_some_and(|(_, f)| f.sensitive);
-            let shown = if sensitive {
-                REDACTED.to_owned()
-            } else {
-                value.to_string()
+            // What `Display` writes, without the formatting machinery for the usual values.
+            let shown = match value {
+                _ if sensitive => REDACTED.to_owned(),
+                FactValue::Bool(b) => if *b { "true" } else { "false" }.to_owned(),
+                FactValue::Text(t) => t.clone(),
+                FactValue::Integer(_) | FactValue::Decimal(_) => value.to_string(),
             };
             if let Some((slot, fact)) = decl
                 && let Some(v) =

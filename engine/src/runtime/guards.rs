@@ -25,8 +25,8 @@ impl Run<'_> {
             let result =
                 compiled
                     .script
-                    .eval_bool(&self.catalog.scripting, self.wf, &self.slots, &|i| {
-                        env.builtin(i)
+                    .eval_bool(&self.catalog.scripting, self.wf, &self.slots, &|b| {
+                        env.builtin(b)
                     });
             let error = match result {
                 Ok(true) => {

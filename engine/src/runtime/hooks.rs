@@ -91,8 +91,8 @@ impl<'c> Run<'c> {
         let env = self.env();
         let result = compiled
             .script
-            .eval(&self.catalog.scripting, self.wf, &self.slots, &|i| {
-                env.builtin(i)
+            .eval(&self.catalog.scripting, self.wf, &self.slots, &|b| {
+                env.builtin(b)
             });
         match result {
             Ok(value) => {
