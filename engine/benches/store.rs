@@ -34,8 +34,15 @@ mod support;
 use support::{at, facts, ms, ratio, us, verdict};
 
 #[path = "../../tests/it/postgres.rs"]
-#[expect(dead_code, reason = "the benchmark uses part of the test harness")]
+#[allow(
+    dead_code,
+    unused_imports,
+    reason = "the benchmark uses part of the test harness (its tests are compiled out)"
+)]
 mod postgres;
+
+/// A case's accepted steps: each recorded event with the actions it emitted.
+type Steps = Vec<(Arc<runtime::Recorded>, Vec<Action>)>;
 
 fn catalog() -> Catalog {
     support::load_clean(&FsSource::new(support::catalog_paths()))
@@ -47,7 +54,7 @@ fn caseworker() -> Actor {
 
 /// A case's accepted steps: the opening, then `n - 1` events alternating facts (some emit
 /// actions), with the actions each emitted.
-fn steps(catalog: &Catalog, case_id: &str, n: usize) -> (Case, Vec<(Arc<runtime::Recorded>, Vec<Action>)>) {
+fn steps(catalog: &Catalog, case_id: &str, n: usize) -> (Case, Steps) {
     let mut case = Case::default();
     let mut out = Vec::new();
     let open = Event::CaseOpened {
@@ -131,7 +138,10 @@ async fn append_all(
 }
 
 /// The steps of a case, renumbered to another case id.
-fn renamed(steps: &[(Arc<runtime::Recorded>, Vec<Action>)], id: &str) -> Vec<(Arc<runtime::Recorded>, Vec<Action>)> {
+fn renamed(
+    steps: &[(Arc<runtime::Recorded>, Vec<Action>)],
+    id: &str,
+) -> Vec<(Arc<runtime::Recorded>, Vec<Action>)> {
     steps
         .iter()
         .map(|(r, actions)| {
@@ -176,7 +186,10 @@ fn benches(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("lots-bench-store-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let store = rt
-        .block_on(SqlStore::sqlite(&sqlite_at(&dir, "load.db"), &options(Synchronous::Normal)))
+        .block_on(SqlStore::sqlite(
+            &sqlite_at(&dir, "load.db"),
+            &options(Synchronous::Normal),
+        ))
         .unwrap();
     rt.block_on(append_all(&store, &pin(&catalog, &case), "bench", &steps));
     let mut g = c.benchmark_group("store");
@@ -207,9 +220,14 @@ fn figures() {
     let mut full = Vec::new();
     let mut normal = Vec::new();
     for round in 0..5 {
-        for (sync, out) in [(Synchronous::Full, &mut full), (Synchronous::Normal, &mut normal)] {
+        for (sync, out) in [
+            (Synchronous::Full, &mut full),
+            (Synchronous::Normal, &mut normal),
+        ] {
             let path = sqlite_at(&dir, &format!("append-{round}-{sync:?}.db"));
-            let store = rt.block_on(SqlStore::sqlite(&path, &options(sync))).unwrap();
+            let store = rt
+                .block_on(SqlStore::sqlite(&path, &options(sync)))
+                .unwrap();
             out.push(rt.block_on(append_all(&store, &pin, "bench", &steps)));
             rt.block_on(store.close());
         }
@@ -230,7 +248,9 @@ fn figures() {
     // PostgreSQL, durability on.
     let server = postgres::dedicated();
     let url = server.fresh_database("bench");
-    let pg = rt.block_on(SqlStore::postgres(&url, &StoreOptions::default())).unwrap();
+    let pg = rt
+        .block_on(SqlStore::postgres(&url, &StoreOptions::default()))
+        .unwrap();
     rt.block_on(async {
         for setting in [
             "ALTER SYSTEM SET fsync = on",
@@ -252,7 +272,9 @@ fn figures() {
 
     // Load of 200 events against the in-memory replay.
     let path = sqlite_at(&dir, "load.db");
-    let store = rt.block_on(SqlStore::sqlite(&path, &options(Synchronous::Normal))).unwrap();
+    let store = rt
+        .block_on(SqlStore::sqlite(&path, &options(Synchronous::Normal)))
+        .unwrap();
     rt.block_on(append_all(&store, &pin, "bench", &steps[..200]));
     let replayed = Case::replay(&catalog, steps[..200].iter().map(|(r, _)| r)).unwrap();
     let mut load = Vec::new();
@@ -277,7 +299,10 @@ fn figures() {
 
     // 8 tasks appending to 8 cases at once, against one task doing the same appends in turn.
     let path = sqlite_at(&dir, "concurrent.db");
-    let store = Arc::new(rt.block_on(SqlStore::sqlite(&path, &options(Synchronous::Full))).unwrap());
+    let store = Arc::new(
+        rt.block_on(SqlStore::sqlite(&path, &options(Synchronous::Full)))
+            .unwrap(),
+    );
     let per_case = 50;
     let cases: Vec<Vec<_>> = (0..8)
         .map(|i| renamed(&steps[..per_case], &format!("c{i}")))
@@ -299,7 +324,9 @@ fn figures() {
     });
     let concurrent = t.elapsed() / u32::try_from(8 * per_case).unwrap();
     let path = sqlite_at(&dir, "sequential.db");
-    let store = rt.block_on(SqlStore::sqlite(&path, &options(Synchronous::Full))).unwrap();
+    let store = rt
+        .block_on(SqlStore::sqlite(&path, &options(Synchronous::Full)))
+        .unwrap();
     let t = Instant::now();
     rt.block_on(async {
         for (i, s) in cases.iter().enumerate() {
@@ -316,7 +343,10 @@ fn figures() {
         ratio(concurrent, sequential)
     );
     let url = server.fresh_database("concurrent");
-    let pg = Arc::new(rt.block_on(SqlStore::postgres(&url, &StoreOptions::default())).unwrap());
+    let pg = Arc::new(
+        rt.block_on(SqlStore::postgres(&url, &StoreOptions::default()))
+            .unwrap(),
+    );
     let t = Instant::now();
     rt.block_on(async {
         let mut tasks = Vec::new();

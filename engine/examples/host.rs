@@ -53,10 +53,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "2025-09-01T09:30".parse()?,
             )
             .await?;
-        println!("event {} accepted, {} action(s)", applied.seq, applied.actions.len());
+        println!(
+            "event {} accepted, {} action(s)",
+            applied.seq,
+            applied.actions.len()
+        );
         // A rejected event changes nothing and says why.
         match engine
-            .apply(&case_id, Event::NoShow, caseworker.clone(), "2025-08-01T09:00".parse()?)
+            .apply(
+                &case_id,
+                Event::NoShow,
+                caseworker.clone(),
+                "2025-08-01T09:00".parse()?,
+            )
             .await
         {
             Err(EngineError::Rejected(r)) => {

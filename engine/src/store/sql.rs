@@ -299,7 +299,11 @@ impl WriteTx {
 
     /// Rolls back, keeping the connection when that works.
     async fn rollback(mut self) {
-        if sqlx::raw_sql("ROLLBACK").execute(&mut *self.conn).await.is_ok() {
+        if sqlx::raw_sql("ROLLBACK")
+            .execute(&mut *self.conn)
+            .await
+            .is_ok()
+        {
             self.open = false;
         }
     }
@@ -520,7 +524,14 @@ impl Store for SqlStore {
             let rows: Vec<String> = (0..actions.len())
                 .map(|i| {
                     let n = 5 * i;
-                    format!("(${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5)
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${})",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5
+                    )
                 })
                 .collect();
             let text = format!(
