@@ -304,25 +304,10 @@ fn figures() {
             .unwrap(),
     );
     let per_case = 50;
-    let cases: Vec<Vec<_>> = (0..8)
+    let cases: Vec<Steps> = (0..8)
         .map(|i| renamed(&steps[..per_case], &format!("c{i}")))
         .collect();
-    let t = Instant::now();
-    rt.block_on(async {
-        let mut tasks = Vec::new();
-        for (i, s) in cases.iter().enumerate() {
-            let store = Arc::clone(&store);
-            let s = s.clone();
-            let pin = pin.clone();
-            tasks.push(tokio::spawn(async move {
-                append_all(&store, &pin, &format!("c{i}"), &s).await
-            }));
-        }
-        for t in tasks {
-            t.await.unwrap();
-        }
-    });
-    let concurrent = t.elapsed() / u32::try_from(8 * per_case).unwrap();
+    let concurrent = rt.block_on(concurrently(&store, &pin, &cases));
     let path = sqlite_at(&dir, "sequential.db");
     let store = rt
         .block_on(SqlStore::sqlite(&path, &options(Synchronous::Full)))
@@ -347,22 +332,7 @@ fn figures() {
         rt.block_on(SqlStore::postgres(&url, &StoreOptions::default()))
             .unwrap(),
     );
-    let t = Instant::now();
-    rt.block_on(async {
-        let mut tasks = Vec::new();
-        for (i, s) in cases.iter().enumerate() {
-            let store = Arc::clone(&pg);
-            let s = s.clone();
-            let pin = pin.clone();
-            tasks.push(tokio::spawn(async move {
-                append_all(&store, &pin, &format!("c{i}"), &s).await
-            }));
-        }
-        for t in tasks {
-            t.await.unwrap();
-        }
-    });
-    let pg_concurrent = t.elapsed() / u32::try_from(8 * per_case).unwrap();
+    let pg_concurrent = rt.block_on(concurrently(&pg, &pin, &cases));
     println!(
         "  8 tasks appending to 8 cases, PostgreSQL {:>8.1} us per append ({:>6.0}/s) | one task {:>8.1} us | ratio {:>5.2}x",
         us(pg_concurrent),
@@ -371,6 +341,25 @@ fn figures() {
         ratio(pg_concurrent, pg_append)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One task per case, all at once; the time per append.
+async fn concurrently(store: &Arc<SqlStore>, pin: &Pin, cases: &[Steps]) -> Duration {
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, steps) in cases.iter().enumerate() {
+        let store = Arc::clone(store);
+        let steps = steps.clone();
+        let pin = pin.clone();
+        tasks.push(tokio::spawn(async move {
+            append_all(&store, &pin, &format!("c{i}"), &steps).await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let appends: usize = cases.iter().map(Vec::len).sum();
+    t.elapsed() / u32::try_from(appends).unwrap()
 }
 
 async fn sqlx_exec(url: &str, sql: &'static str) {
