@@ -177,18 +177,17 @@ impl<S: Store> Engine<S> {
         workflow: &str,
         content_hash: &str,
     ) -> Result<Arc<Catalog>, EngineError> {
-        let current = self.catalog();
-        if let Some(c) = current.for_case(workflow, content_hash) {
-            return Ok(if std::ptr::eq(c, current.as_ref()) {
-                current
-            } else {
-                Arc::new(c.clone())
-            });
-        }
         let holds = |c: &Catalog| {
             c.workflow(workflow)
                 .is_some_and(|w| w.content_hash == content_hash)
         };
+        let current = self.catalog();
+        if holds(&current) {
+            return Ok(current);
+        }
+        if let Some(c) = current.earlier.iter().find(|c| holds(c)) {
+            return Ok(Arc::clone(c));
+        }
         if let Some(c) = lock(&self.pinned).iter().find(|c| holds(c)) {
             return Ok(Arc::clone(c));
         }

@@ -424,35 +424,51 @@ impl Store for SqlStore {
         }
         let last = expected_seq + events.len() as u64;
         let now = micros(audit.at);
-        let mut tx = self.begin().await?;
-        if expected_seq == 0 {
-            let Some(pin) = pin else {
+        let new_case = match (expected_seq, pin) {
+            (0, None) => {
                 return Err(StoreError::Invalid(format!(
                     "case `{case_id}` is new: its first append names the workflow version it is pinned to"
                 )));
-            };
-            let (hash, files) = catalog_files(&pin.sources)?;
-            sqlx::query(
-                "INSERT INTO lots_catalogs (hash, files, stored_us) VALUES ($1, $2, $3) \
-                 ON CONFLICT (hash) DO NOTHING",
-            )
-            .bind(&hash)
-            .bind(&files)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(classify)?;
-            sqlx::query(
-                "INSERT INTO lots_definitions (workflow, content_hash, version, catalog_hash) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (workflow, content_hash) DO NOTHING",
+            }
+            (0, Some(pin)) => Some(pin),
+            _ => None,
+        };
+        let mut tx = self.begin().await?;
+        if let Some(pin) = new_case {
+            // The catalog files are kept once per workflow version (they are large; most cases
+            // open on a version already kept).
+            let kept: Option<i64> = sqlx::query_scalar(
+                "SELECT version FROM lots_definitions WHERE workflow = $1 AND content_hash = $2",
             )
             .bind(&pin.workflow)
             .bind(&pin.content_hash)
-            .bind(i64::from(pin.version))
-            .bind(&hash)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(classify)?;
+            if kept.is_none() {
+                let (hash, files) = catalog_files(&pin.sources)?;
+                sqlx::query(
+                    "INSERT INTO lots_catalogs (hash, files, stored_us) VALUES ($1, $2, $3) \
+                     ON CONFLICT (hash) DO NOTHING",
+                )
+                .bind(&hash)
+                .bind(&files)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+                sqlx::query(
+                    "INSERT INTO lots_definitions (workflow, content_hash, version, catalog_hash) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (workflow, content_hash) DO NOTHING",
+                )
+                .bind(&pin.workflow)
+                .bind(&pin.content_hash)
+                .bind(i64::from(pin.version))
+                .bind(&hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+            }
             let inserted = sqlx::query(
                 "INSERT INTO lots_cases \
                  (case_id, workflow, content_hash, unit, seq, opened_us, updated_us) \
