@@ -130,10 +130,16 @@ fn summary_line(loaded: &Loaded) -> String {
 pub(crate) fn read_yaml(
     paths: &[std::path::PathBuf],
 ) -> anyhow::Result<Vec<Result<lots::SourceFile, Box<Diagnostic>>>> {
-    let source = lots::FsSource::with_extensions(
-        paths.iter().cloned(),
-        lots::catalog::source::YAML_EXTENSIONS,
-    );
+    read_files(paths, lots::catalog::source::YAML_EXTENSIONS)
+}
+
+/// Reads files the way the catalog is read (regular files only, at most
+/// `MAX_FILE_BYTES`, never blocking on a pipe), keeping those with one of `extensions`.
+pub(crate) fn read_files(
+    paths: &[std::path::PathBuf],
+    extensions: &'static [&'static str],
+) -> anyhow::Result<Vec<Result<lots::SourceFile, Box<Diagnostic>>>> {
+    let source = lots::FsSource::with_extensions(paths.iter().cloned(), extensions);
     Ok(lots::Source::inputs(&source)?
         .into_iter()
         .map(|input| match input {

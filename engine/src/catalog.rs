@@ -12,6 +12,14 @@ use std::sync::Arc;
 
 pub use source::{FsSource, Input, MemorySource, Source, SourceError};
 
+/// Reads a YAML (or JSON) document that is not a catalog file, such as the events a host hands
+/// `lots case`, with the catalog's budgets (depth, aliases, nodes, scalar bytes): a hostile
+/// document is a diagnostic at file:line:column, never a hang.
+pub fn from_yaml<T: serde::de::DeserializeOwned>(source: &SourceFile) -> Result<T, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    parse::from_str(source, &mut diags).ok_or(diags)
+}
+
 use crate::diagnostics::{Diagnostics, SourceFile};
 use crate::model::indicator::Indicator;
 use crate::model::instrument::Instrument;

@@ -503,6 +503,24 @@ fn cases_in_a_store() {
         "acknowledged once"
     );
     assert_eq!(run(&["actions", "list"], None).1.lines().count(), 1);
+    // Events are read with the catalog's budgets: an alias bomb is a clear error, nothing stored.
+    let (code, bomb) = run(
+        &[
+            "case",
+            "apply",
+            "cli-2025-0001",
+            "tests/data/cli/events_alias_bomb.yaml",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(2), "{bomb}");
+    assert_eq!(
+        run(&["case", "history", "cli-2025-0001"], None)
+            .1
+            .lines()
+            .count(),
+        3
+    );
     for out in &outputs {
         assert!(!out.contains("Hemligvägen"), "the address leaked: {out}");
     }

@@ -120,18 +120,26 @@ struct Envelope {
 }
 
 fn read_events(path: &Path) -> anyhow::Result<Vec<One>> {
-    let mut text = String::new();
-    if path == Path::new("-") {
-        std::io::stdin().read_to_string(&mut text)?;
+    let source = if path == Path::new("-") {
+        let mut text = String::new();
+        let limit = lots::catalog::source::MAX_FILE_BYTES;
+        std::io::stdin().take(limit + 1).read_to_string(&mut text)?;
+        if text.len() as u64 > limit {
+            anyhow::bail!("the events on stdin exceed {limit} bytes");
+        }
+        lots::SourceFile::new("<stdin>", text)
     } else {
-        text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
-    }
-    let input: Input = if text.trim_start().starts_with(['{', '[']) {
-        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
-    } else {
-        serde_saphyr::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        match crate::report::read_files(&[path.to_owned()], &["yaml", "yml", "json"])?.pop() {
+            Some(Ok(source)) => source,
+            Some(Err(d)) => anyhow::bail!("{}", crate::report::plain(&d)),
+            None => anyhow::bail!("`{}` is not a .yaml, .yml or .json file", path.display()),
+        }
     };
+    // JSON is YAML: one budgeted parser for both.
+    let input: Input = lots::catalog::from_yaml(&source).map_err(|diagnostics| {
+        let lines: Vec<String> = diagnostics.iter().map(crate::report::plain).collect();
+        anyhow::anyhow!("{}", lines.join("\n"))
+    })?;
     Ok(match input {
         Input::Many(list) => list,
         Input::One(one) => vec![one],
