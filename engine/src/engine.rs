@@ -158,14 +158,14 @@ impl<S: Store> Engine<S> {
         }
     }
 
-    fn audit(&self, by: &Actor, operation: Operation, case_id: &str) -> AuditEntry {
+    fn audit(&self, by: &Actor, operation: Operation, case_id: Option<&str>) -> AuditEntry {
         AuditEntry {
             at: (self.clock)(),
             actor: by.id.clone(),
             role: by.role.clone(),
             operation,
             route: self.route.clone(),
-            case_id: Some(case_id.to_owned()),
+            case_id: case_id.map(str::to_owned),
             seq: None,
         }
     }
@@ -214,17 +214,25 @@ impl<S: Store> Engine<S> {
         Ok(compiled)
     }
 
+    /// A stored case's head and events.
+    async fn stored(
+        &self,
+        case_id: &str,
+        audit: Option<&AuditEntry>,
+    ) -> Result<StoredCase, EngineError> {
+        self.store
+            .load(case_id, audit)
+            .await?
+            .ok_or_else(|| EngineError::NoCase(case_id.to_owned()))
+    }
+
     /// A stored case and the catalog it runs on, replayed.
     async fn loaded(
         &self,
         case_id: &str,
         audit: Option<&AuditEntry>,
     ) -> Result<(StoredCase, Arc<Catalog>, Case), EngineError> {
-        let stored = self
-            .store
-            .load(case_id, audit)
-            .await?
-            .ok_or_else(|| EngineError::NoCase(case_id.to_owned()))?;
+        let stored = self.stored(case_id, audit).await?;
         let catalog = self
             .catalog_for(&stored.head.workflow, &stored.head.content_hash)
             .await?;
@@ -246,7 +254,7 @@ impl<S: Store> Engine<S> {
         };
         let case_id = case_id.clone();
         let catalog = self.catalog();
-        let audit = self.audit(&by, Operation::Open, &case_id);
+        let audit = self.audit(&by, Operation::Open, Some(&case_id));
         let step = runtime::apply(&catalog, &Case::default(), event, by, at)
             .map_err(EngineError::Rejected)?;
         let pin = Pin {
@@ -305,7 +313,7 @@ impl<S: Store> Engine<S> {
         by: Actor,
         at: DateTime,
     ) -> Result<Applied, EngineError> {
-        let audit = self.audit(&by, Operation::Append, case_id);
+        let audit = self.audit(&by, Operation::Append, Some(case_id));
         let mut retried = false;
         loop {
             let (stored, catalog, case) = self.loaded(case_id, None).await?;
@@ -325,7 +333,7 @@ impl<S: Store> Engine<S> {
 
     /// A stored case as it stands (the read is audited).
     pub async fn case(&self, case_id: &str, by: &Actor) -> Result<Case, EngineError> {
-        let audit = self.audit(by, Operation::Read, case_id);
+        let audit = self.audit(by, Operation::Read, Some(case_id));
         Ok(self.loaded(case_id, Some(&audit)).await?.2)
     }
 
@@ -336,12 +344,8 @@ impl<S: Store> Engine<S> {
         known_at: Timestamp,
         by: &Actor,
     ) -> Result<Case, EngineError> {
-        let audit = self.audit(by, Operation::ReadAsOf, case_id);
-        let stored = self
-            .store
-            .load(case_id, Some(&audit))
-            .await?
-            .ok_or_else(|| EngineError::NoCase(case_id.to_owned()))?;
+        let audit = self.audit(by, Operation::ReadAsOf, Some(case_id));
+        let stored = self.stored(case_id, Some(&audit)).await?;
         let catalog = self
             .catalog_for(&stored.head.workflow, &stored.head.content_hash)
             .await?;
@@ -359,12 +363,8 @@ impl<S: Store> Engine<S> {
         case_id: &str,
         by: &Actor,
     ) -> Result<Vec<StoredEvent>, EngineError> {
-        let audit = self.audit(by, Operation::History, case_id);
-        let stored = self
-            .store
-            .load(case_id, Some(&audit))
-            .await?
-            .ok_or_else(|| EngineError::NoCase(case_id.to_owned()))?;
+        let audit = self.audit(by, Operation::History, Some(case_id));
+        let stored = self.stored(case_id, Some(&audit)).await?;
         Ok(stored.events)
     }
 
@@ -375,7 +375,7 @@ impl<S: Store> Engine<S> {
         at: DateTime,
         by: &Actor,
     ) -> Result<Explanation, EngineError> {
-        let audit = self.audit(by, Operation::Explain, case_id);
+        let audit = self.audit(by, Operation::Explain, Some(case_id));
         let (_, catalog, case) = self.loaded(case_id, Some(&audit)).await?;
         runtime::explain(&catalog, &case, at).ok_or_else(|| {
             EngineError::Catalog(format!(
@@ -401,15 +401,13 @@ impl<S: Store> Engine<S> {
         let until = now
             .checked_add(jiff::SignedDuration::try_from(lease).unwrap_or(jiff::SignedDuration::MAX))
             .unwrap_or(Timestamp::MAX);
-        let mut audit = self.audit(by, Operation::Claim, "");
-        audit.case_id = None;
+        let audit = self.audit(by, Operation::Claim, None);
         Ok(self.store.claim(&by.id, now, until, limit, &audit).await?)
     }
 
     /// Marks an action delivered; `false` when it was already acknowledged or is unknown.
     pub async fn acknowledge(&self, action_id: &str, by: &Actor) -> Result<bool, EngineError> {
-        let mut audit = self.audit(by, Operation::Acknowledge, "");
-        audit.case_id = None;
+        let audit = self.audit(by, Operation::Acknowledge, None);
         Ok(self
             .store
             .acknowledge(action_id, (self.clock)(), &audit)

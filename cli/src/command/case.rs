@@ -259,20 +259,16 @@ fn summary(catalog: &lots::Catalog, case: &Case, lang: Lang) -> String {
         }
     );
     let _ = writeln!(s, "events: {}", case.events.len());
-    let sensitive = catalog
+    let wf = catalog
         .for_case(&case.workflow, &case.content_hash)
-        .and_then(|c| c.workflow(&case.workflow))
-        .map(|wf| {
-            wf.facts
-                .iter()
-                .filter(|f| f.sensitive)
-                .map(|f| f.id.to_string())
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
+        .and_then(|c| c.workflow(&case.workflow));
+    let sensitive = |id: &str| {
+        wf.and_then(|wf| wf.fact(id))
+            .is_some_and(|(_, fact)| fact.sensitive)
+    };
     for (id, value) in &case.facts {
-        if sensitive.contains(id) {
-            let _ = writeln!(s, "  {id} = [redacted]");
+        if sensitive(id) {
+            let _ = writeln!(s, "  {id} = {}", lots::runtime::REDACTED);
         } else {
             let _ = writeln!(s, "  {id} = {value}");
         }
@@ -299,10 +295,8 @@ fn summary(catalog: &lots::Catalog, case: &Case, lang: Lang) -> String {
             a.id
         );
     }
-    if let Some(wf) = catalog
-        .for_case(&case.workflow, &case.content_hash)
-        .and_then(|c| c.workflow(&case.workflow))
-    {
+    // The one redaction step, over everything shown (a sensitive value typed into a note).
+    if let Some(wf) = wf {
         Secrets::of(wf, case, None).redact_in_place(&mut s);
     }
     s
