@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod diagnostics;
 pub mod engine;
+pub mod indicators;
 pub mod model;
 pub mod quality;
 pub mod runtime;

@@ -1,0 +1,7 @@
+//! Goal indicators computed from stored cases: the figures each case contributes
+//! ([`record`]), periods ([`period`]), the computation over a period ([`compute`]), disclosure
+//! control ([`disclosure`]) and the report a results board is drawn from ([`report`]).
+//!
+//! Sans-IO: the store hands in the records; nothing here reads a clock or a file.
+
+pub mod disclosure;

@@ -1,0 +1,1 @@
+//! Disclosure control: small cells and whatever would let a reader recompute them.
