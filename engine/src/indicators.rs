@@ -5,3 +5,5 @@
 //! Sans-IO: the store hands in the records; nothing here reads a clock or a file.
 
 pub mod disclosure;
+pub mod period;
+pub mod report;

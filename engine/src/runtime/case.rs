@@ -81,6 +81,12 @@ pub struct Case {
     /// The people inside the case (e.g. each child), by collection and then key.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub people: BTreeMap<String, BTreeMap<String, Person>>,
+    /// When each milestone was first reached (`case_opened`, `phase_entered:utredning`,
+    /// `phase_left:utredning`, `instrument_completed:ors`, `decision_made`, `case_closed`):
+    /// what an indicator measuring the time between two events reads. Derived by replay like
+    /// everything else here; persistent, so copying a case does not copy it.
+    #[serde(default, skip_serializing_if = "imbl::OrdMap::is_empty")]
+    pub milestones: imbl::OrdMap<String, DateTime>,
     /// Every accepted event, in order. Shared, so copying a case is cheap.
     pub events: History<Arc<Recorded>>,
 }
@@ -113,6 +119,7 @@ impl Default for Case {
             documents: BTreeMap::new(),
             tracks: BTreeMap::new(),
             people: BTreeMap::new(),
+            milestones: imbl::OrdMap::new(),
             events: History::new(),
         }
     }

@@ -67,6 +67,11 @@ impl Run<'_> {
     /// start it after its stop.
     pub(super) fn deadline_triggers(&mut self) {
         let happened = std::mem::take(&mut self.happened);
+        for h in &happened {
+            if let Some(key) = self.milestone(h) {
+                self.case.milestones.entry(key).or_insert(self.at);
+            }
+        }
         for (i, d) in self.wf.deadlines.iter().enumerate() {
             for h in &happened {
                 if d.stops.iter().any(|t| matches(t, h)) {
@@ -82,6 +87,21 @@ impl Run<'_> {
                 }
             }
         }
+    }
+
+    /// The milestone a happening reaches, by the key [`Case::milestones`] keeps it under
+    /// (facts set are not milestones).
+    fn milestone(&self, h: &Happening) -> Option<String> {
+        let phase = |p: &crate::model::index::PhaseIdx| self.wf.phase(*p).map(|p| p.id.as_ref());
+        Some(match h {
+            Happening::CaseOpened => "case_opened".to_owned(),
+            Happening::CaseClosed => "case_closed".to_owned(),
+            Happening::DecisionMade => "decision_made".to_owned(),
+            Happening::PhaseEntered(p) => format!("phase_entered:{}", phase(p)?),
+            Happening::PhaseLeft(p) => format!("phase_left:{}", phase(p)?),
+            Happening::InstrumentCompleted(i) => format!("instrument_completed:{i}"),
+            Happening::FactSet(_) => return None,
+        })
     }
 
     /// A rule's `start`: not when the deadline's stop happened in this same step.
