@@ -129,6 +129,7 @@ async fn append_all(
                 pin: (i == 0).then_some(pin),
                 events: &events,
                 actions,
+                figures: &[],
                 audit: &audit,
             })
             .await

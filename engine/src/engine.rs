@@ -264,11 +264,13 @@ impl<S: Store> Engine<S> {
             unit: step.case.unit.clone(),
             sources: Arc::clone(&catalog.sources),
         };
-        self.append(&case_id, 0, Some(&pin), step, &audit).await
+        self.append(&catalog, &case_id, 0, Some(&pin), step, &audit)
+            .await
     }
 
     async fn append(
         &self,
+        catalog: &Catalog,
         case_id: &str,
         expected_seq: u64,
         pin: Option<&Pin>,
@@ -284,6 +286,7 @@ impl<S: Store> Engine<S> {
             recorded: Arc::clone(recorded),
             recorded_at: (self.clock)(),
         }];
+        let figures = crate::indicators::record::figures(catalog, &step.case);
         let seq = self
             .store
             .append(Append {
@@ -292,6 +295,7 @@ impl<S: Store> Engine<S> {
                 pin,
                 events: &events,
                 actions: &step.actions,
+                figures: &figures,
                 audit,
             })
             .await?;
@@ -320,7 +324,7 @@ impl<S: Store> Engine<S> {
             let step = runtime::apply(&catalog, &case, event.clone(), by.clone(), at)
                 .map_err(EngineError::Rejected)?;
             match self
-                .append(case_id, stored.head.seq, None, step, &audit)
+                .append(&catalog, case_id, stored.head.seq, None, step, &audit)
                 .await
             {
                 Err(EngineError::Store(StoreError::Conflict { .. })) if !retried => {

@@ -7,3 +7,4 @@
 pub mod disclosure;
 pub mod period;
 pub mod report;
+pub mod record;

@@ -51,7 +51,7 @@ pub use case::{
     History, InstrumentResult, MAX_FORMER_SENSITIVE, Override, PendingApproval, Person, Recorded,
     RuleRecord, Session, SessionCounts, SessionOutcome, TrackState,
 };
-pub use deadlines::{MAX_EXTENSION_DAYS, deadline_state};
+pub use deadlines::{MAX_EXTENSION_DAYS, deadline_state, milestone_key};
 pub use event::{CancelledBy, Event, FactValue, PersonRef, Requirement};
 pub use explain::{
     Awaiting, Explanation, NextPhase, OpenDeadline, TrackPosition, describe_action, explain,
@@ -668,5 +668,48 @@ impl<'c> Run<'c> {
             .actions
             .push_back(std::sync::Arc::new(action.clone()));
         self.emitted.push(action);
+    }
+}
+
+/// A case as indicators read it: its conditions evaluated and its facts read as it stands at
+/// a moment, by the catalog it runs on (the one holding its workflow version).
+pub struct Reading<'c> {
+    run: Run<'c>,
+}
+
+/// Reads a case at `at`. `None` when no catalog of `catalog` holds the case's workflow version
+/// and unit.
+pub fn read_case<'c>(catalog: &'c Catalog, case: &Case, at: DateTime) -> Option<Reading<'c>> {
+    let catalog = catalog.for_case(&case.workflow, &case.content_hash)?;
+    let resolved = resolve_pinned(catalog, case).ok()?;
+    Some(Reading {
+        run: Run::new(catalog, resolved, case.clone(), at, None),
+    })
+}
+
+impl<'c> Reading<'c> {
+    /// Whether a condition holds (a script that fails counts as not holding, as in a step).
+    pub fn holds(&self, cond: &Condition) -> bool {
+        cond.evaluate(&self.run.env())
+    }
+
+    /// A fact's value, as conditions see it.
+    pub fn fact(&self, slot: crate::model::index::FactSlot) -> Option<&crate::model::fact::Value> {
+        self.run.slots.get(usize::from(slot.0))?.as_ref()
+    }
+
+    /// The catalog the case runs on.
+    pub fn catalog(&self) -> &'c Catalog {
+        self.run.catalog
+    }
+
+    /// The case.
+    pub fn case(&self) -> &Case {
+        &self.run.case
+    }
+
+    /// The workflow version the case runs.
+    pub fn workflow(&self) -> &'c Workflow {
+        self.run.wf
     }
 }

@@ -17,8 +17,12 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
+use jiff::civil::Date;
+
 use crate::diagnostics::SourceFile;
+use crate::indicators::record::{DIMENSIONS, Figure};
 use crate::runtime::{Action, Recorded};
+use crate::syntax::PopulationCases;
 
 pub use sql::{Backend, SqlStore, StoreOptions, Synchronous};
 
@@ -61,8 +65,44 @@ pub struct Append<'a> {
     pub events: &'a [StoredEvent],
     /// The actions they emitted: each goes to the outbox.
     pub actions: &'a [Action],
+    /// The case's indicator figures after the events (they replace its earlier ones).
+    pub figures: &'a [Figure],
     /// Who wrote, through which route.
     pub audit: &'a AuditEntry,
+}
+
+/// Which figures of one indicator a report sums: the cases of a population in a period.
+#[derive(Debug, Clone)]
+pub struct FigureQuery<'a> {
+    /// The indicator.
+    pub indicator: &'a str,
+    /// Cases opened, active or closed in the period (by the events' dates).
+    pub population: PopulationCases,
+    /// The period's first day.
+    pub first: Date,
+    /// Its last day.
+    pub last: Date,
+    /// Only this unit's cases.
+    pub unit: Option<&'a str>,
+    /// Whether to return each case's value too (for a median).
+    pub values: bool,
+}
+
+/// The figures of the cases counted under one combination of categories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureGroup {
+    /// The categories (as in [`Figure::categories`]).
+    pub categories: [String; DIMENSIONS],
+    /// Cases in the population.
+    pub n: u64,
+    /// Of them, meeting a share's condition.
+    pub met: u64,
+    /// Of them, with a value.
+    pub with_value: u64,
+    /// The sum of their values.
+    pub sum: f64,
+    /// Their values, ascending, when the query asked for them.
+    pub values: Vec<f64>,
 }
 
 /// A stored case: its head and every event, upcast to the current format.
@@ -282,6 +322,27 @@ pub trait Store: Send + Sync {
 
     /// Records a read (or another operation that changes nothing) in the audit log.
     fn record(&self, audit: &AuditEntry) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The figures of one indicator summed by category, for a report.
+    fn figure_groups(
+        &self,
+        query: &FigureQuery<'_>,
+    ) -> impl Future<Output = Result<Vec<FigureGroup>, StoreError>> + Send;
+
+    /// The cases of a workflow that hold no figure of an indicator (stored before the
+    /// indicator existed, or before figures were kept): a report makes theirs first.
+    fn cases_without_figures(
+        &self,
+        workflow: &str,
+        indicator: &str,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+
+    /// Replaces a case's figures (made again from its events).
+    fn replace_figures(
+        &self,
+        case_id: &str,
+        figures: &[Figure],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The audit log, oldest first: of one case, or of every case.
     fn audit_log(

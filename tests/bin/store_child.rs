@@ -249,6 +249,7 @@ async fn race(root: &Path, address: &str, case_id: &str, writer: &str, n: usize,
                         pin: None,
                         events: &events,
                         actions: &step.actions,
+                        figures: &[],
                         audit: &audit,
                     })
                     .await;

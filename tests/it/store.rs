@@ -230,6 +230,7 @@ async fn a_stale_writer_gets_a_conflict_and_writes_nothing(kind: Kind) {
             pin: None,
             events: &events,
             actions: &step.actions,
+            figures: &[],
             audit: &audit,
         })
         .await;
@@ -613,6 +614,7 @@ async fn appends_are_checked(kind: Kind) {
         pin,
         events,
         actions: &[],
+        figures: &[],
         audit: &audit,
     };
     assert!(matches!(

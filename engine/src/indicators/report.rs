@@ -149,3 +149,91 @@ impl Cell {
 fn decimal(value: f64, places: usize) -> String {
     format!("{value:.places$}").replace('.', ",")
 }
+
+impl Report {
+    /// The report as JSON (suppressed cells carry no number).
+    pub fn json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
+    }
+
+    /// The report as CSV: one line per published cell, `..` for a suppressed value.
+    pub fn csv(&self) -> Result<String, csv::Error> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([
+            "indikator", "titel", "tabell", "rad", "kolumn", "antal", "varde", "text",
+            "mal_nått",
+        ])?;
+        for ind in &self.indicators {
+            for (table, columns, rows) in ind.tables(self) {
+                for row in rows {
+                    for (column, cell) in columns.iter().zip(&row.cells) {
+                        let (n, value, met) = match cell {
+                            Cell::Value { n, value, met } => (
+                                n.to_string(),
+                                value.to_string(),
+                                met.map_or(String::new(), |m| if m { "ja" } else { "nej" }.to_owned()),
+                            ),
+                            Cell::Empty => ("0".to_owned(), String::new(), String::new()),
+                            Cell::Suppressed => ("..".to_owned(), "..".to_owned(), String::new()),
+                        };
+                        w.write_record([
+                            ind.id.as_str(),
+                            ind.title.as_str(),
+                            table.as_str(),
+                            row.label.as_str(),
+                            column.as_str(),
+                            n.as_str(),
+                            value.as_str(),
+                            cell.text(ind.measure).as_str(),
+                            met.as_str(),
+                        ])?;
+                    }
+                }
+            }
+        }
+        let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The report as terminal tables.
+    pub fn text(&self) -> String {
+        let mut out = format!("{} – {}\n", self.title, self.period_label);
+        out.push_str(&format!(
+            "Celler med färre än {} ärenden visas som .., liksom celler som annars skulle gå att räkna fram.\n",
+            self.min_cell
+        ));
+        for ind in &self.indicators {
+            out.push('\n');
+            out.push_str(&format!("{}\n", ind.title));
+            if let Some(t) = &ind.target {
+                out.push_str(&format!("Mål: {}\n", t.text));
+            }
+            out.push_str(&format!("{}\n", ind.population));
+            for (table, columns, rows) in ind.tables(self) {
+                let mut t = comfy_table::Table::new();
+                t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+                let mut header = vec![table.clone()];
+                header.extend(columns.iter().cloned());
+                t.set_header(header);
+                for row in rows {
+                    let mut line = vec![row.label.clone()];
+                    line.extend(row.cells.iter().map(|c| c.text(ind.measure)));
+                    t.add_row(line);
+                }
+                out.push_str(&format!("{t}\n"));
+            }
+        }
+        out
+    }
+}
+
+impl IndicatorReport {
+    /// The indicator's tables: by gender over the periods, then each breakdown by gender.
+    pub fn tables<'a>(&'a self, report: &'a Report) -> Vec<(String, &'a [String], &'a [Row])> {
+        let mut out = vec![("Kön".to_owned(), report.periods.as_slice(), self.by_gender.as_slice())];
+        for b in &self.breakdowns {
+            out.push((b.title.clone(), b.columns.as_slice(), b.rows.as_slice()));
+        }
+        out
+    }
+}

@@ -89,17 +89,17 @@ impl Run<'_> {
         }
     }
 
-    /// The milestone a happening reaches, by the key [`Case::milestones`] keeps it under
+    /// The milestone a happening reaches, by the key [`super::Case::milestones`] keeps it under
     /// (facts set are not milestones).
     fn milestone(&self, h: &Happening) -> Option<String> {
         let phase = |p: &crate::model::index::PhaseIdx| self.wf.phase(*p).map(|p| p.id.as_ref());
         Some(match h {
-            Happening::CaseOpened => "case_opened".to_owned(),
-            Happening::CaseClosed => "case_closed".to_owned(),
-            Happening::DecisionMade => "decision_made".to_owned(),
-            Happening::PhaseEntered(p) => format!("phase_entered:{}", phase(p)?),
-            Happening::PhaseLeft(p) => format!("phase_left:{}", phase(p)?),
-            Happening::InstrumentCompleted(i) => format!("instrument_completed:{i}"),
+            Happening::CaseOpened => milestone("case_opened", None),
+            Happening::CaseClosed => milestone("case_closed", None),
+            Happening::DecisionMade => milestone("decision_made", None),
+            Happening::PhaseEntered(p) => milestone("phase_entered", Some(phase(p)?)),
+            Happening::PhaseLeft(p) => milestone("phase_left", Some(phase(p)?)),
+            Happening::InstrumentCompleted(i) => milestone("instrument_completed", Some(i)),
             Happening::FactSet(_) => return None,
         })
     }
@@ -412,4 +412,28 @@ fn matches(trigger: &Trigger, h: &Happening) -> bool {
         (Trigger::FactSet(a), Happening::FactSet(b)) => a == b,
         _ => false,
     }
+}
+
+/// The key a milestone is kept under in [`super::Case::milestones`]: `case_opened`,
+/// `phase_entered:utredning`.
+fn milestone(kind: &str, what: Option<&str>) -> String {
+    match what {
+        Some(what) => format!("{kind}:{what}"),
+        None => kind.to_owned(),
+    }
+}
+
+/// The key of the milestone a trigger names in [`super::Case::milestones`], or `None` for a fact set
+/// (not a milestone).
+pub fn milestone_key(wf: &crate::model::workflow::Workflow, trigger: &Trigger) -> Option<String> {
+    let phase = |p: &crate::model::index::PhaseIdx| wf.phase(*p).map(|p| p.id.as_ref());
+    Some(match trigger {
+        Trigger::CaseOpened => milestone("case_opened", None),
+        Trigger::CaseClosed => milestone("case_closed", None),
+        Trigger::DecisionMade => milestone("decision_made", None),
+        Trigger::PhaseEntered(p) => milestone("phase_entered", Some(phase(p)?)),
+        Trigger::PhaseLeft(p) => milestone("phase_left", Some(phase(p)?)),
+        Trigger::InstrumentCompleted(i) => milestone("instrument_completed", Some(i)),
+        Trigger::FactSet(_) => return None,
+    })
 }

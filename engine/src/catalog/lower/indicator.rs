@@ -5,7 +5,7 @@ use super::ctx::{Ctx, Known};
 use super::resolve;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::index::FactSlot;
-use crate::model::indicator::{Breakdown, Indicator, MIN_CELL_FLOOR, Measure};
+use crate::model::indicator::{Breakdown, Indicator, MAX_BREAKDOWNS, MIN_CELL_FLOOR, Measure};
 use crate::model::instrument::Instrument;
 use crate::model::workflow::Workflow;
 use crate::syntax::{self, FactType, IndicatorFile};
@@ -68,10 +68,29 @@ pub(crate) fn lower(
         syntax::Measure::Count => Measure::Count,
         syntax::Measure::Mean(f) => Measure::Mean(numeric_fact(ctx, f)?),
         syntax::Measure::Median(f) => Measure::Median(numeric_fact(ctx, f)?),
-        syntax::Measure::TimeBetween(t) => Measure::TimeBetween(
-            super::workflow::trigger(ctx, &scope, &t.from)?,
-            super::workflow::trigger(ctx, &scope, &t.to)?,
-        ),
+        syntax::Measure::TimeBetween(t) => {
+            let from = super::workflow::trigger(ctx, &scope, &t.from)?;
+            let to = super::workflow::trigger(ctx, &scope, &t.to)?;
+            for (trigger, at) in [(&from, &t.from), (&to, &t.to)] {
+                if matches!(trigger, crate::model::workflow::Trigger::FactSet(_)) {
+                    ctx.push(
+                        Diagnostic::new(
+                            Code::InvalidTimeBetween,
+                            "a fact being set is not a milestone a case keeps the date of",
+                        )
+                        .at(ctx.source, at.span)
+                        .label("not an event of the case")
+                        .help(
+                            "measure from `case_opened`, `case_closed`, `{phase_entered: ..}`, \
+                             `{phase_left: ..}`, `{instrument_completed: ..}` or `decision_made`; \
+                             for a date fact, use the `mean` of a computed `days_between` fact",
+                        ),
+                    );
+                    return None;
+                }
+            }
+            Measure::TimeBetween(from, to)
+        }
     };
     if let (Some(t), Measure::Share(_)) = (&file.target, &measure)
         && !(0.0..=1.0).contains(&t.value.value)
@@ -86,25 +105,115 @@ pub(crate) fn lower(
             .help("write shares as fractions: 80 % is `0.8`"),
         );
     }
-    let mut breakdown = Vec::new();
-    for b in &file.breakdown {
-        if b.value == "unit" {
-            breakdown.push(Breakdown::Unit);
-        } else if let Some((slot, decl)) = resolve::fact(ctx, wf, b) {
-            breakdown.push(Breakdown::Fact(slot, decl.id.clone()));
-        }
-    }
+    let breakdown = breakdowns(ctx, wf, file);
+    let gender = wf
+        .fact("gender")
+        .filter(|(_, f)| f.ty == FactType::Enum && f.of.is_none())
+        .map(|(slot, _)| slot);
     Some(Indicator {
         id: file.id.value.as_str().into(),
+        version: file.version.value,
         title: file.title.clone(),
         goal: file.goal.clone(),
+        source: file.source.clone(),
         workflow: wf.id.clone(),
         population: file.population.cases,
         population_when,
         measure,
         target: file.target.as_ref().map(|t| (t.op, t.value.value)),
+        gender,
         breakdown,
         period: file.period,
         min_cell: file.min_cell.value,
     })
+}
+
+/// The breakdowns besides gender: `unit`, `age_band` (of the whole-number fact `age`), or an
+/// enum or yes/no fact of the case that is not sensitive.
+fn breakdowns(ctx: &mut Ctx<'_>, wf: &Workflow, file: &IndicatorFile) -> Vec<Breakdown> {
+    let mut out = Vec::new();
+    let invalid = |ctx: &mut Ctx<'_>, b: &syntax::Spanned<String>, what: String, help: &str| {
+        ctx.push(
+            Diagnostic::new(Code::InvalidBreakdown, what)
+                .at(ctx.source, b.span)
+                .label("cannot split by this")
+                .help(help.to_owned()),
+        );
+    };
+    for b in &file.breakdown {
+        match b.value.as_str() {
+            "gender" => continue,
+            "unit" => out.push(Breakdown::Unit),
+            "age_band" => match wf.fact("age") {
+                Some((slot, f)) if f.ty == FactType::Integer && f.of.is_none() => {
+                    out.push(Breakdown::AgeBand(slot));
+                }
+                _ => invalid(
+                    ctx,
+                    b,
+                    format!("`age_band` needs a whole-number fact `age` in workflow `{}`", wf.id),
+                    "declare `age` (type integer), or split by another fact",
+                ),
+            },
+            _ => {
+                let Some((slot, decl)) = resolve::fact(ctx, wf, b) else {
+                    continue;
+                };
+                let categories: Vec<(std::sync::Arc<str>, String)> = match decl.ty {
+                    FactType::Enum => decl
+                        .values
+                        .iter()
+                        .map(|v| (v.clone(), v.replace('_', " ")))
+                        .collect(),
+                    FactType::Bool => vec![("ja".into(), "Ja".into()), ("nej".into(), "Nej".into())],
+                    _ => Vec::new(),
+                };
+                if decl.sensitive {
+                    invalid(
+                        ctx,
+                        b,
+                        format!("`{}` is sensitive: a table by it would publish it", b.value),
+                        "split by a fact that is not sensitive",
+                    );
+                } else if decl.of.is_some() {
+                    invalid(
+                        ctx,
+                        b,
+                        format!("`{}` is a fact of each person, not of the case", b.value),
+                        "split by a fact of the case",
+                    );
+                } else if categories.is_empty() {
+                    invalid(
+                        ctx,
+                        b,
+                        format!(
+                            "`{}` is {} fact, not a category",
+                            b.value,
+                            cond::type_name(decl.ty)
+                        ),
+                        "split by an enum or yes/no fact, `unit` or `age_band`",
+                    );
+                } else {
+                    out.push(Breakdown::Fact {
+                        slot,
+                        id: decl.id.clone(),
+                        title: decl.title.clone().unwrap_or_else(|| decl.id.to_string()),
+                        categories,
+                    });
+                }
+            }
+        }
+    }
+    if out.len() > MAX_BREAKDOWNS
+        && let Some(b) = file.breakdown.last()
+    {
+        invalid(
+            ctx,
+            b,
+            format!("{} breakdowns besides gender; at most {MAX_BREAKDOWNS}", out.len()),
+            "report the others in an indicator of their own",
+        );
+        out.truncate(MAX_BREAKDOWNS);
+    }
+    out
 }

@@ -1,0 +1,25 @@
+-- Lots store, version 2: indicator figures. Released: never edit this file; add a new migration.
+-- One row per case and indicator, replaced on every append (the projection a report sums, so a
+-- report never replays a case). Dates are the events' days, ISO 8601 text (YYYY-MM-DD), which
+-- order as text. `c0` is the gender category, `c1`..`c3` the indicator's breakdowns ('' when
+-- it has fewer). No column holds a sensitive fact or an actor.
+
+CREATE TABLE lots_figures (
+    case_id   TEXT NOT NULL REFERENCES lots_cases (case_id),
+    indicator TEXT NOT NULL,
+    version   INTEGER NOT NULL,      -- of the indicator definition the figure was made under
+    workflow  TEXT NOT NULL,
+    unit      TEXT NOT NULL,
+    opened_on TEXT,
+    closed_on TEXT,
+    included  INTEGER NOT NULL,      -- 1 when the case meets the population condition
+    c0        TEXT NOT NULL,
+    c1        TEXT NOT NULL,
+    c2        TEXT NOT NULL,
+    c3        TEXT NOT NULL,
+    met       INTEGER,               -- a share: 1 when the case meets the condition
+    value     REAL,              -- a mean, median or days between two events
+    PRIMARY KEY (case_id, indicator)
+);
+CREATE INDEX lots_figures_opened ON lots_figures (indicator, opened_on);
+CREATE INDEX lots_figures_closed ON lots_figures (indicator, closed_on);

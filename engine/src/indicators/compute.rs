@@ -1,0 +1,619 @@
+//! From summed figures to a report: each indicator's cube (gender × its breakdowns, and for a
+//! share the outcome), disclosure control over every cube of the report together, and the
+//! published cells.
+//!
+//! Disclosure control runs over all the report's tables at once, to a fixpoint:
+//! - each cube of each period is suppressed ([`super::disclosure::suppress`]), which audits it;
+//! - the by-gender cells hidden in one period of an indicator are hidden in every period shown
+//!   with it (the same pattern across the trend);
+//! - indicators over the same population (workflow, cases, condition) count the same cases, so
+//!   a denominator hidden in one is hidden in all of them;
+//!
+//! and cubes are suppressed again with those cells forced hidden until nothing changes. A
+//! report whose audit fails is an error, and nothing is written.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::disclosure;
+use super::period::Period;
+use super::report::{self, Cell, IndicatorReport, MeasureKind, Report, Row};
+use crate::Catalog;
+use crate::model::indicator::{AGE_BANDS, Breakdown, Indicator, Measure, UNKNOWN};
+use crate::store::FigureGroup;
+use crate::syntax::{CompareOp, PopulationCases};
+
+/// What a report is asked for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The period reported; the trend shows earlier periods of the same kind.
+    pub period: Period,
+    /// How many earlier periods the trend shows.
+    pub earlier: usize,
+    /// Only this unit's cases.
+    pub unit: Option<String>,
+}
+
+/// The summed figures a report is made from: per indicator, per period of
+/// [`Request::period`]`.with_earlier(..)` (oldest first).
+pub type Sums = BTreeMap<String, Vec<Vec<FigureGroup>>>;
+
+/// Why no report was made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReportError {
+    /// Disclosure control could not prove the report safe: it is not written.
+    #[error("indicator `{indicator}`: {failure}; the report is not written")]
+    Audit {
+        /// The indicator.
+        indicator: String,
+        /// What the audit found (cell labels only, never a count).
+        failure: String,
+    },
+    /// The unit asked for is not in the catalog.
+    #[error("no unit `{0}` in the catalog")]
+    UnknownUnit(String),
+}
+
+/// One indicator's dimensions: gender first, then its breakdowns; each a list of category ids
+/// and titles.
+struct Dims {
+    names: Vec<String>,
+    categories: Vec<Vec<(String, String)>>,
+}
+
+/// The gender categories: `kvinna` and `man` when the fact has them, then one for every other
+/// value and for an unrecorded gender together (`Annat eller okänt`).
+const OTHER_GENDER: &str = "annat_okant";
+
+fn gender_category(value: &str) -> &str {
+    match value {
+        "kvinna" | "man" => value,
+        _ => OTHER_GENDER,
+    }
+}
+
+fn dims(catalog: &Catalog, ind: &Indicator, sums: &[Vec<FigureGroup>]) -> Dims {
+    let mut names = vec!["Kön".to_owned()];
+    let mut categories = vec![vec![
+        ("kvinna".to_owned(), "Kvinnor".to_owned()),
+        ("man".to_owned(), "Män".to_owned()),
+        (OTHER_GENDER.to_owned(), "Annat eller okänt".to_owned()),
+    ]];
+    for (d, b) in ind.breakdown.iter().enumerate() {
+        let (name, mut cats): (String, Vec<(String, String)>) = match b {
+            Breakdown::Unit => (
+                "Enhet".to_owned(),
+                catalog
+                    .units
+                    .iter()
+                    .filter(|u| u.workflows.iter().any(|w| *w == ind.workflow))
+                    .map(|u| (u.id.to_string(), u.title.clone()))
+                    .collect(),
+            ),
+            Breakdown::AgeBand(_) => (
+                "Åldersgrupp".to_owned(),
+                AGE_BANDS
+                    .iter()
+                    .map(|(id, title, _)| ((*id).to_owned(), (*title).to_owned()))
+                    .collect(),
+            ),
+            Breakdown::Fact {
+                title, categories, ..
+            } => (
+                title.clone(),
+                categories
+                    .iter()
+                    .map(|(id, t)| (id.to_string(), t.clone()))
+                    .collect(),
+            ),
+        };
+        // Categories met in the figures but not declared (a unit since removed): kept, by id.
+        let seen: BTreeSet<&str> = sums
+            .iter()
+            .flatten()
+            .filter_map(|g| g.categories.get(d + 1).map(String::as_str))
+            .collect();
+        for id in seen {
+            if id != UNKNOWN && !cats.iter().any(|(c, _)| c == id) {
+                cats.push((id.to_owned(), id.to_owned()));
+            }
+        }
+        if !matches!(b, Breakdown::Unit) {
+            cats.push((UNKNOWN.to_owned(), "Uppgift saknas".to_owned()));
+        }
+        names.push(name);
+        categories.push(cats);
+    }
+    Dims { names, categories }
+}
+
+/// The sums of one period of one indicator, by interior coordinate.
+#[derive(Default, Clone)]
+struct Tally {
+    n: u64,
+    met: u64,
+    with_value: u64,
+    sum: f64,
+    values: Vec<f64>,
+}
+
+/// A cube: the dimensions (each with a total), and the tallies of its interior cells. For
+/// disclosure a share's cube has one more dimension, the outcome (met, not met).
+struct Cube {
+    sizes: Vec<usize>,
+    interior: BTreeMap<Vec<usize>, Tally>,
+}
+
+impl Cube {
+    fn build(dims: &Dims, groups: &[FigureGroup]) -> Cube {
+        let sizes: Vec<usize> = dims.categories.iter().map(Vec::len).collect();
+        let mut interior: BTreeMap<Vec<usize>, Tally> = BTreeMap::new();
+        for g in groups {
+            let mut coords = Vec::with_capacity(sizes.len());
+            for (d, cats) in dims.categories.iter().enumerate() {
+                let raw = g.categories.get(d).map_or("", String::as_str);
+                let id = if d == 0 { gender_category(raw) } else { raw };
+                let at = cats
+                    .iter()
+                    .position(|(c, _)| c == id)
+                    .or_else(|| cats.iter().position(|(c, _)| c == UNKNOWN))
+                    .unwrap_or(0);
+                coords.push(at);
+            }
+            let t = interior.entry(coords).or_default();
+            t.n += g.n;
+            t.met += g.met;
+            t.with_value += g.with_value;
+            t.sum += g.sum;
+            t.values.extend_from_slice(&g.values);
+        }
+        Cube { sizes, interior }
+    }
+
+    /// The tally of a cell: `None` in a coordinate is that dimension's total.
+    fn tally(&self, cell: &[Option<usize>]) -> Tally {
+        let mut out = Tally::default();
+        for (coords, t) in &self.interior {
+            if coords
+                .iter()
+                .zip(cell)
+                .all(|(c, want)| want.is_none_or(|w| w == *c))
+            {
+                out.n += t.n;
+                out.met += t.met;
+                out.with_value += t.with_value;
+                out.sum += t.sum;
+                out.values.extend_from_slice(&t.values);
+            }
+        }
+        out
+    }
+}
+
+/// The count a cell of an indicator's cube protects: cases, cases with a value, or (for a
+/// share's outcome) cases meeting or not meeting the condition.
+fn protected(measure: &Measure, t: &Tally, outcome: Option<bool>) -> u64 {
+    match (measure, outcome) {
+        (Measure::Share(_), Some(true)) => t.met,
+        (Measure::Share(_), Some(false)) => t.n.saturating_sub(t.met),
+        (Measure::Mean(_) | Measure::Median(_) | Measure::TimeBetween(..), _) => t.with_value,
+        _ => t.n,
+    }
+}
+
+/// A published cell of an indicator: its coordinate (gender and breakdowns; `None` a total).
+type Coord = Vec<Option<usize>>;
+
+/// The cells a report shows of a cube: gender by total, and gender by each breakdown.
+fn shown(sizes: &[usize]) -> Vec<Coord> {
+    let mut out = BTreeSet::new();
+    let genders = sizes.first().copied().unwrap_or(0);
+    for d in 0..sizes.len() {
+        let along = sizes.get(d).copied().unwrap_or(0);
+        for g in (0..genders).map(Some).chain([None]) {
+            for c in (0..along).map(Some).chain([None]) {
+                let mut coord: Coord = vec![None; sizes.len()];
+                if let Some(x) = coord.first_mut() {
+                    *x = g;
+                }
+                if d > 0
+                    && let Some(x) = coord.get_mut(d)
+                {
+                    *x = c;
+                }
+                out.insert(coord);
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Disclosure control of one cube: the coordinates whose figure is hidden.
+fn suppress_cube(
+    ind: &Indicator,
+    cube: &Cube,
+    forced: &BTreeSet<Coord>,
+) -> Result<BTreeSet<Coord>, String> {
+    let share = matches!(ind.measure, Measure::Share(_));
+    let mut names: Vec<String> = (0..cube.sizes.len()).map(|d| format!("d{d}")).collect();
+    let mut sizes = cube.sizes.clone();
+    if share {
+        names.push("utfall".to_owned());
+        sizes.push(2);
+    }
+    let dims: Vec<disclosure::Dimension> = names
+        .iter()
+        .zip(&sizes)
+        .map(|(name, n)| disclosure::Dimension {
+            name: name.clone(),
+            categories: (0..*n).map(|i| i.to_string()).collect(),
+        })
+        .collect();
+    let shown = shown(&cube.sizes);
+    let outcomes: Vec<Option<Option<bool>>> = if share {
+        vec![Some(Some(true)), Some(Some(false)), Some(None)]
+    } else {
+        vec![None]
+    };
+    let mut system = disclosure::System::new();
+    let built = disclosure::Cube::add(&mut system, &dims, |coord| {
+        let (base, outcome) = split(coord, share);
+        let t = cube.tally(&base);
+        protected(&ind.measure, &t, outcome)
+    });
+    let mut forced_cells = Vec::new();
+    for coord in &shown {
+        for o in &outcomes {
+            let cell = built.cell(&join(coord, *o));
+            if let Some(cell) = cell {
+                system.publish(cell);
+                if forced.contains(coord) && o.is_none_or(Option::is_none) {
+                    forced_cells.push(cell);
+                }
+            }
+        }
+    }
+    let result = disclosure::suppress(&system, ind.min_cell, &forced_cells)
+        .map_err(|e| e.to_string())?;
+    let mut hidden = BTreeSet::new();
+    for coord in &shown {
+        for o in &outcomes {
+            if let Some(cell) = built.cell(&join(coord, *o))
+                && result.is_hidden(cell)
+            {
+                hidden.insert(coord.clone());
+            }
+        }
+    }
+    Ok(hidden)
+}
+
+/// A disclosure coordinate split into the indicator's coordinate and the outcome (a share's
+/// last dimension: `Some(true)` met, `Some(false)` not, `None` both).
+fn split(coord: &[Option<usize>], share: bool) -> (Coord, Option<bool>) {
+    if share && let Some((last, base)) = coord.split_last() {
+        return (base.to_vec(), last.map(|o| o == 0));
+    }
+    (coord.to_vec(), None)
+}
+
+fn join(coord: &[Option<usize>], outcome: Option<Option<bool>>) -> Vec<Option<usize>> {
+    let mut out = coord.to_vec();
+    if let Some(o) = outcome {
+        out.push(o.map(|met| if met { 0 } else { 1 }));
+    }
+    out
+}
+
+/// Computes the report from the summed figures.
+pub fn report(catalog: &Catalog, request: &Request, sums: &Sums) -> Result<Report, ReportError> {
+    let unit_title = match &request.unit {
+        Some(u) => Some(
+            catalog
+                .unit(u)
+                .map(|u| u.title.clone())
+                .ok_or_else(|| ReportError::UnknownUnit(u.clone()))?,
+        ),
+        None => None,
+    };
+    let periods = request.period.with_earlier(request.earlier);
+    let empty = Vec::new();
+    let prepared: Vec<(&Indicator, Dims, Vec<Cube>)> = catalog
+        .indicators
+        .iter()
+        .map(|ind| {
+            let s = sums.get(ind.id.as_ref()).unwrap_or(&empty);
+            let d = dims(catalog, ind, s);
+            let cubes = (0..periods.len())
+                .map(|p| Cube::build(&d, s.get(p).map_or(&[][..], Vec::as_slice)))
+                .collect();
+            (ind, d, cubes)
+        })
+        .collect();
+    let hidden = suppress_all(&prepared)?;
+    let indicators = prepared
+        .iter()
+        .zip(&hidden)
+        .map(|((ind, dims, cubes), hidden)| indicator_report(ind, dims, cubes, hidden))
+        .collect();
+    let title = match &unit_title {
+        Some(u) => format!("Resultattavla – {u}"),
+        None => "Resultattavla".to_owned(),
+    };
+    Ok(Report {
+        title,
+        period: request.period.code(),
+        period_label: request.period.to_string(),
+        periods: periods.iter().map(Period::short_label).collect(),
+        unit: unit_title,
+        min_cell: catalog
+            .indicators
+            .iter()
+            .map(|i| i.min_cell)
+            .max()
+            .unwrap_or(disclosure::DEFAULT_MIN_CELL),
+        indicators,
+    })
+}
+
+/// A key naming a population: indicators with equal keys count the same cases.
+fn population_key(ind: &Indicator) -> String {
+    format!(
+        "{}|{:?}|{:?}",
+        ind.workflow, ind.population, ind.population_when
+    )
+}
+
+/// Disclosure control over the whole report, to a fixpoint (see the module docs). Per
+/// indicator, per period: the hidden coordinates.
+fn suppress_all(
+    prepared: &[(&Indicator, Dims, Vec<Cube>)],
+) -> Result<Vec<Vec<BTreeSet<Coord>>>, ReportError> {
+    let mut forced: Vec<Vec<BTreeSet<Coord>>> = prepared
+        .iter()
+        .map(|(_, _, cubes)| vec![BTreeSet::new(); cubes.len()])
+        .collect();
+    loop {
+        let mut hidden = Vec::with_capacity(prepared.len());
+        for ((ind, _, cubes), forced) in prepared.iter().zip(&forced) {
+            let mut per = Vec::with_capacity(cubes.len());
+            for (cube, f) in cubes.iter().zip(forced) {
+                per.push(
+                    suppress_cube(ind, cube, f).map_err(|failure| ReportError::Audit {
+                        indicator: ind.id.to_string(),
+                        failure,
+                    })?,
+                );
+            }
+            hidden.push(per);
+        }
+        // What must be hidden elsewhere: the by-gender cells across the trend, and the
+        // denominators of indicators over the same population.
+        let mut next = forced.clone();
+        for (h, f) in hidden.iter().zip(next.iter_mut()) {
+            let by_gender: BTreeSet<Coord> = h
+                .iter()
+                .flatten()
+                .filter(|c| c.iter().skip(1).all(Option::is_none))
+                .cloned()
+                .collect();
+            for (p, f) in f.iter_mut().enumerate() {
+                f.extend(by_gender.iter().cloned());
+                if let Some(h) = h.get(p) {
+                    f.extend(h.iter().cloned());
+                }
+            }
+        }
+        let mut by_population: BTreeMap<(String, usize), BTreeSet<String>> = BTreeMap::new();
+        for ((ind, dims, _), h) in prepared.iter().zip(&hidden) {
+            for (p, h) in h.iter().enumerate() {
+                by_population
+                    .entry((population_key(ind), p))
+                    .or_default()
+                    .extend(h.iter().map(|c| named(dims, c)));
+            }
+        }
+        for ((ind, dims, cubes), f) in prepared.iter().zip(next.iter_mut()) {
+            for (p, f) in f.iter_mut().enumerate() {
+                let Some(names) = by_population.get(&(population_key(ind), p)) else {
+                    continue;
+                };
+                if let Some(cube) = cubes.get(p) {
+                    for coord in shown(&cube.sizes) {
+                        if names.contains(&named(dims, &coord)) {
+                            f.insert(coord);
+                        }
+                    }
+                }
+            }
+        }
+        if next == forced {
+            return Ok(hidden);
+        }
+        forced = next;
+    }
+}
+
+/// A coordinate by dimension names and category ids (totals left out), so indicators with
+/// different breakdowns name the same cell alike.
+fn named(dims: &Dims, coord: &[Option<usize>]) -> String {
+    let mut parts = Vec::new();
+    for (d, c) in coord.iter().enumerate() {
+        if let (Some(c), Some(name), Some(cats)) = (c, dims.names.get(d), dims.categories.get(d))
+            && let Some((id, _)) = cats.get(*c)
+        {
+            parts.push(format!("{name}={id}"));
+        }
+    }
+    parts.join(",")
+}
+
+fn kind(m: &Measure) -> MeasureKind {
+    match m {
+        Measure::Share(_) => MeasureKind::Share,
+        Measure::Count => MeasureKind::Count,
+        Measure::Mean(_) => MeasureKind::Mean,
+        Measure::Median(_) => MeasureKind::Median,
+        Measure::TimeBetween(..) => MeasureKind::Days,
+    }
+}
+
+fn op_text(op: CompareOp) -> (&'static str, &'static str) {
+    match op {
+        CompareOp::Ge => (">=", "minst"),
+        CompareOp::Gt => (">", "mer än"),
+        CompareOp::Le => ("<=", "högst"),
+        CompareOp::Lt => ("<", "under"),
+        CompareOp::Eq => ("==", "exakt"),
+        CompareOp::Ne => ("!=", "inte"),
+    }
+}
+
+fn population_text(p: PopulationCases, conditional: bool) -> String {
+    let base = match p {
+        PopulationCases::Opened => "Ärenden aktualiserade under perioden",
+        PopulationCases::Active => "Ärenden pågående under perioden",
+        PopulationCases::Closed => "Ärenden avslutade under perioden",
+    };
+    if conditional {
+        format!("{base} som uppfyller indikatorns villkor")
+    } else {
+        base.to_owned()
+    }
+}
+
+fn indicator_report(
+    ind: &Indicator,
+    dims: &Dims,
+    cubes: &[Cube],
+    hidden: &[BTreeSet<Coord>],
+) -> IndicatorReport {
+    let kind = kind(&ind.measure);
+    let target = ind.target.map(|(op, value)| {
+        let (symbol, words) = op_text(op);
+        report::Target {
+            op: symbol.to_owned(),
+            value,
+            text: format!("{words} {}", kind.format(value)),
+        }
+    });
+    let cell = |p: usize, coord: &Coord| -> Cell {
+        let (Some(cube), Some(h)) = (cubes.get(p), hidden.get(p)) else {
+            return Cell::Empty;
+        };
+        if h.contains(coord) {
+            return Cell::Suppressed;
+        }
+        let t = cube.tally(coord);
+        let value = match &ind.measure {
+            Measure::Count => (t.n > 0).then_some((t.n, t.n as f64)),
+            Measure::Share(_) => (t.n > 0).then(|| (t.n, t.met as f64 / t.n as f64)),
+            Measure::Mean(_) | Measure::TimeBetween(..) => {
+                (t.with_value > 0).then(|| (t.with_value, t.sum / t.with_value as f64))
+            }
+            Measure::Median(_) => median(t.values).map(|m| (t.with_value, m)),
+        };
+        match value {
+            None => Cell::Empty,
+            Some((n, value)) => Cell::Value {
+                n,
+                value,
+                met: ind.target.map(|(op, target)| {
+                    value
+                        .partial_cmp(&target)
+                        .is_some_and(|o| op.holds(o))
+                }),
+            },
+        }
+    };
+    let last = cubes.len().saturating_sub(1);
+    let size = |d: usize| dims.categories.get(d).map_or(0, Vec::len);
+    let mut total_coord: Coord = vec![None; dims.categories.len()];
+    let mut by_gender = Vec::new();
+    for g in (0..size(0)).map(Some).chain([None]) {
+        if let Some(x) = total_coord.first_mut() {
+            *x = g;
+        }
+        let label = match g {
+            Some(g) => dims
+                .categories
+                .first()
+                .and_then(|c| c.get(g))
+                .map_or_else(String::new, |(_, t)| t.clone()),
+            None => "Totalt".to_owned(),
+        };
+        by_gender.push(Row {
+            label,
+            cells: (0..cubes.len()).map(|p| cell(p, &total_coord)).collect(),
+        });
+    }
+    let mut breakdowns = Vec::new();
+    for d in 1..dims.categories.len() {
+        let mut columns: Vec<String> = dims
+            .categories
+            .first()
+            .map(|c| c.iter().map(|(_, t)| t.clone()).collect())
+            .unwrap_or_default();
+        columns.push("Totalt".to_owned());
+        let mut rows = Vec::new();
+        for c in (0..size(d)).map(Some).chain([None]) {
+            let mut cells = Vec::new();
+            let mut any = false;
+            for g in (0..size(0)).map(Some).chain([None]) {
+                let mut coord: Coord = vec![None; dims.categories.len()];
+                if let Some(x) = coord.first_mut() {
+                    *x = g;
+                }
+                if let Some(x) = coord.get_mut(d) {
+                    *x = c;
+                }
+                any |= cubes.get(last).is_some_and(|cube| cube.tally(&coord).n > 0);
+                cells.push(cell(last, &coord));
+            }
+            // A category no case fell in, in the period reported, is left out of the table.
+            if c.is_none() || any {
+                rows.push(Row {
+                    label: match c {
+                        Some(c) => dims
+                            .categories
+                            .get(d)
+                            .and_then(|cats| cats.get(c))
+                            .map_or_else(String::new, |(_, t)| t.clone()),
+                        None => "Totalt".to_owned(),
+                    },
+                    cells,
+                });
+            }
+        }
+        breakdowns.push(report::Breakdown {
+            title: dims.names.get(d).cloned().unwrap_or_default(),
+            columns,
+            rows,
+        });
+    }
+    IndicatorReport {
+        id: ind.id.to_string(),
+        title: ind.title.clone(),
+        goal: ind.goal.clone(),
+        source: ind.source.clone(),
+        measure: kind,
+        population: population_text(ind.population, ind.population_when.is_some()),
+        target,
+        min_cell: ind.min_cell,
+        by_gender,
+        breakdowns,
+    }
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let mid = n / 2;
+    if n % 2 == 1 {
+        values.get(mid).copied()
+    } else {
+        Some((values.get(mid - 1)? + values.get(mid)?) / 2.0)
+    }
+}
