@@ -42,6 +42,8 @@ pub struct Catalog {
     pub indicators: Vec<Indicator>,
     /// Units.
     pub units: Vec<Unit>,
+    /// Adult residents per municipality and year (the denominators of rates).
+    pub residents: Vec<crate::model::residents::Residents>,
     /// Legal concepts.
     pub legal: Vec<Concept>,
     /// How many files were read.

@@ -14,6 +14,7 @@ pub mod index;
 pub mod indicator;
 pub mod instrument;
 pub mod legal;
+pub mod residents;
 pub mod rules;
 pub mod script;
 pub mod unit;

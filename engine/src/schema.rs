@@ -4,8 +4,8 @@ use schemars::{JsonSchema, Schema, generate::SchemaSettings};
 
 use crate::quality::scenario::ScenarioFile;
 use crate::syntax::{
-    AllowanceFile, IndicatorFile, InstrumentFile, Kind, LegalFile, RulesFile, UnitFile,
-    WorkflowFile,
+    AllowanceFile, IndicatorFile, InstrumentFile, Kind, LegalFile, ResidentsFile, RulesFile,
+    UnitFile, WorkflowFile,
 };
 
 /// One schema per file kind: `(file name in schemas/, pretty JSON text ending in a newline)`.
@@ -24,6 +24,7 @@ fn render(kind: Kind) -> String {
         Kind::Indicator => generate::<IndicatorFile>(),
         Kind::Unit => generate::<UnitFile>(),
         Kind::LegalReference => generate::<LegalFile>(),
+        Kind::Residents => generate::<ResidentsFile>(),
         Kind::Scenario => generate::<ScenarioFile>(),
         Kind::CoverageAllowance => generate::<AllowanceFile>(),
     };

@@ -11,6 +11,7 @@ mod condition;
 mod indicator_file;
 mod instrument_file;
 mod legal_file;
+mod residents_file;
 mod rules_file;
 mod spanned;
 mod unit_file;
@@ -34,6 +35,7 @@ pub use instrument_file::{
     WeightDecl, WriteDecl, WriteSource,
 };
 pub use legal_file::{ConceptDecl, LegalFile, StatuteVersionDecl};
+pub use residents_file::{ResidentsFile, ResidentsYear};
 pub use rules_file::{
     ActionDecl, FireMode, FlagAction, FlagLevel, OfferAction, RouteAction, RouteKind, RuleDecl,
     RuleScope, RulesFile, SetAction, TaskAction, Urgency,
@@ -64,6 +66,8 @@ pub enum Kind {
     Unit,
     /// Legal grounds as versioned data.
     LegalReference,
+    /// A municipality's adult residents per year (the denominators of rates).
+    Residents,
     /// A case told as timed events (not part of the catalog).
     Scenario,
     /// Accepted gaps in scenario coverage (not part of the catalog).
@@ -72,13 +76,14 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the order their schemas are listed.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Workflow,
         Kind::Instrument,
         Kind::Rules,
         Kind::Indicator,
         Kind::Unit,
         Kind::LegalReference,
+        Kind::Residents,
         Kind::Scenario,
         Kind::CoverageAllowance,
     ];
@@ -92,6 +97,7 @@ impl Kind {
             Kind::Indicator => "Indicator",
             Kind::Unit => "Unit",
             Kind::LegalReference => "LegalReference",
+            Kind::Residents => "Residents",
             Kind::Scenario => "Scenario",
             Kind::CoverageAllowance => "CoverageAllowance",
         }
@@ -106,6 +112,7 @@ impl Kind {
             Kind::Indicator => "indicator.json",
             Kind::Unit => "unit.json",
             Kind::LegalReference => "legal-reference.json",
+            Kind::Residents => "residents.json",
             Kind::Scenario => "scenario.json",
             Kind::CoverageAllowance => "coverage-allowance.json",
         }

@@ -17,6 +17,7 @@ pub(crate) mod ids;
 mod indicator;
 mod instrument;
 mod legal;
+mod residents;
 mod resolve;
 mod rules;
 mod unit;
@@ -151,6 +152,16 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
                 }
             }),
         ),
+        (
+            "residents file",
+            ids_of(|p| {
+                if let Parsed::Residents(f) = p {
+                    Some(&f.id)
+                } else {
+                    None
+                }
+            }),
+        ),
     ] {
         let ids: Vec<(&SourceFile, &str, Span)> = ids
             .iter()
@@ -218,6 +229,7 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
                     &scripts,
                 ));
             }
+            Parsed::Residents(_) => {}
             Parsed::Indicator(f) => {
                 indicators.extend(indicator::lower(
                     &mut ctx,
@@ -231,6 +243,16 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
         }
     }
 
+    let mut residents = Vec::new();
+    for (source, parsed) in &files {
+        if let Parsed::Residents(f) = parsed {
+            let mut ctx = Ctx {
+                source,
+                diags: &mut diags,
+            };
+            residents.extend(residents::lower(&mut ctx, f, &units));
+        }
+    }
     duty::check(&mut diags, &workflows, &instruments, &all_rules, &units);
     authority::check(&mut diags, &workflows, &instruments, &all_rules, &units);
     computed::check_writers(&mut diags, &workflows, &instruments, &all_rules, &units);
@@ -252,6 +274,7 @@ pub(crate) fn load(inputs: Vec<Input>) -> Loaded {
         rules: all_rules,
         indicators,
         units,
+        residents,
         legal: concepts.into_iter().map(|(_, c)| c).collect(),
         n_files,
         scripting: known.scripting.clone(),

@@ -5,8 +5,8 @@ use serde_saphyr::{Budget, Error, Options};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, SourceFile, Span, suggest};
 use crate::syntax::{
-    Header, IndicatorFile, InstrumentFile, Kind, LegalFile, RulesFile, Spanned, UnitFile,
-    WorkflowFile,
+    Header, IndicatorFile, InstrumentFile, Kind, LegalFile, ResidentsFile, RulesFile, Spanned,
+    UnitFile, WorkflowFile,
 };
 
 /// The deepest nesting the parser accepts. It bounds every recursion over parsed values
@@ -26,6 +26,7 @@ pub(crate) enum Parsed {
     Indicator(Box<IndicatorFile>),
     Unit(Box<UnitFile>),
     Legal(Box<LegalFile>),
+    Residents(Box<ResidentsFile>),
 }
 
 /// Parses one file; on failure pushes the diagnostic and returns `None`.
@@ -60,6 +61,7 @@ pub(crate) fn parse(source: &SourceFile, diags: &mut Diagnostics) -> Option<Pars
         Kind::Indicator => Parsed::Indicator(from_str(source, diags)?),
         Kind::Unit => Parsed::Unit(from_str(source, diags)?),
         Kind::LegalReference => Parsed::Legal(from_str(source, diags)?),
+        Kind::Residents => Parsed::Residents(from_str(source, diags)?),
         // Scenarios tell cases against a catalog, and allowances are about scenarios; neither
         // is part of the catalog.
         Kind::Scenario | Kind::CoverageAllowance => return None,

@@ -92,7 +92,7 @@ fn figure(reading: &Reading<'_>, ind: &Indicator) -> Figure {
     };
     let (met, value) = match &ind.measure {
         Measure::Share(c) => (Some(reading.holds(c)), None),
-        Measure::Count => (None, None),
+        Measure::Count | Measure::Rate => (None, None),
         Measure::Mean(slot) | Measure::Median(slot) => (None, number(reading.fact(*slot))),
         Measure::TimeBetween(from, to) => {
             let day = |t| {

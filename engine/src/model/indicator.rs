@@ -51,6 +51,8 @@ pub enum Measure {
     Share(Condition),
     /// Count.
     Count,
+    /// Count per 10,000 adult residents.
+    Rate,
     /// Mean of a fact.
     Mean(FactSlot),
     /// Median of a fact.

@@ -18,6 +18,8 @@ pub struct Unit {
     pub version: u32,
     /// Name.
     pub title: String,
+    /// The municipality or district (whose adult residents a rate is counted per).
+    pub municipality: Option<String>,
     /// Workflows run.
     pub workflows: Vec<Arc<str>>,
     /// Parameter overrides: (workflow, parameter, value).

@@ -71,6 +71,10 @@ pub enum Measure {
     Share(Spanned<Condition>),
     /// The number of cases in the population.
     Count,
+    /// The number of cases in the population per 10,000 adult residents of the units'
+    /// municipalities (`Residents` files), as Kolada reports its key indicators. By gender it
+    /// is per 10,000 adult women or men; it can be split by `unit` only.
+    Rate,
     /// The mean of a number fact.
     Mean(Spanned<String>),
     /// The median of a number fact.

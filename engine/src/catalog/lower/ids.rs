@@ -1,7 +1,7 @@
 //! Every id a catalog file *defines* follows one rule (`text::id_problem`): workflows, facts,
 //! enum values, parameters, phases, deadlines, closure reasons, extension grounds,
 //! instruments and their items, options, bands, norms and ratings, rule sets, rules,
-//! interventions, route targets, units, hooks, indicators and legal reference files; legal concept ids are
+//! interventions, route targets, units, hooks, indicators, residents files and legal reference files; legal concept ids are
 //! such parts joined by dots. Checked once per parsed file, before lowering, so every later
 //! stage may assume it: ids are safe in action ids, paths, scripts and output.
 //!
@@ -128,6 +128,7 @@ pub(crate) fn check_file(ctx: &mut Ctx<'_>, parsed: &Parsed) {
                 );
             }
         }
+        Parsed::Residents(f) => check(ctx, "residents file", &f.id),
     }
 }
 

@@ -66,6 +66,7 @@ pub(crate) fn lower(
     let measure = match &file.measure.value {
         syntax::Measure::Share(c) => Measure::Share(cond::lower(ctx, &scope, "measure/share", c)?),
         syntax::Measure::Count => Measure::Count,
+        syntax::Measure::Rate => Measure::Rate,
         syntax::Measure::Mean(f) => Measure::Mean(numeric_fact(ctx, f)?),
         syntax::Measure::Median(f) => Measure::Median(numeric_fact(ctx, f)?),
         syntax::Measure::TimeBetween(t) => {
@@ -106,6 +107,22 @@ pub(crate) fn lower(
         );
     }
     let breakdown = breakdowns(ctx, wf, file);
+    if matches!(measure, Measure::Rate)
+        && let Some(b) = file
+            .breakdown
+            .iter()
+            .find(|b| !matches!(b.value.as_str(), "gender" | "unit"))
+    {
+        ctx.push(
+            Diagnostic::new(
+                Code::InvalidBreakdown,
+                format!("a rate per 10,000 residents cannot be split by `{}`", b.value),
+            )
+            .at(ctx.source, b.span)
+            .label("no residents counted by this")
+            .help("residents are counted by municipality and gender: split a rate by `unit` only, or measure a `count`"),
+        );
+    }
     let gender = wf
         .fact("gender")
         .filter(|(_, f)| f.ty == FactType::Enum && f.of.is_none())

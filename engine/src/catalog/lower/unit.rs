@@ -438,6 +438,7 @@ pub(crate) fn lower(
         id: file.id.value.as_str().into(),
         version: file.version.value,
         title: file.title.clone(),
+        municipality: file.municipality.clone(),
         workflows: runs.iter().map(|w| w.id.clone()).collect(),
         parameters,
         added_rules,
