@@ -361,6 +361,39 @@ impl<S: Store> Engine<S> {
         .map_err(EngineError::Rejected)
     }
 
+    /// The follow-up rows of a workflow's cases open at some time in `period` (of one unit, or
+    /// all), pseudonymised with `key`, in pseudonym order (not the order cases were opened).
+    /// The export is audited once, as the actor's.
+    pub async fn export(
+        &self,
+        workflow: &str,
+        period: &crate::indicators::period::Period,
+        unit: Option<&str>,
+        key: &crate::indicators::export::Key,
+        by: &Actor,
+    ) -> Result<Vec<crate::indicators::export::Row>, EngineError> {
+        self.store.record(&self.audit(by, Operation::Export, None)).await?;
+        let current = self.catalog();
+        let mut rows = Vec::new();
+        for head in self.store.cases().await? {
+            if head.workflow != workflow || unit.is_some_and(|u| u != head.unit) {
+                continue;
+            }
+            let (_, catalog, case) = self.loaded(&head.case_id, None).await?;
+            let opened = case.opened.map(|at| at.date());
+            let closed = case.closed.as_ref().map(|c| c.at.date());
+            let active = opened.is_some_and(|o| o <= period.last)
+                && closed.is_none_or(|c| c >= period.first);
+            if active
+                && let Some(row) = crate::indicators::export::row(&current, &catalog, &case, key)
+            {
+                rows.push(row);
+            }
+        }
+        rows.sort_by(|a, b| a.pseudonym.cmp(&b.pseudonym));
+        Ok(rows)
+    }
+
     /// A stored case's events, with when each was recorded (the read is audited).
     pub async fn history(
         &self,

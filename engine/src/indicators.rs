@@ -8,3 +8,4 @@ pub mod disclosure;
 pub mod period;
 pub mod report;
 pub mod record;
+pub mod export;

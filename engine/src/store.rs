@@ -183,6 +183,9 @@ pub enum Operation {
     Claim,
     /// An outbox action was acknowledged as delivered.
     Acknowledge,
+    /// Cases' follow-up variables were exported (pseudonymised), or their indicator figures
+    /// made again for a report.
+    Export,
 }
 
 impl Operation {
@@ -197,6 +200,7 @@ impl Operation {
             Operation::History => "history",
             Operation::Claim => "claim",
             Operation::Acknowledge => "acknowledge",
+            Operation::Export => "export",
         }
     }
 
@@ -211,6 +215,7 @@ impl Operation {
             Operation::History,
             Operation::Claim,
             Operation::Acknowledge,
+            Operation::Export,
         ]
         .into_iter()
         .find(|o| o.as_str() == name)

@@ -103,6 +103,7 @@ codes! {
     MinCellTooSmall = "indicator::min_cell_too_small", Error, "a smallest cell size below 3, which could identify a person";
     NotNumeric = "indicator::not_numeric", Error, "a mean or median of a fact that is not a number";
     InvalidTimeBetween = "indicator::invalid_time_between", Error, "a time between two events that names a fact being set, which is not a milestone";
+    InvalidFollowUp = "workflow::invalid_follow_up", Error, "a follow-up variable that is sensitive, free text, a person's fact, or named twice";
     InvalidResidents = "residents::invalid", Error, "a year of residents given twice, outside the calendar, or with a total below women and men together";
     UnknownMunicipality = "residents::unknown_municipality", Warning, "residents of a municipality no unit runs in";
     InvalidBreakdown = "indicator::invalid_breakdown", Error, "a breakdown by a fact that is not a category (an enum or yes/no fact), by a sensitive fact, or by more than three";

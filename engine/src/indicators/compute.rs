@@ -2,15 +2,15 @@
 //! share the outcome), disclosure control over every cube of the report together, and the
 //! published cells.
 //!
-//! Disclosure control runs over all the report's tables at once, to a fixpoint:
-//! - each cube of each period is suppressed ([`super::disclosure::suppress`]), which audits it;
+//! Disclosure control runs over all the report's tables at once:
+//! - per period, every indicator's cube goes into one [`super::disclosure::System`], and the
+//!   cells of indicators over the same population (workflow, cases, condition) that count the
+//!   same cases are linked, so a denominator hidden in one cannot be read off another;
 //! - the by-gender cells hidden in one period of an indicator are hidden in every period shown
-//!   with it (the same pattern across the trend);
-//! - indicators over the same population (workflow, cases, condition) count the same cases, so
-//!   a denominator hidden in one is hidden in all of them;
-//!
-//! and cubes are suppressed again with those cells forced hidden until nothing changes. A
-//! report whose audit fails is an error, and nothing is written.
+//!   with it (the same pattern across the trend), and the periods are suppressed again with
+//!   those forced until nothing changes;
+//! - every period's pattern is audited ([`super::disclosure::audit`]). A report whose audit
+//!   fails is an error, and nothing is written.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -227,81 +227,193 @@ fn shown(sizes: &[usize]) -> Vec<Coord> {
     out.into_iter().collect()
 }
 
-/// Disclosure control of one cube: the coordinates whose figure is hidden.
-fn suppress_cube(
-    ind: &Indicator,
-    cube: &Cube,
-    forced: &BTreeSet<Coord>,
-) -> Result<BTreeSet<Coord>, String> {
-    let share = matches!(ind.measure, Measure::Share(_));
-    let mut names: Vec<String> = (0..cube.sizes.len()).map(|d| format!("d{d}")).collect();
-    let mut sizes = cube.sizes.clone();
-    if share {
-        names.push("utfall".to_owned());
-        sizes.push(2);
-    }
-    let dims: Vec<disclosure::Dimension> = names
+/// Whether an indicator's disclosure cube has the outcome dimension (met, not met) last.
+fn has_outcome(ind: &Indicator) -> bool {
+    matches!(ind.measure, Measure::Share(_))
+}
+
+/// Whether the cases an indicator's cube counts are its whole population (so indicators over
+/// the same population count the same numbers); a mean counts the cases with a value.
+fn counts_population(ind: &Indicator) -> bool {
+    matches!(ind.measure, Measure::Share(_) | Measure::Count | Measure::Rate)
+}
+
+/// The disclosure cell of an indicator's coordinate (for a share, the outcome: `Some(true)`
+/// met, `Some(false)` not, `None` both).
+fn cell_of(
+    cube: &disclosure::Cube,
+    coord: &[Option<usize>],
+    outcome: Option<Option<bool>>,
+) -> Option<disclosure::CellId> {
+    let mut coords: Vec<disclosure::Coord> = coord
         .iter()
-        .zip(&sizes)
-        .map(|(name, n)| disclosure::Dimension {
-            name: name.clone(),
-            categories: (0..*n).map(|i| i.to_string()).collect(),
-        })
+        .map(|c| c.map_or(disclosure::Coord::Total, disclosure::Coord::Category))
         .collect();
-    let shown = shown(&cube.sizes);
-    let outcomes: Vec<Option<Option<bool>>> = if share {
+    if let Some(o) = outcome {
+        coords.push(match o {
+            Some(true) => disclosure::Coord::Category(0),
+            Some(false) => disclosure::Coord::Category(1),
+            None => disclosure::Coord::Total,
+        });
+    }
+    cube.cell(&coords)
+}
+
+/// The outcomes a coordinate's figure is made of.
+fn outcomes(ind: &Indicator) -> Vec<Option<Option<bool>>> {
+    if has_outcome(ind) {
         vec![Some(Some(true)), Some(Some(false)), Some(None)]
     } else {
         vec![None]
+    }
+}
+
+/// The interior counts of an indicator's disclosure cube, the last dimension fastest.
+fn interior(ind: &Indicator, cube: &Cube, sizes: &[usize]) -> Vec<u64> {
+    let outcome = has_outcome(ind);
+    let mut out = Vec::with_capacity(sizes.iter().product());
+    let mut coords = vec![0usize; sizes.len()];
+    'cells: loop {
+        let (base, o) = match coords.split_last() {
+            Some((last, base)) if outcome => (base.to_vec(), Some(*last == 0)),
+            _ => (coords.clone(), None),
+        };
+        let t = cube.interior.get(&base).cloned().unwrap_or_default();
+        out.push(protected(&ind.measure, &t, o));
+        for d in (0..coords.len()).rev() {
+            if let (Some(c), Some(n)) = (coords.get_mut(d), sizes.get(d)) {
+                *c += 1;
+                if *c < *n {
+                    continue 'cells;
+                }
+                *c = 0;
+            }
+        }
+        break;
+    }
+    out
+}
+
+/// One period's disclosure control over every indicator's cube together: the cubes in one
+/// system, the denominators of indicators over the same population linked, `forced`
+/// coordinates hidden, and the result audited. Per indicator: the hidden coordinates.
+fn suppress_period(
+    prepared: &[(&Indicator, Dims, Vec<Cube>)],
+    period: usize,
+    forced: &[BTreeSet<Coord>],
+    min_cell: u32,
+) -> Result<Vec<BTreeSet<Coord>>, ReportError> {
+    let fail = |ind: &Indicator, failure: String| ReportError::Audit {
+        indicator: ind.id.to_string(),
+        failure,
     };
-    let mut system = disclosure::System::new();
-    let built = disclosure::Cube::add(&mut system, &dims, |coord| {
-        let (base, outcome) = split(coord, share);
-        let t = cube.tally(&base);
-        protected(&ind.measure, &t, outcome)
-    });
-    let mut forced_cells = Vec::new();
-    for coord in &shown {
-        for o in &outcomes {
-            let cell = built.cell(&join(coord, *o));
-            if let Some(cell) = cell {
-                system.publish(cell);
-                if forced.contains(coord) && o.is_none_or(Option::is_none) {
-                    forced_cells.push(cell);
+    let mut system = disclosure::System::default();
+    let mut cubes = Vec::with_capacity(prepared.len());
+    for (ind, dims, per) in prepared {
+        let Some(cube) = per.get(period) else {
+            return Err(fail(ind, "a period without figures".to_owned()));
+        };
+        let mut dimensions: Vec<disclosure::Dimension> = dims
+            .names
+            .iter()
+            .zip(&dims.categories)
+            .map(|(name, cats)| disclosure::Dimension {
+                name: name.clone(),
+                categories: cats.iter().map(|(id, _)| id.clone()).collect(),
+            })
+            .collect();
+        if has_outcome(ind) {
+            dimensions.push(disclosure::Dimension {
+                name: "utfall".to_owned(),
+                categories: vec!["ja".to_owned(), "nej".to_owned()],
+            });
+        }
+        let sizes: Vec<usize> = dimensions.iter().map(|d| d.categories.len()).collect();
+        let k = dims.categories.len();
+        // The tables shown: gender alone and gender by each breakdown (with the outcome).
+        let tables: Vec<Vec<usize>> = (0..k)
+            .map(|d| {
+                let mut t = vec![0];
+                if d > 0 {
+                    t.push(d);
+                }
+                if has_outcome(ind) {
+                    t.push(k);
+                }
+                t
+            })
+            .collect();
+        let built = system
+            .add_cube(disclosure::CubeSpec {
+                name: ind.id.to_string(),
+                dimensions,
+                interior: interior(ind, cube, &sizes),
+                published: disclosure::Published::Tables(tables),
+            })
+            .map_err(|e| fail(ind, e.to_string()))?;
+        cubes.push(built);
+    }
+    // Indicators over the same population count the same cases in the cells they share.
+    let mut first: BTreeMap<(String, String), disclosure::CellId> = BTreeMap::new();
+    for ((ind, dims, per), cube) in prepared.iter().zip(&cubes) {
+        let Some(c) = per.get(period).filter(|_| counts_population(ind)) else {
+            continue;
+        };
+        for coord in shown(&c.sizes) {
+            let key = (population_key(ind), named(dims, &coord));
+            let Some(cell) = cell_of(cube, &coord, has_outcome(ind).then_some(None)) else {
+                continue;
+            };
+            match first.get(&key) {
+                Some(&other) => system
+                    .link(other, cell)
+                    .map_err(|e| fail(ind, e.to_string()))?,
+                None => {
+                    first.insert(key, cell);
                 }
             }
         }
     }
-    let result = disclosure::suppress(&system, ind.min_cell, &forced_cells)
-        .map_err(|e| e.to_string())?;
-    let mut hidden = BTreeSet::new();
-    for coord in &shown {
-        for o in &outcomes {
-            if let Some(cell) = built.cell(&join(coord, *o))
-                && result.is_hidden(cell)
-            {
-                hidden.insert(coord.clone());
-            }
+    let mut forced_cells = Vec::new();
+    for (((ind, _, _), cube), f) in prepared.iter().zip(&cubes).zip(forced) {
+        for coord in f {
+            forced_cells.extend(cell_of(cube, coord, has_outcome(ind).then_some(None)));
         }
     }
-    Ok(hidden)
-}
-
-/// A disclosure coordinate split into the indicator's coordinate and the outcome (a share's
-/// last dimension: `Some(true)` met, `Some(false)` not, `None` both).
-fn split(coord: &[Option<usize>], share: bool) -> (Coord, Option<bool>) {
-    if share && let Some((last, base)) = coord.split_last() {
-        return (base.to_vec(), last.map(|o| o == 0));
+    let whole = |e: disclosure::AuditFailure| ReportError::Audit {
+        indicator: prepared
+            .iter()
+            .map(|(i, _, _)| i.id.as_ref())
+            .collect::<Vec<_>>()
+            .join(", "),
+        failure: e.to_string(),
+    };
+    let result = disclosure::suppress(&system, min_cell, &forced_cells).map_err(whole)?;
+    let hidden: BTreeSet<disclosure::CellId> = result
+        .primary
+        .iter()
+        .chain(&result.complementary)
+        .copied()
+        .collect();
+    // The proof, on the pattern as published: every report is audited before it is written.
+    disclosure::audit(&system, min_cell, &hidden).map_err(whole)?;
+    let mut out = Vec::with_capacity(prepared.len());
+    for ((ind, _, per), cube) in prepared.iter().zip(&cubes) {
+        let mut h = BTreeSet::new();
+        if let Some(c) = per.get(period) {
+            for coord in shown(&c.sizes) {
+                let any = outcomes(ind)
+                    .into_iter()
+                    .filter_map(|o| cell_of(cube, &coord, o))
+                    .any(|cell| hidden.contains(&cell));
+                if any {
+                    h.insert(coord);
+                }
+            }
+        }
+        out.push(h);
     }
-    (coord.to_vec(), None)
-}
-
-fn join(coord: &[Option<usize>], outcome: Option<Option<bool>>) -> Vec<Option<usize>> {
-    let mut out = coord.to_vec();
-    if let Some(o) = outcome {
-        out.push(o.map(|met| if met { 0 } else { 1 }));
-    }
-    out
+    Ok(out)
 }
 
 /// Computes the report from the summed figures.
@@ -329,11 +441,26 @@ pub fn report(catalog: &Catalog, request: &Request, sums: &Sums) -> Result<Repor
             (ind, d, cubes)
         })
         .collect();
-    let hidden = suppress_all(&prepared)?;
+    let min_cell = catalog
+        .indicators
+        .iter()
+        .map(|i| i.min_cell)
+        .max()
+        .unwrap_or(disclosure::DEFAULT_MIN_CELL);
+    let hidden = suppress_all(&prepared, periods.len(), min_cell)?;
     let indicators = prepared
         .iter()
         .zip(&hidden)
-        .map(|((ind, dims, cubes), hidden)| indicator_report(ind, dims, cubes, hidden))
+        .map(|((ind, dims, cubes), hidden)| {
+            let residents = Residents {
+                catalog,
+                indicator: ind,
+                dims,
+                periods: &periods,
+                unit: request.unit.as_deref(),
+            };
+            indicator_report(ind, dims, cubes, hidden, &residents)
+        })
         .collect();
     let title = match &unit_title {
         Some(u) => format!("Resultattavla – {u}"),
@@ -345,12 +472,7 @@ pub fn report(catalog: &Catalog, request: &Request, sums: &Sums) -> Result<Repor
         period_label: request.period.to_string(),
         periods: periods.iter().map(Period::short_label).collect(),
         unit: unit_title,
-        min_cell: catalog
-            .indicators
-            .iter()
-            .map(|i| i.min_cell)
-            .max()
-            .unwrap_or(disclosure::DEFAULT_MIN_CELL),
+        min_cell,
         indicators,
     })
 }
@@ -367,67 +489,34 @@ fn population_key(ind: &Indicator) -> String {
 /// indicator, per period: the hidden coordinates.
 fn suppress_all(
     prepared: &[(&Indicator, Dims, Vec<Cube>)],
+    periods: usize,
+    min_cell: u32,
 ) -> Result<Vec<Vec<BTreeSet<Coord>>>, ReportError> {
-    let mut forced: Vec<Vec<BTreeSet<Coord>>> = prepared
-        .iter()
-        .map(|(_, _, cubes)| vec![BTreeSet::new(); cubes.len()])
-        .collect();
+    let mut forced: Vec<BTreeSet<Coord>> = vec![BTreeSet::new(); prepared.len()];
     loop {
-        let mut hidden = Vec::with_capacity(prepared.len());
-        for ((ind, _, cubes), forced) in prepared.iter().zip(&forced) {
-            let mut per = Vec::with_capacity(cubes.len());
-            for (cube, f) in cubes.iter().zip(forced) {
-                per.push(
-                    suppress_cube(ind, cube, f).map_err(|failure| ReportError::Audit {
-                        indicator: ind.id.to_string(),
-                        failure,
-                    })?,
-                );
-            }
-            hidden.push(per);
+        let mut by_period = Vec::with_capacity(periods);
+        for p in 0..periods {
+            by_period.push(suppress_period(prepared, p, &forced, min_cell)?);
         }
-        // What must be hidden elsewhere: the by-gender cells across the trend, and the
-        // denominators of indicators over the same population.
+        // The by-gender cells hidden in any period are hidden in every period shown with it.
         let mut next = forced.clone();
-        for (h, f) in hidden.iter().zip(next.iter_mut()) {
-            let by_gender: BTreeSet<Coord> = h
-                .iter()
-                .flatten()
-                .filter(|c| c.iter().skip(1).all(Option::is_none))
-                .cloned()
-                .collect();
-            for (p, f) in f.iter_mut().enumerate() {
-                f.extend(by_gender.iter().cloned());
-                if let Some(h) = h.get(p) {
-                    f.extend(h.iter().cloned());
-                }
-            }
-        }
-        let mut by_population: BTreeMap<(String, usize), BTreeSet<String>> = BTreeMap::new();
-        for ((ind, dims, _), h) in prepared.iter().zip(&hidden) {
-            for (p, h) in h.iter().enumerate() {
-                by_population
-                    .entry((population_key(ind), p))
-                    .or_default()
-                    .extend(h.iter().map(|c| named(dims, c)));
-            }
-        }
-        for ((ind, dims, cubes), f) in prepared.iter().zip(next.iter_mut()) {
-            for (p, f) in f.iter_mut().enumerate() {
-                let Some(names) = by_population.get(&(population_key(ind), p)) else {
-                    continue;
-                };
-                if let Some(cube) = cubes.get(p) {
-                    for coord in shown(&cube.sizes) {
-                        if names.contains(&named(dims, &coord)) {
-                            f.insert(coord);
-                        }
-                    }
-                }
+        for hidden in &by_period {
+            for (f, h) in next.iter_mut().zip(hidden) {
+                f.extend(
+                    h.iter()
+                        .filter(|c| c.iter().skip(1).all(Option::is_none))
+                        .cloned(),
+                );
             }
         }
         if next == forced {
-            return Ok(hidden);
+            let mut out: Vec<Vec<BTreeSet<Coord>>> = vec![Vec::new(); prepared.len()];
+            for hidden in by_period {
+                for (o, h) in out.iter_mut().zip(hidden) {
+                    o.push(h);
+                }
+            }
+            return Ok(out);
         }
         forced = next;
     }
@@ -451,6 +540,7 @@ fn kind(m: &Measure) -> MeasureKind {
     match m {
         Measure::Share(_) => MeasureKind::Share,
         Measure::Count => MeasureKind::Count,
+        Measure::Rate => MeasureKind::Rate,
         Measure::Mean(_) => MeasureKind::Mean,
         Measure::Median(_) => MeasureKind::Median,
         Measure::TimeBetween(..) => MeasureKind::Days,
@@ -481,11 +571,77 @@ fn population_text(p: PopulationCases, conditional: bool) -> String {
     }
 }
 
+/// The adult residents a rate's cell is divided by.
+struct Residents<'a> {
+    catalog: &'a Catalog,
+    indicator: &'a Indicator,
+    dims: &'a Dims,
+    periods: &'a [Period],
+    unit: Option<&'a str>,
+}
+
+impl Residents<'_> {
+    /// The adults of a cell of period `p`: of its gender (none for "other or unknown") and of
+    /// the municipalities of its unit, or of every unit reported on. `None` when a unit has no
+    /// municipality or its municipality no residents for the year.
+    fn of(&self, p: usize, coord: &[Option<usize>]) -> Option<u64> {
+        let year = self.periods.get(p)?.year();
+        let unit_dim = self
+            .indicator
+            .breakdown
+            .iter()
+            .position(|b| matches!(b, Breakdown::Unit))
+            .map(|i| i + 1);
+        let units: Vec<&crate::model::unit::Unit> = match unit_dim
+            .and_then(|d| coord.get(d).copied().flatten().map(|c| (d, c)))
+        {
+            Some((d, c)) => {
+                let (id, _) = self.dims.categories.get(d)?.get(c)?;
+                vec![self.catalog.unit(id)?]
+            }
+            None => self
+                .catalog
+                .units
+                .iter()
+                .filter(|u| u.workflows.iter().any(|w| *w == self.indicator.workflow))
+                .filter(|u| self.unit.is_none_or(|x| x == u.id.as_ref()))
+                .collect(),
+        };
+        let mut municipalities = BTreeSet::new();
+        for u in units {
+            municipalities.insert(u.municipality.as_deref()?.trim());
+        }
+        let mut adults = crate::model::residents::Adults::default();
+        for m in municipalities {
+            let r = self.catalog.residents.iter().find(|r| r.municipality == m)?;
+            adults = adults.plus(r.for_year(year)?.1);
+        }
+        let gender = coord.first().copied().flatten().and_then(|g| {
+            self.dims
+                .categories
+                .first()
+                .and_then(|c| c.get(g))
+                .map(|(id, _)| id.as_str())
+        });
+        let n = match gender {
+            None => adults.total,
+            Some("kvinna") => adults.women,
+            Some("man") => adults.men,
+            Some(_) => return None,
+        };
+        (n > 0).then_some(n)
+    }
+}
+
+/// Cases per this many residents, as Kolada counts.
+const RATE_PER: f64 = 10_000.0;
+
 fn indicator_report(
     ind: &Indicator,
     dims: &Dims,
     cubes: &[Cube],
     hidden: &[BTreeSet<Coord>],
+    residents: &Residents<'_>,
 ) -> IndicatorReport {
     let kind = kind(&ind.measure);
     let target = ind.target.map(|(op, value)| {
@@ -506,6 +662,9 @@ fn indicator_report(
         let t = cube.tally(coord);
         let value = match &ind.measure {
             Measure::Count => (t.n > 0).then_some((t.n, t.n as f64)),
+            Measure::Rate => residents
+                .of(p, coord)
+                .map(|adults| (t.n, t.n as f64 * RATE_PER / adults as f64)),
             Measure::Share(_) => (t.n > 0).then(|| (t.n, t.met as f64 / t.n as f64)),
             Measure::Mean(_) | Measure::TimeBetween(..) => {
                 (t.with_value > 0).then(|| (t.with_value, t.sum / t.with_value as f64))

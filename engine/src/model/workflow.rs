@@ -49,6 +49,8 @@ pub struct Workflow {
     pub deadlines: Vec<Deadline>,
     /// Closure reasons.
     pub closure_reasons: Vec<ClosureReason>,
+    /// The follow-up variables an export writes, in order.
+    pub follow_up: Vec<FactSlot>,
     /// The roles staff act in. Empty: the workflow checks no authority.
     pub roles: Vec<Role>,
     /// The formal decisions. Empty: `decision_made` is the one decision on bistånd.

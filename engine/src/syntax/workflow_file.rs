@@ -56,6 +56,11 @@ pub struct WorkflowFile {
     /// Reasons a case may be closed for.
     #[serde(default)]
     pub closure_reasons: Vec<ClosureReasonDecl>,
+    /// The follow-up variables `lots export` writes for each case, in this order (as national
+    /// compilations such as SU-Kvinnofrid ask for them): facts of the case that are not
+    /// sensitive and not free text. An `age` is written as its age band, a date as its month.
+    #[serde(default)]
+    pub follow_up: Vec<Spanned<String>>,
 }
 
 /// A typed case variable.

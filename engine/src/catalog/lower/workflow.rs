@@ -121,6 +121,7 @@ pub(crate) fn lower_workflow(
                 from_any_phase: c.from_any_phase,
             })
             .collect(),
+        follow_up: Vec::new(),
         roles,
         decisions: Vec::new(),
         override_roles,
@@ -130,6 +131,7 @@ pub(crate) fn lower_workflow(
         phase_index,
     };
     wf.decisions = super::authority::decisions(ctx, file, &wf, known);
+    wf.follow_up = follow_up(ctx, &wf, file);
 
     // Phases need parameters (for session ranges) and the workflow's own closure reasons.
     let phases: Vec<Phase> = all_phases
@@ -912,4 +914,39 @@ fn check_track_bounds(ctx: &mut Ctx<'_>, wf: &Workflow, transitions: &[Transitio
             );
         }
     }
+}
+
+/// The follow-up variables: facts of the case, not sensitive, not free text (a text may hold a
+/// name), each once.
+fn follow_up(ctx: &mut Ctx<'_>, wf: &Workflow, file: &WorkflowFile) -> Vec<FactSlot> {
+    let mut out = Vec::new();
+    for name in &file.follow_up {
+        let Some((slot, fact)) = super::resolve::fact(ctx, wf, name) else {
+            continue;
+        };
+        let problem = if fact.sensitive {
+            Some("is sensitive: an export would carry it out of the engine")
+        } else if fact.ty == FactType::Text {
+            Some("is free text, which may hold a name")
+        } else if fact.of.is_some() {
+            Some("is a fact of each person, not of the case")
+        } else if out.contains(&slot) {
+            Some("is named twice")
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => ctx.push(
+                Diagnostic::new(
+                    Code::InvalidFollowUp,
+                    format!("follow-up variable `{}` {problem}", name.value),
+                )
+                .at(ctx.source, name.span)
+                .label("cannot be exported")
+                .help("export facts of the case that are not sensitive: enums, yes/no, numbers, dates"),
+            ),
+            None => out.push(slot),
+        }
+    }
+    out
 }
