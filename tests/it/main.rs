@@ -14,6 +14,7 @@ mod cli;
 mod conditions;
 mod coverage;
 mod diagnostics;
+mod disclosure;
 mod fuzz;
 mod hostile;
 mod hostile_cases;
