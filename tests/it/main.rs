@@ -9,6 +9,7 @@
 )]
 
 mod architecture;
+mod board;
 mod calendar;
 mod cli;
 mod conditions;
