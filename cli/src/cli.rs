@@ -42,13 +42,98 @@ pub(crate) enum Command {
     /// The outbox of a store: list the actions waiting for delivery, acknowledge them.
     #[command(subcommand)]
     Actions(ActionsCommand),
+    /// The goal indicators of a period from the stored cases, by gender, small cells
+    /// suppressed: a table, CSV, JSON or the HTML results board.
+    ///
+    /// Exit 1 when disclosure control cannot prove the report safe (nothing is written).
+    Report(ReportArgs),
+    /// One row per case with the follow-up variables its workflow declares, for national
+    /// compilations (SU-Kvinnofrid style): case ids pseudonymised by a keyed hash, no
+    /// sensitive fact, no free text, no actor.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// The cases open at some time in this period: a month `2026-10`, a tertial `2026-T3`, a
+    /// year `2026`, or days `2026-01-01..2026-06-30`.
+    #[arg(long, value_name = "PERIOD")]
+    pub(crate) period: String,
+    /// The workflow whose cases are exported [default: the one workflow that declares
+    /// `follow_up`]
+    #[arg(long, value_name = "WORKFLOW")]
+    pub(crate) workflow: Option<String>,
+    /// Only this unit's cases.
+    #[arg(long, value_name = "UNIT")]
+    pub(crate) unit: Option<String>,
+    /// A file holding the pseudonymisation key (at least 32 bytes); or set LOTS_EXPORT_KEY.
+    /// The same key gives the same pseudonyms, so exports of different periods can be joined.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key_file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    pub(crate) format: ExportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+/// How an export is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// A header line, then one line per case.
+    Csv,
+    /// A list of objects, one per case.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The period: a month `2026-10`, a tertial `2026-T3`, a year `2026`, or days
+    /// `2026-01-01..2026-06-30`.
+    #[arg(long, value_name = "PERIOD")]
+    pub(crate) period: String,
+    /// Only this unit's cases.
+    #[arg(long, value_name = "UNIT")]
+    pub(crate) unit: Option<String>,
+    /// How many earlier periods the trend shows [default: 5 months, 2 tertials or years]
+    #[arg(long, value_name = "N")]
+    pub(crate) trend: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub(crate) format: ReportFormat,
+    /// Write to this file instead of standard output (written only when the report is safe).
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+/// How a report is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// Terminal tables.
+    Table,
+    /// One line per published cell.
+    Csv,
+    /// The whole report.
+    Json,
+    /// The results board: one page, printable on A4, no JavaScript.
+    Html,
 }
 
 /// Where the store is, and who acts.
 #[derive(Debug, Args)]
 pub(crate) struct StoreArgs {
     /// The store: a SQLite file (created if missing) or a `postgres://` URL.
-    #[arg(long, env = "LOTS_DB", value_name = "PATH|URL")]
+    #[arg(
+        long,
+        env = "LOTS_DB",
+        value_name = "PATH|URL",
+        default_value = "data/lots.db"
+    )]
     pub(crate) db: String,
     /// Catalog files or directories [default: workflows rules]
     #[arg(long = "path", value_name = "PATH")]

@@ -3,7 +3,9 @@
 mod actions;
 mod case;
 mod check;
+mod export;
 mod graph;
+mod report;
 mod run;
 mod schema;
 mod show;
@@ -27,6 +29,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Watch(args) => watch::run(&args, &mut out),
         Command::Case(command) => case::run(&command, &mut out),
         Command::Actions(command) => actions::run(&command, &mut out),
+        Command::Report(args) => report::run(&args, &mut out),
+        Command::Export(args) => export::run(&args, &mut out),
     }?;
     // Flushed here, not on drop, so that a write error is seen.
     out.flush()?;

@@ -40,6 +40,10 @@ pub enum EngineError {
     /// `open_case` was given an event other than `case_opened`.
     #[error("a case is opened with a `case_opened` event, not `{0}`")]
     NotAnOpening(String),
+    /// No report was made (disclosure control could not prove it safe, or it names an unknown
+    /// unit).
+    #[error(transparent)]
+    Report(#[from] crate::indicators::compute::ReportError),
 }
 
 /// What an accepted event did.
@@ -361,6 +365,61 @@ impl<S: Store> Engine<S> {
         .map_err(EngineError::Rejected)
     }
 
+    /// The indicators' report for a period, from the figures the store keeps (made first for
+    /// stored cases that hold none of an indicator, e.g. cases stored before it existed).
+    /// Reads no case's facts beyond the figures, so it is not audited per case.
+    pub async fn report(
+        &self,
+        request: &crate::indicators::compute::Request,
+    ) -> Result<crate::indicators::report::Report, EngineError> {
+        let catalog = self.catalog();
+        self.refresh_figures(&catalog).await?;
+        let periods = request.period.with_earlier(request.earlier);
+        let mut sums = crate::indicators::compute::Sums::new();
+        for ind in &catalog.indicators {
+            let mut per = Vec::with_capacity(periods.len());
+            for p in &periods {
+                per.push(
+                    self.store
+                        .figure_groups(&crate::store::FigureQuery {
+                            indicator: &ind.id,
+                            population: ind.population,
+                            first: p.first,
+                            last: p.last,
+                            unit: request.unit.as_deref(),
+                            values: matches!(
+                                ind.measure,
+                                crate::model::indicator::Measure::Median(_)
+                            ),
+                        })
+                        .await?,
+                );
+            }
+            sums.insert(ind.id.to_string(), per);
+        }
+        crate::indicators::compute::report(&catalog, request, &sums).map_err(EngineError::Report)
+    }
+
+    /// Makes the figures of stored cases that hold none of one of the catalog's indicators.
+    async fn refresh_figures(&self, catalog: &Catalog) -> Result<(), EngineError> {
+        let mut missing = std::collections::BTreeSet::new();
+        for ind in &catalog.indicators {
+            missing.extend(
+                self.store
+                    .cases_without_figures(&ind.workflow, &ind.id)
+                    .await?,
+            );
+        }
+        for case_id in missing {
+            let (_, catalog, case) = self.loaded(&case_id, None).await?;
+            let figures = crate::indicators::record::figures(&catalog, &case);
+            if !figures.is_empty() {
+                self.store.replace_figures(&case_id, &figures).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// The follow-up rows of a workflow's cases open at some time in `period` (of one unit, or
     /// all), pseudonymised with `key`, in pseudonym order (not the order cases were opened).
     /// The export is audited once, as the actor's.
@@ -372,7 +431,9 @@ impl<S: Store> Engine<S> {
         key: &crate::indicators::export::Key,
         by: &Actor,
     ) -> Result<Vec<crate::indicators::export::Row>, EngineError> {
-        self.store.record(&self.audit(by, Operation::Export, None)).await?;
+        self.store
+            .record(&self.audit(by, Operation::Export, None))
+            .await?;
         let current = self.catalog();
         let mut rows = Vec::new();
         for head in self.store.cases().await? {

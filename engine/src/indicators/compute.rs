@@ -85,7 +85,7 @@ fn dims(catalog: &Catalog, ind: &Indicator, sums: &[Vec<FigureGroup>]) -> Dims {
                 catalog
                     .units
                     .iter()
-                    .filter(|u| u.workflows.iter().any(|w| *w == ind.workflow))
+                    .filter(|u| u.workflows.contains(&ind.workflow))
                     .map(|u| (u.id.to_string(), u.title.clone()))
                     .collect(),
             ),
@@ -235,7 +235,10 @@ fn has_outcome(ind: &Indicator) -> bool {
 /// Whether the cases an indicator's cube counts are its whole population (so indicators over
 /// the same population count the same numbers); a mean counts the cases with a value.
 fn counts_population(ind: &Indicator) -> bool {
-    matches!(ind.measure, Measure::Share(_) | Measure::Count | Measure::Rate)
+    matches!(
+        ind.measure,
+        Measure::Share(_) | Measure::Count | Measure::Rate
+    )
 }
 
 /// The disclosure cell of an indicator's coordinate (for a share, the outcome: `Some(true)`
@@ -592,28 +595,31 @@ impl Residents<'_> {
             .iter()
             .position(|b| matches!(b, Breakdown::Unit))
             .map(|i| i + 1);
-        let units: Vec<&crate::model::unit::Unit> = match unit_dim
-            .and_then(|d| coord.get(d).copied().flatten().map(|c| (d, c)))
-        {
-            Some((d, c)) => {
-                let (id, _) = self.dims.categories.get(d)?.get(c)?;
-                vec![self.catalog.unit(id)?]
-            }
-            None => self
-                .catalog
-                .units
-                .iter()
-                .filter(|u| u.workflows.iter().any(|w| *w == self.indicator.workflow))
-                .filter(|u| self.unit.is_none_or(|x| x == u.id.as_ref()))
-                .collect(),
-        };
+        let units: Vec<&crate::model::unit::Unit> =
+            match unit_dim.and_then(|d| coord.get(d).copied().flatten().map(|c| (d, c))) {
+                Some((d, c)) => {
+                    let (id, _) = self.dims.categories.get(d)?.get(c)?;
+                    vec![self.catalog.unit(id)?]
+                }
+                None => self
+                    .catalog
+                    .units
+                    .iter()
+                    .filter(|u| u.workflows.contains(&self.indicator.workflow))
+                    .filter(|u| self.unit.is_none_or(|x| x == u.id.as_ref()))
+                    .collect(),
+            };
         let mut municipalities = BTreeSet::new();
         for u in units {
             municipalities.insert(u.municipality.as_deref()?.trim());
         }
         let mut adults = crate::model::residents::Adults::default();
         for m in municipalities {
-            let r = self.catalog.residents.iter().find(|r| r.municipality == m)?;
+            let r = self
+                .catalog
+                .residents
+                .iter()
+                .find(|r| r.municipality == m)?;
             adults = adults.plus(r.for_year(year)?.1);
         }
         let gender = coord.first().copied().flatten().and_then(|g| {
@@ -676,11 +682,9 @@ fn indicator_report(
             Some((n, value)) => Cell::Value {
                 n,
                 value,
-                met: ind.target.map(|(op, target)| {
-                    value
-                        .partial_cmp(&target)
-                        .is_some_and(|o| op.holds(o))
-                }),
+                met: ind
+                    .target
+                    .map(|(op, target)| value.partial_cmp(&target).is_some_and(|o| op.holds(o))),
             },
         }
     };

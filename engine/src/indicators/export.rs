@@ -8,11 +8,11 @@
 use hmac::{KeyInit, Mac};
 use serde::Serialize;
 
+use crate::Catalog;
 use crate::model::fact::{Fact, Value};
 use crate::model::indicator::age_band;
 use crate::runtime::{Case, read_case};
 use crate::syntax::FactType;
-use crate::Catalog;
 
 /// The shortest key accepted: 32 bytes, as much as the hash gives.
 pub const MIN_KEY_BYTES: usize = 32;
@@ -28,7 +28,9 @@ impl std::fmt::Debug for Key {
 
 /// Why a key was refused (never says the key).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the pseudonymisation key is {0} bytes; use at least {MIN_KEY_BYTES} random bytes (e.g. `head -c 48 /dev/urandom | base64`)")]
+#[error(
+    "the pseudonymisation key is {0} bytes; use at least {MIN_KEY_BYTES} random bytes (e.g. `head -c 48 /dev/urandom | base64`)"
+)]
 pub struct ShortKey(pub usize);
 
 impl Key {
@@ -152,7 +154,9 @@ pub fn csv(names: &[String], rows: &[Row]) -> Result<String, csv::Error> {
         line.extend(r.variables.iter().map(|v| v.clone().unwrap_or_default()));
         w.write_record(&line)?;
     }
-    let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -178,7 +182,6 @@ pub fn json(names: &[String], rows: &[Row]) -> Result<String, serde_json::Error>
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "test code")]
     use super::*;
 
     #[test]

@@ -32,7 +32,9 @@ pub enum Kind {
 
 /// Why a period could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{text}` is not a period: {problem}; write a month `2026-10`, a tertial `2026-T3`, a year `2026` or days `2026-01-01..2026-06-30`")]
+#[error(
+    "`{text}` is not a period: {problem}; write a month `2026-10`, a tertial `2026-T3`, a year `2026` or days `2026-01-01..2026-06-30`"
+)]
 pub struct BadPeriod {
     /// What was given (a period is never sensitive).
     pub text: String,
@@ -41,8 +43,18 @@ pub struct BadPeriod {
 }
 
 const MONTHS: [&str; 12] = [
-    "januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-    "oktober", "november", "december",
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
 ];
 
 /// The years a period may fall in (the calendar's range).
@@ -58,8 +70,14 @@ impl Period {
         };
         let t = text.trim();
         if let Some((a, b)) = t.split_once("..") {
-            let first: Date = a.trim().parse().map_err(|_| bad("the first day is not a date"))?;
-            let last: Date = b.trim().parse().map_err(|_| bad("the last day is not a date"))?;
+            let first: Date = a
+                .trim()
+                .parse()
+                .map_err(|_| bad("the first day is not a date"))?;
+            let last: Date = b
+                .trim()
+                .parse()
+                .map_err(|_| bad("the last day is not a date"))?;
             if last < first {
                 return Err(bad("the last day is before the first"));
             }
@@ -252,27 +270,47 @@ impl fmt::Display for Period {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "test code")]
     use super::*;
 
     #[test]
     fn periods_read_and_step_back() {
         let p = Period::parse("2026-10").unwrap();
-        assert_eq!((p.first.to_string(), p.last.to_string()), ("2026-10-01".into(), "2026-10-31".into()));
+        assert_eq!(
+            (p.first.to_string(), p.last.to_string()),
+            ("2026-10-01".into(), "2026-10-31".into())
+        );
         assert_eq!(p.previous().unwrap().code(), "2026-09");
         let t = Period::parse("2026-T1").unwrap();
         assert_eq!(t.last.to_string(), "2026-04-30");
         assert_eq!(t.previous().unwrap().code(), "2025-T3");
-        assert_eq!(Period::parse("2024").unwrap().last.to_string(), "2024-12-31");
+        assert_eq!(
+            Period::parse("2024").unwrap().last.to_string(),
+            "2024-12-31"
+        );
         let r = Period::parse("2026-01-01..2026-01-10").unwrap();
         assert_eq!(r.previous().unwrap().code(), "2025-12-22..2025-12-31");
         assert_eq!(
-            Period::parse("2026-03").unwrap().with_earlier(2).iter().map(Period::code).collect::<Vec<_>>(),
+            Period::parse("2026-03")
+                .unwrap()
+                .with_earlier(2)
+                .iter()
+                .map(Period::code)
+                .collect::<Vec<_>>(),
             ["2026-01", "2026-02", "2026-03"]
         );
-        for bad in ["2026-13", "2026-T4", "26", "2026-02-30..2026-03-01", "2026-05-01..2026-04-01", "x"] {
+        for bad in [
+            "2026-13",
+            "2026-T4",
+            "26",
+            "2026-02-30..2026-03-01",
+            "2026-05-01..2026-04-01",
+            "x",
+        ] {
             assert!(Period::parse(bad).is_err(), "{bad}");
         }
-        assert_eq!(Period::parse("2026-T3").unwrap().to_string(), "tertial 3 2026 (september–december)");
+        assert_eq!(
+            Period::parse("2026-T3").unwrap().to_string(),
+            "tertial 3 2026 (september–december)"
+        );
     }
 }

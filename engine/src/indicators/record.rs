@@ -113,7 +113,10 @@ fn figure(reading: &Reading<'_>, ind: &Indicator) -> Figure {
         unit: case.unit.clone(),
         opened: case.opened.map(|at| at.date()),
         closed: case.closed.as_ref().map(|c| c.at.date()),
-        included: ind.population_when.as_ref().is_none_or(|c| reading.holds(c)),
+        included: ind
+            .population_when
+            .as_ref()
+            .is_none_or(|c| reading.holds(c)),
         categories,
         met,
         value,

@@ -160,7 +160,14 @@ impl Report {
     pub fn csv(&self) -> Result<String, csv::Error> {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record([
-            "indikator", "titel", "tabell", "rad", "kolumn", "antal", "varde", "text",
+            "indikator",
+            "titel",
+            "tabell",
+            "rad",
+            "kolumn",
+            "antal",
+            "varde",
+            "text",
             "mal_nått",
         ])?;
         for ind in &self.indicators {
@@ -171,7 +178,9 @@ impl Report {
                             Cell::Value { n, value, met } => (
                                 n.to_string(),
                                 value.to_string(),
-                                met.map_or(String::new(), |m| if m { "ja" } else { "nej" }.to_owned()),
+                                met.map_or(String::new(), |m| {
+                                    if m { "ja" } else { "nej" }.to_owned()
+                                }),
                             ),
                             Cell::Empty => ("0".to_owned(), String::new(), String::new()),
                             Cell::Suppressed => ("..".to_owned(), "..".to_owned(), String::new()),
@@ -191,7 +200,9 @@ impl Report {
                 }
             }
         }
-        let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+        let bytes = w
+            .into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
@@ -230,7 +241,11 @@ impl Report {
 impl IndicatorReport {
     /// The indicator's tables: by gender over the periods, then each breakdown by gender.
     pub fn tables<'a>(&'a self, report: &'a Report) -> Vec<(String, &'a [String], &'a [Row])> {
-        let mut out = vec![("Kön".to_owned(), report.periods.as_slice(), self.by_gender.as_slice())];
+        let mut out = vec![(
+            "Kön".to_owned(),
+            report.periods.as_slice(),
+            self.by_gender.as_slice(),
+        )];
         for b in &self.breakdowns {
             out.push((b.title.clone(), b.columns.as_slice(), b.rows.as_slice()));
         }

@@ -15,9 +15,9 @@ use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
-use super::{FigureGroup, FigureQuery, 
-    Append, AuditEntry, CaseHead, Operation, OutboxEntry, Store, StoreError, StoredCase,
-    StoredEvent, format,
+use super::{
+    Append, AuditEntry, CaseHead, FigureGroup, FigureQuery, Operation, OutboxEntry, Store,
+    StoreError, StoredCase, StoredEvent, format,
 };
 use crate::diagnostics::SourceFile;
 use crate::indicators::record::{DIMENSIONS, Figure};
@@ -777,11 +777,13 @@ impl Store for SqlStore {
         let period = match q.population {
             PopulationCases::Opened => "opened_on >= $2 AND opened_on <= $3",
             PopulationCases::Closed => "closed_on >= $2 AND closed_on <= $3",
-            PopulationCases::Active => {
-                "opened_on <= $3 AND (closed_on IS NULL OR closed_on >= $2)"
-            }
+            PopulationCases::Active => "opened_on <= $3 AND (closed_on IS NULL OR closed_on >= $2)",
         };
-        let unit = if q.unit.is_some() { " AND unit = $4" } else { "" };
+        let unit = if q.unit.is_some() {
+            " AND unit = $4"
+        } else {
+            ""
+        };
         let filter = format!("indicator = $1 AND included = 1 AND {period}{unit}");
         let sums = format!(
             "SELECT c0, c1, c2, c3, COUNT(*) AS n, CAST(COALESCE(SUM(met), 0) AS BIGINT) AS met, \
@@ -945,8 +947,9 @@ async fn upsert_figures(
     for chunk in figures.chunks(300) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let places: Vec<String> =
-                    (1..=COLUMNS).map(|c| format!("${}", i * COLUMNS + c)).collect();
+                let places: Vec<String> = (1..=COLUMNS)
+                    .map(|c| format!("${}", i * COLUMNS + c))
+                    .collect();
                 format!("({})", places.join(", "))
             })
             .collect();

@@ -168,7 +168,10 @@ fn breakdowns(ctx: &mut Ctx<'_>, wf: &Workflow, file: &IndicatorFile) -> Vec<Bre
                 _ => invalid(
                     ctx,
                     b,
-                    format!("`age_band` needs a whole-number fact `age` in workflow `{}`", wf.id),
+                    format!(
+                        "`age_band` needs a whole-number fact `age` in workflow `{}`",
+                        wf.id
+                    ),
                     "declare `age` (type integer), or split by another fact",
                 ),
             },
@@ -182,7 +185,9 @@ fn breakdowns(ctx: &mut Ctx<'_>, wf: &Workflow, file: &IndicatorFile) -> Vec<Bre
                         .iter()
                         .map(|v| (v.clone(), v.replace('_', " ")))
                         .collect(),
-                    FactType::Bool => vec![("ja".into(), "Ja".into()), ("nej".into(), "Nej".into())],
+                    FactType::Bool => {
+                        vec![("ja".into(), "Ja".into()), ("nej".into(), "Nej".into())]
+                    }
                     _ => Vec::new(),
                 };
                 if decl.sensitive {
@@ -227,7 +232,10 @@ fn breakdowns(ctx: &mut Ctx<'_>, wf: &Workflow, file: &IndicatorFile) -> Vec<Bre
         invalid(
             ctx,
             b,
-            format!("{} breakdowns besides gender; at most {MAX_BREAKDOWNS}", out.len()),
+            format!(
+                "{} breakdowns besides gender; at most {MAX_BREAKDOWNS}",
+                out.len()
+            ),
             "report the others in an indicator of their own",
         );
         out.truncate(MAX_BREAKDOWNS);

@@ -50,7 +50,10 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, file: &ResidentsFile, units: &[Unit]) -> 
             invalid(
                 ctx,
                 y.total.span,
-                format!("the total of {} is below women and men together", y.year.value),
+                format!(
+                    "the total of {} is below women and men together",
+                    y.year.value
+                ),
                 "too small",
                 "the total counts everyone aged 18 or older: at least women and men together",
             );

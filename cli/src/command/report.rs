@@ -1,0 +1,50 @@
+//! `lots report`: the goal indicators of a period from a store, disclosure-controlled, as a
+//! table, CSV, JSON or the HTML results board. A report that fails the disclosure audit is
+//! not written anywhere.
+
+use std::io::Write;
+
+use lots::indicators::compute::Request;
+use lots::indicators::period::Period;
+
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::command::case::{engine, runtime};
+use crate::exit::ExitStatus;
+
+pub(crate) fn run(args: &ReportArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let period = Period::parse(&args.period)?;
+    let request = Request {
+        period,
+        earlier: args.trend.unwrap_or_else(|| period.default_trend()),
+        unit: args.unit.clone(),
+    };
+    let report = runtime()?.block_on(async {
+        let engine = engine(&args.store).await?;
+        anyhow::Ok(engine.report(&request).await)
+    })?;
+    let report = match report {
+        Ok(r) => r,
+        Err(lots::EngineError::Report(e)) => {
+            eprintln!("error: {e}");
+            return Ok(ExitStatus::Findings);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let text = match args.format {
+        ReportFormat::Table => report.text(),
+        ReportFormat::Csv => report.csv()?,
+        ReportFormat::Json => report.json()? + "\n",
+        ReportFormat::Html => lots::indicators::board::html(&report)?,
+    };
+    match &args.output {
+        Some(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(path, text)?;
+            writeln!(out, "wrote {}", path.display())?;
+        }
+        None => out.write_all(text.as_bytes())?,
+    }
+    Ok(ExitStatus::Ok)
+}
