@@ -51,6 +51,39 @@ pub(crate) enum Command {
     /// compilations (SU-Kvinnofrid style): case ids pseudonymised by a keyed hash, no
     /// sensitive fact, no free text, no actor.
     Export(ExportArgs),
+    /// Simulate a realistic population of cases into a store, then print a period's report:
+    /// the demo, and the load generator. The same seed gives the same output, byte for byte.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SimulateArgs {
+    /// How many cases.
+    #[arg(long, default_value_t = 2000)]
+    pub(crate) cases: u64,
+    /// The seed.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// Only this unit [default: spread over the units that run the workflow]
+    #[arg(long, value_name = "UNIT")]
+    pub(crate) unit: Option<String>,
+    /// The first day cases open.
+    #[arg(long, value_name = "DATE", default_value = "2026-01-01")]
+    pub(crate) start: String,
+    /// Over how many months they open.
+    #[arg(long, default_value_t = 12)]
+    pub(crate) months: u32,
+    /// The period whose report is printed afterwards [default: the last month simulated]
+    #[arg(long, value_name = "PERIOD")]
+    pub(crate) period: Option<String>,
+    /// The report's format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub(crate) format: ReportFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ mod report;
 mod run;
 mod schema;
 mod show;
+mod simulate;
 mod test;
 mod watch;
 
@@ -31,6 +32,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Actions(command) => actions::run(&command, &mut out),
         Command::Report(args) => report::run(&args, &mut out),
         Command::Export(args) => export::run(&args, &mut out),
+        Command::Simulate(args) => simulate::run(&args, &mut out),
     }?;
     // Flushed here, not on drop, so that a write error is seen.
     out.flush()?;

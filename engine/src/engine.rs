@@ -73,8 +73,32 @@ pub struct Engine<S: Store> {
     /// Catalogs compiled from stored definitions, for cases pinned to versions the files no
     /// longer hold.
     pinned: Mutex<Vec<Arc<Catalog>>>,
+    /// The cases this engine wrote last, as it wrote them, so the next event of a case is not
+    /// preceded by loading and replaying all of it. Safe without asking the store: an append
+    /// is guarded by the sequence number, so a case another writer changed meanwhile fails
+    /// with a conflict, is evicted, and is loaded afresh.
+    recent: Mutex<Recent>,
     clock: Clock,
     route: String,
+}
+
+/// At most this many cases are kept in [`Engine`]'s memory of recent cases.
+const RECENT_CASES: usize = 1024;
+
+/// Recently written cases: the sequence number written, the catalog and the case.
+#[derive(Default)]
+struct Recent {
+    cases: std::collections::HashMap<String, (u64, Arc<Catalog>, Case)>,
+}
+
+impl Recent {
+    fn keep(&mut self, case_id: &str, seq: u64, catalog: Arc<Catalog>, case: Case) {
+        if self.cases.len() >= RECENT_CASES && !self.cases.contains_key(case_id) {
+            // Forgetting all is simple and rare: a host writes to few cases at a time.
+            self.cases.clear();
+        }
+        self.cases.insert(case_id.to_owned(), (seq, catalog, case));
+    }
 }
 
 impl<S: Store> std::fmt::Debug for Engine<S> {
@@ -105,6 +129,7 @@ impl<S: Store> Engine<S> {
             store,
             catalogs,
             pinned: Mutex::new(Vec::new()),
+            recent: Mutex::new(Recent::default()),
             clock: Arc::new(Timestamp::now),
             route: "rust".to_owned(),
         }
@@ -268,13 +293,13 @@ impl<S: Store> Engine<S> {
             unit: step.case.unit.clone(),
             sources: Arc::clone(&catalog.sources),
         };
-        self.append(&catalog, &case_id, 0, Some(&pin), step, &audit)
+        self.append(catalog, &case_id, 0, Some(&pin), step, &audit)
             .await
     }
 
     async fn append(
         &self,
-        catalog: &Catalog,
+        catalog: Arc<Catalog>,
         case_id: &str,
         expected_seq: u64,
         pin: Option<&Pin>,
@@ -290,7 +315,7 @@ impl<S: Store> Engine<S> {
             recorded: Arc::clone(recorded),
             recorded_at: (self.clock)(),
         }];
-        let figures = crate::indicators::record::figures(catalog, &step.case);
+        let figures = crate::indicators::record::figures(&catalog, &step.case);
         let seq = self
             .store
             .append(Append {
@@ -302,7 +327,15 @@ impl<S: Store> Engine<S> {
                 figures: &figures,
                 audit,
             })
-            .await?;
+            .await;
+        let seq = match seq {
+            Ok(seq) => seq,
+            Err(e) => {
+                lock(&self.recent).cases.remove(case_id);
+                return Err(e.into());
+            }
+        };
+        lock(&self.recent).keep(case_id, seq, catalog, step.case.clone());
         Ok(Applied {
             case: step.case,
             actions: step.actions,
@@ -324,11 +357,18 @@ impl<S: Store> Engine<S> {
         let audit = self.audit(&by, Operation::Append, Some(case_id));
         let mut retried = false;
         loop {
-            let (stored, catalog, case) = self.loaded(case_id, None).await?;
+            let recent = lock(&self.recent).cases.get(case_id).cloned();
+            let (seq, catalog, case) = match recent {
+                Some(kept) => kept,
+                None => {
+                    let (stored, catalog, case) = self.loaded(case_id, None).await?;
+                    (stored.head.seq, catalog, case)
+                }
+            };
             let step = runtime::apply(&catalog, &case, event.clone(), by.clone(), at)
                 .map_err(EngineError::Rejected)?;
             match self
-                .append(&catalog, case_id, stored.head.seq, None, step, &audit)
+                .append(catalog, case_id, seq, None, step, &audit)
                 .await
             {
                 Err(EngineError::Store(StoreError::Conflict { .. })) if !retried => {

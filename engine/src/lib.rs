@@ -13,6 +13,7 @@ pub mod indicators;
 pub mod model;
 pub mod quality;
 pub mod runtime;
+pub mod simulate;
 pub mod schema;
 pub mod store;
 pub mod syntax;
