@@ -354,6 +354,19 @@ fn suppress_period(
                 published: disclosure::Published::Tables(tables),
             })
             .map_err(|e| fail(ind, e.to_string()))?;
+        // The figures by gender are the board's headline ("always split by gender"): a total
+        // is hidden as a complement before a gender's figure is.
+        for g in 0..dims.categories.first().map_or(0, Vec::len) {
+            let mut coord: Coord = vec![None; k];
+            if let Some(x) = coord.first_mut() {
+                *x = Some(g);
+            }
+            for o in outcomes(ind) {
+                if let Some(cell) = cell_of(&built, &coord, o) {
+                    system.keep(cell).map_err(|e| fail(ind, e.to_string()))?;
+                }
+            }
+        }
         cubes.push(built);
     }
     // Indicators over the same population count the same cases in the cells they share.

@@ -24,7 +24,8 @@
 //!   only when the constraint (or, in the audit loop, the constraints) being repaired has no
 //!   non-zero candidate.
 //! * **Choosing a complement**: among the published cells not yet hidden, the first by
-//!   (zero last, smallest value, interior before margin, lowest [`CellId`]). The result is
+//!   (cells the report would rather keep last, zero last, smallest value, interior before
+//!   margin, lowest [`CellId`]; see [`System::keep`]). The result is
 //!   deterministic.
 //! * **The fast pass**: a constraint with exactly one unknown cell determines it; if that cell
 //!   must stay hidden, a complement from that constraint is hidden. Constraints are visited in
@@ -173,6 +174,9 @@ pub struct Cell {
     pub published: bool,
     /// Whether the cell is a margin (a sum); interior cells are preferred as complements.
     pub margin: bool,
+    /// Whether the report would rather keep the cell shown (a headline figure): such cells are
+    /// taken as complements only when no other candidate is left.
+    pub keep: bool,
 }
 
 /// `value(total) = Σ value(parts)`.
@@ -366,6 +370,22 @@ impl System {
         })
     }
 
+    /// Marks a cell the report would rather keep shown (a headline figure, e.g. the value for
+    /// women): it is taken as a complement only when no other candidate is left. Primary
+    /// suppression is unchanged.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::UnknownCell`] for an id of another system.
+    pub fn keep(&mut self, id: CellId) -> Result<(), BuildError> {
+        let cell = self
+            .cells
+            .get_mut(id.0)
+            .ok_or(BuildError::UnknownCell { index: id.0 })?;
+        cell.keep = true;
+        Ok(())
+    }
+
     /// Shows or withholds a cell from the report.
     ///
     /// # Errors
@@ -448,6 +468,7 @@ impl System {
                 value,
                 published,
                 margin: totals.iter().any(|&t| t),
+                keep: false,
             });
         }
         for index in 0..shape.len() {
@@ -741,12 +762,12 @@ impl View<'_> {
     }
 
     /// The best complement among `cells`: published, not hidden, then the first by
-    /// (zero last, smallest value, interior first, lowest id).
+    /// (cells to keep last, zero last, smallest value, interior first, lowest id).
     fn best(&self, hidden: &[bool], cells: impl Iterator<Item = usize>) -> Option<usize> {
         cells
             .filter(|&c| self.published(c) && !flag(hidden, c))
             .filter_map(|c| self.system.cells.get(c).map(|cell| (cell, c)))
-            .min_by_key(|(cell, c)| (cell.value == 0, cell.value, cell.margin, *c))
+            .min_by_key(|(cell, c)| (cell.keep, cell.value == 0, cell.value, cell.margin, *c))
             .map(|(_, c)| c)
     }
 

@@ -947,8 +947,18 @@ async fn upsert_figures(
     for chunk in figures.chunks(300) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| {
+                // The value goes as text, cast by the database: sqlx's Any driver binds a
+                // missing `f64` as a 4-byte float, and a statement prepared with that type
+                // then refuses the 8-byte values of the next case (PostgreSQL).
                 let places: Vec<String> = (1..=COLUMNS)
-                    .map(|c| format!("${}", i * COLUMNS + c))
+                    .map(|c| {
+                        let n = i * COLUMNS + c;
+                        if c == COLUMNS {
+                            format!("CAST(${n} AS DOUBLE PRECISION)")
+                        } else {
+                            format!("${n}")
+                        }
+                    })
                     .collect();
                 format!("({})", places.join(", "))
             })
@@ -981,7 +991,7 @@ async fn upsert_figures(
                 .bind(c2)
                 .bind(c3)
                 .bind(f.met.map(i64::from))
-                .bind(f.value);
+                .bind(f.value.map(|v| format!("{v:?}")));
         }
         insert.execute(&mut **tx).await.map_err(classify)?;
     }
