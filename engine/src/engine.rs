@@ -278,14 +278,37 @@ impl<S: Store> Engine<S> {
         by: Actor,
         at: DateTime,
     ) -> Result<Applied, EngineError> {
+        self.open_case_with(vec![(event, by, at)]).await
+    }
+
+    /// Opens a case with its `case_opened` event and the events after it, each decided on the
+    /// case the ones before it made, all stored in one transaction: a case imported from
+    /// another system, or a simulated one. A rejection of any of them stores nothing (the
+    /// error names the event). The actions are those of every event; the warnings the last's.
+    pub async fn open_case_with(
+        &self,
+        events: Vec<(Event, Actor, DateTime)>,
+    ) -> Result<Applied, EngineError> {
+        let mut events = events.into_iter();
+        let Some((event, by, at)) = events.next() else {
+            return Err(EngineError::NotAnOpening("nothing".to_owned()));
+        };
         let Event::CaseOpened { case_id, .. } = &event else {
             return Err(EngineError::NotAnOpening(event.kind().to_owned()));
         };
         let case_id = case_id.clone();
         let catalog = self.catalog();
         let audit = self.audit(&by, Operation::Open, Some(&case_id));
-        let step = runtime::apply(&catalog, &Case::default(), event, by, at)
+        let mut step = runtime::apply(&catalog, &Case::default(), event, by, at)
             .map_err(EngineError::Rejected)?;
+        for (event, by, at) in events {
+            let mut next = runtime::apply(&catalog, &step.case, event, by, at)
+                .map_err(EngineError::Rejected)?;
+            let mut actions = std::mem::take(&mut step.actions);
+            actions.append(&mut next.actions);
+            next.actions = actions;
+            step = next;
+        }
         let pin = Pin {
             workflow: step.case.workflow.clone(),
             content_hash: step.case.content_hash.clone(),
@@ -306,15 +329,23 @@ impl<S: Store> Engine<S> {
         step: runtime::Step,
         audit: &AuditEntry,
     ) -> Result<Applied, EngineError> {
-        let Some(recorded) = step.case.events.last() else {
+        let recorded_at = (self.clock)();
+        // The events this append adds: those after the ones stored.
+        let events: Vec<StoredEvent> = step
+            .case
+            .events
+            .iter()
+            .skip(usize::try_from(expected_seq).unwrap_or(usize::MAX))
+            .map(|recorded| StoredEvent {
+                recorded: Arc::clone(recorded),
+                recorded_at,
+            })
+            .collect();
+        if events.is_empty() {
             return Err(EngineError::Catalog(
                 "an accepted step records its event".to_owned(),
             ));
-        };
-        let events = [StoredEvent {
-            recorded: Arc::clone(recorded),
-            recorded_at: (self.clock)(),
-        }];
+        }
         let figures = crate::indicators::record::figures(&catalog, &step.case);
         let seq = self
             .store

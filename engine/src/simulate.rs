@@ -111,7 +111,6 @@ pub async fn run<S: Store>(
         let story = story(&mut rng, &format!("sim-{}-{n:06}", options.seed), &unit, opened);
         let mut case = Driver {
             engine,
-            case_id: String::new(),
             summary: &mut summary,
             end,
             state: None,
@@ -133,9 +132,11 @@ enum Step {
     GoTo(DateTime, &'static str),
 }
 
+/// Tells one story: each event decided on the case so far (so a transition the workflow took
+/// by itself is not asked for again), then the accepted events stored in one append through
+/// the engine, which decides them again.
 struct Driver<'a, S: Store> {
     engine: &'a Engine<S>,
-    case_id: String,
     summary: &'a mut Summary,
     end: DateTime,
     state: Option<Case>,
@@ -144,45 +145,50 @@ struct Driver<'a, S: Store> {
 impl<S: Store> Driver<'_, S> {
     async fn tell(&mut self, story: Vec<Step>) -> Result<(), SimulateError> {
         let by = Actor::new(DEFAULT_ACTOR_ID, DEFAULT_ROLE);
+        let catalog = self.engine.catalog();
+        let mut case = Case::default();
+        let mut accepted = Vec::new();
         for step in story {
             let (at, event) = match step {
                 Step::Event(at, v) => (at, v),
                 Step::GoTo(at, to) => {
-                    let Some(case) = &self.state else { return Ok(()) };
                     if case.phase == to {
                         continue;
                     }
                     (at, json!({"type": "transition_requested", "to": to}))
                 }
             };
-            if at >= self.end || self.state.as_ref().is_some_and(|c| c.closed.is_some()) {
-                return Ok(());
+            if at >= self.end || case.closed.is_some() {
+                break;
             }
             let Ok(event) = serde_json::from_value::<Event>(event) else {
                 self.summary.rejected += 1;
-                return Ok(());
+                break;
             };
-            let result = match &event {
-                Event::CaseOpened { case_id, .. } => {
-                    self.case_id.clone_from(case_id);
-                    self.engine.open_case(event, by.clone(), at).await
+            match crate::runtime::apply(&catalog, &case, event.clone(), by.clone(), at) {
+                Ok(step) => {
+                    case = step.case;
+                    accepted.push((event, by.clone(), at));
                 }
-                _ => self.engine.apply(&self.case_id, event, by.clone(), at).await,
-            };
-            match result {
-                Ok(applied) => {
-                    self.summary.events += 1;
-                    self.state = Some(applied.case);
-                }
-                Err(EngineError::Rejected(_)) => {
+                Err(_) => {
                     // The story went somewhere the workflow does not: the rest of it is not
                     // told (counted, so a test can insist on none).
                     self.summary.rejected += 1;
-                    return Ok(());
+                    break;
                 }
-                Err(e) => return Err(SimulateError::Engine(e)),
             }
         }
+        if accepted.is_empty() {
+            return Ok(());
+        }
+        let n = accepted.len() as u64;
+        let applied = self
+            .engine
+            .open_case_with(accepted)
+            .await
+            .map_err(SimulateError::Engine)?;
+        self.summary.events += n;
+        self.state = Some(applied.case);
         Ok(())
     }
 }
