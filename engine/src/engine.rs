@@ -398,10 +398,7 @@ impl<S: Store> Engine<S> {
             };
             let step = runtime::apply(&catalog, &case, event.clone(), by.clone(), at)
                 .map_err(EngineError::Rejected)?;
-            match self
-                .append(catalog, case_id, seq, None, step, &audit)
-                .await
-            {
+            match self.append(catalog, case_id, seq, None, step, &audit).await {
                 Err(EngineError::Store(StoreError::Conflict { .. })) if !retried => {
                     retried = true;
                 }

@@ -98,7 +98,9 @@ pub async fn run<S: Store>(
     let mut summary = Summary::default();
     for n in 0..options.cases {
         // Evenly over the days, each case at its own hour of the working day.
-        let day = i64::try_from(n).unwrap_or(i64::MAX).saturating_mul(i64::from(days))
+        let day = i64::try_from(n)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(i64::from(days))
             / i64::try_from(options.cases.max(1)).unwrap_or(i64::MAX);
         let opened = start
             .checked_add(day.days())
@@ -108,7 +110,12 @@ pub async fn run<S: Store>(
             .get(pick(&mut rng, units.len() as u64) as usize)
             .cloned()
             .unwrap_or_default();
-        let story = story(&mut rng, &format!("sim-{}-{n:06}", options.seed), &unit, opened);
+        let story = story(
+            &mut rng,
+            &format!("sim-{}-{n:06}", options.seed),
+            &unit,
+            opened,
+        );
         let mut case = Driver {
             engine,
             summary: &mut summary,
@@ -259,7 +266,13 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
     let has_children = chance(rng, 0.55);
     let relationship = weighted(
         rng,
-        &[("partner", 45), ("former_partner", 35), ("parent", 8), ("child", 5), ("other_relative", 7)],
+        &[
+            ("partner", 45),
+            ("former_partner", 35),
+            ("parent", 8),
+            ("child", 5),
+            ("other_relative", 7),
+        ],
     )
     .unwrap_or("partner");
     let mut facts = json!({
@@ -302,7 +315,10 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
                            "economic_material": chance(rng, 0.3), "injury": chance(rng, 0.2),
                            "children_subjected": false, "children_noticed": false}}),
     ));
-    out.push(Step::Event(t, json!({"type": "session_held", "location": "office"})));
+    out.push(Step::Event(
+        t,
+        json!({"type": "session_held", "location": "office"}),
+    ));
     let continues = chance(rng, 0.78);
     out.push(Step::Event(
         t,
@@ -318,16 +334,26 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
     for i in 0..sessions {
         t = later(t, between(rng, 5, 9), 13);
         if chance(rng, 0.08) {
-            out.push(Step::Event(t, json!({"type": "session_cancelled", "by": "client"})));
+            out.push(Step::Event(
+                t,
+                json!({"type": "session_cancelled", "by": "client"}),
+            ));
             t = later(t, 2, 13);
         } else if chance(rng, 0.05) {
-            out.push(Step::Event(t, json!({"type": "session_cancelled", "by": "unit"})));
+            out.push(Step::Event(
+                t,
+                json!({"type": "session_cancelled", "by": "unit"}),
+            ));
             t = later(t, 2, 13);
         }
-        out.push(Step::Event(t, json!({"type": "session_held", "location": "office"})));
+        out.push(Step::Event(
+            t,
+            json!({"type": "session_held", "location": "office"}),
+        ));
         if i == 0 {
             let often = ["never", "once", "several_times", "often"];
-            let f = |rng: &mut ChaCha8Rng| often.get(pick(rng, 4) as usize).copied().unwrap_or("once");
+            let f =
+                |rng: &mut ChaCha8Rng| often.get(pick(rng, 4) as usize).copied().unwrap_or("once");
             out.push(Step::Event(
                 t,
                 json!({"type": "instrument_completed", "instrument": "freda_beskrivning",
@@ -337,17 +363,38 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
             ));
             let danger = weighted(rng, &[(0.08, 60), (0.3, 30), (0.55, 10)]).unwrap_or(0.1);
             let items = [
-                "escalation", "firearm_access", "separation", "unemployment", "weapon_used",
-                "threats_to_kill", "avoided_arrest", "stepchild_in_home", "forced_sex",
-                "strangulation", "drug_use", "problem_drinking", "controlling_behaviour",
-                "jealousy", "assault_in_pregnancy", "perpetrator_suicidality",
-                "threats_to_children", "believes_could_kill", "stalking", "victim_suicidality",
+                "escalation",
+                "firearm_access",
+                "separation",
+                "unemployment",
+                "weapon_used",
+                "threats_to_kill",
+                "avoided_arrest",
+                "stepchild_in_home",
+                "forced_sex",
+                "strangulation",
+                "drug_use",
+                "problem_drinking",
+                "controlling_behaviour",
+                "jealousy",
+                "assault_in_pregnancy",
+                "perpetrator_suicidality",
+                "threats_to_children",
+                "believes_could_kill",
+                "stalking",
+                "victim_suicidality",
             ];
             let mut answers = serde_json::Map::new();
             for item in items {
                 answers.insert(item.into(), chance(rng, danger).into());
             }
-            let band = if danger > 0.5 { "high" } else if danger > 0.2 { "raised" } else { "low" };
+            let band = if danger > 0.5 {
+                "high"
+            } else if danger > 0.2 {
+                "raised"
+            } else {
+                "low"
+            };
             out.push(Step::Event(
                 t,
                 json!({"type": "instrument_completed", "instrument": "freda_farlighetsbedomning",
@@ -362,16 +409,27 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
     out.push(Step::GoTo(t, "delgivning"));
     // Fas 3: the investigation is gone through and bistånd decided.
     t = later(t, between(rng, 5, 10), 10);
-    out.push(Step::Event(t, json!({"type": "session_held", "location": "office"})));
+    out.push(Step::Event(
+        t,
+        json!({"type": "session_held", "location": "office"}),
+    ));
     let granted = chance(rng, 0.85);
-    out.push(Step::Event(t, json!({"type": "decision_made", "granted": granted})));
+    out.push(Step::Event(
+        t,
+        json!({"type": "decision_made", "granted": granted}),
+    ));
     if !granted {
         out.push(Step::GoTo(t, "avslutad_efter_utredning"));
         return out;
     }
     let housing = weighted(
         rng,
-        &[("none", 80), ("protected_housing", 10), ("temporary_housing", 6), ("new_permanent_housing", 4)],
+        &[
+            ("none", 80),
+            ("protected_housing", 10),
+            ("temporary_housing", 6),
+            ("new_permanent_housing", 4),
+        ],
     )
     .unwrap_or("none");
     out.push(Step::Event(
@@ -405,7 +463,10 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
             out.push(Step::Event(t, json!({"type": "no_show"})));
             t = later(t, 7, 10);
         }
-        out.push(Step::Event(t, json!({"type": "session_held", "location": "office"})));
+        out.push(Step::Event(
+            t,
+            json!({"type": "session_held", "location": "office"}),
+        ));
         if drops_after == Some(i) {
             out.push(Step::GoTo(later(t, 21, 9), "avslutad_avbrutet"));
             return out;
@@ -426,7 +487,11 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
         let improved = chance(rng, 0.93);
         map.insert("situation_improved".into(), improved.into());
         let importance = if improved && chance(rng, 0.79) {
-            if chance(rng, 0.4) { "decisive" } else { "great" }
+            if chance(rng, 0.4) {
+                "decisive"
+            } else {
+                "great"
+            }
         } else if chance(rng, 0.6) {
             "some"
         } else {
@@ -434,7 +499,10 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
         };
         map.insert("support_importance".into(), importance.into());
     }
-    out.push(Step::Event(t, json!({"type": "facts_recorded", "facts": closing})));
+    out.push(Step::Event(
+        t,
+        json!({"type": "facts_recorded", "facts": closing}),
+    ));
     out.push(Step::GoTo(t, "avslutad_genomford"));
     out
 }

@@ -19,6 +19,7 @@ mod disclosure;
 mod fuzz;
 mod hostile;
 mod hostile_cases;
+mod indicators;
 mod postgres;
 mod properties;
 mod repo_files;
