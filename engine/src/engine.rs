@@ -468,10 +468,18 @@ impl<S: Store> Engine<S> {
         crate::indicators::compute::report(&catalog, request, &sums).map_err(EngineError::Report)
     }
 
-    /// Makes the figures of stored cases that hold none of one of the catalog's indicators.
+    /// Makes the figures of stored cases that hold none of one of the catalog's indicators
+    /// (only for indicators not yet marked complete, so a report over a large store does not
+    /// look for them every time).
     async fn refresh_figures(&self, catalog: &Catalog) -> Result<(), EngineError> {
+        let complete = self.store.complete_figures().await?;
+        let new: Vec<_> = catalog
+            .indicators
+            .iter()
+            .filter(|i| !complete.iter().any(|c| *c == *i.id))
+            .collect();
         let mut missing = std::collections::BTreeSet::new();
-        for ind in &catalog.indicators {
+        for ind in &new {
             missing.extend(
                 self.store
                     .cases_without_figures(&ind.workflow, &ind.id)
@@ -484,6 +492,9 @@ impl<S: Store> Engine<S> {
             if !figures.is_empty() {
                 self.store.replace_figures(&case_id, &figures).await?;
             }
+        }
+        for ind in new {
+            self.store.mark_complete(&ind.id).await?;
         }
         Ok(())
     }

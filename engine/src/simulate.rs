@@ -17,6 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
+use crate::Catalog;
 use crate::engine::{Engine, EngineError};
 use crate::runtime::{Actor, Case, DEFAULT_ACTOR_ID, DEFAULT_ROLE, Event};
 use crate::store::Store;
@@ -67,69 +68,140 @@ pub enum SimulateError {
     Engine(EngineError),
 }
 
-/// Runs a simulation; `progress` is told each case as it is done.
+/// Runs a simulation into the engine's store; `progress` is told each case as it is done.
 pub async fn run<S: Store>(
     engine: &Engine<S>,
     options: &Options,
     mut progress: impl FnMut(u64),
 ) -> Result<Summary, SimulateError> {
     let catalog = engine.catalog();
-    let units: Vec<String> = catalog
-        .units
-        .iter()
-        .filter(|u| u.workflows.iter().any(|w| w.as_ref() == WORKFLOW))
-        .filter(|u| options.unit.as_deref().is_none_or(|x| x == u.id.as_ref()))
-        .map(|u| u.id.to_string())
-        .collect();
-    if units.is_empty() {
-        return Err(SimulateError::NoUnit(options.unit.clone()));
-    }
-    let start = options.start.at(0, 0, 0, 0);
-    let end = start
-        .checked_add(Span::new().months(options.months))
-        .map_err(|_| SimulateError::Period)?;
-    let days = start
-        .date()
-        .until(end.date())
-        .map_err(|_| SimulateError::Period)?
-        .get_days()
-        .max(1);
-    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let mut summary = Summary::default();
-    for n in 0..options.cases {
+    for (n, told) in Population::new(&catalog, options)?.enumerate() {
+        summary.add(&told);
+        if !told.events.is_empty() {
+            engine
+                .open_case_with(told.events)
+                .await
+                .map_err(SimulateError::Engine)?;
+        }
+        progress(n as u64 + 1);
+    }
+    Ok(summary)
+}
+
+/// Runs a simulation in memory: every case decided, nothing stored (the load generator's own
+/// cost, and the engine's without a store).
+pub fn run_in_memory(catalog: &Catalog, options: &Options) -> Result<Summary, SimulateError> {
+    let mut summary = Summary::default();
+    for told in Population::new(catalog, options)? {
+        summary.add(&told);
+    }
+    Ok(summary)
+}
+
+impl Summary {
+    fn add(&mut self, told: &Told) {
+        self.cases += 1;
+        self.events += told.events.len() as u64;
+        self.closed += u64::from(told.closed);
+        self.rejected += u64::from(told.rejected);
+    }
+}
+
+/// One case as told: the events the workflow accepted, in order, ready to store.
+pub struct Told {
+    /// The events, each with who sent it and when.
+    pub events: Vec<(Event, Actor, DateTime)>,
+    /// Whether the case was closed by the end.
+    pub closed: bool,
+    /// Whether the workflow refused an event of the story (the rest was not told).
+    pub rejected: bool,
+}
+
+/// The simulated cases, one at a time: each story decided on the runtime (so a transition the
+/// workflow took by itself is not asked for again, and nothing after the end is sent).
+pub struct Population<'c> {
+    catalog: &'c Catalog,
+    rng: ChaCha8Rng,
+    units: Vec<String>,
+    start: DateTime,
+    end: DateTime,
+    days: i32,
+    seed: u64,
+    cases: u64,
+    n: u64,
+}
+
+impl<'c> Population<'c> {
+    /// The population `options` describe, over `catalog`.
+    pub fn new(catalog: &'c Catalog, options: &Options) -> Result<Population<'c>, SimulateError> {
+        let units: Vec<String> = catalog
+            .units
+            .iter()
+            .filter(|u| u.workflows.iter().any(|w| w.as_ref() == WORKFLOW))
+            .filter(|u| options.unit.as_deref().is_none_or(|x| x == u.id.as_ref()))
+            .map(|u| u.id.to_string())
+            .collect();
+        if units.is_empty() {
+            return Err(SimulateError::NoUnit(options.unit.clone()));
+        }
+        let start = options.start.at(0, 0, 0, 0);
+        let end = start
+            .checked_add(Span::new().months(options.months))
+            .map_err(|_| SimulateError::Period)?;
+        let days = start
+            .date()
+            .until(end.date())
+            .map_err(|_| SimulateError::Period)?
+            .get_days()
+            .max(1);
+        Ok(Population {
+            catalog,
+            rng: ChaCha8Rng::seed_from_u64(options.seed),
+            units,
+            start,
+            end,
+            days,
+            seed: options.seed,
+            cases: options.cases,
+            n: 0,
+        })
+    }
+}
+
+impl Iterator for Population<'_> {
+    type Item = Told;
+
+    fn next(&mut self) -> Option<Told> {
+        if self.n >= self.cases {
+            return None;
+        }
+        let n = self.n;
+        self.n += 1;
         // Evenly over the days, each case at its own hour of the working day.
         let day = i64::try_from(n)
             .unwrap_or(i64::MAX)
-            .saturating_mul(i64::from(days))
-            / i64::try_from(options.cases.max(1)).unwrap_or(i64::MAX);
-        let opened = start
+            .saturating_mul(i64::from(self.days))
+            / i64::try_from(self.cases.max(1)).unwrap_or(i64::MAX);
+        let hour = 8 + pick(&mut self.rng, 8) as i64;
+        let opened = self
+            .start
             .checked_add(day.days())
-            .and_then(|d| d.checked_add((8 + pick(&mut rng, 8) as i64).hours()))
-            .map_err(|_| SimulateError::Period)?;
-        let unit = units
-            .get(pick(&mut rng, units.len() as u64) as usize)
+            .and_then(|d| d.checked_add(hour.hours()))
+            .unwrap_or(self.start);
+        let unit = self
+            .units
+            .get(pick(&mut self.rng, self.units.len() as u64) as usize)
             .cloned()
             .unwrap_or_default();
         let story = story(
-            &mut rng,
-            &format!("sim-{}-{n:06}", options.seed),
+            &mut self.rng,
+            &format!("sim-{}-{n:06}", self.seed),
             &unit,
             opened,
         );
-        let mut case = Driver {
-            engine,
-            summary: &mut summary,
-            end,
-            state: None,
-        };
-        case.tell(story).await?;
-        if case.state.as_ref().is_some_and(|c| c.closed.is_some()) {
-            summary.closed += 1;
-        }
-        summary.cases += 1;
-        progress(n + 1);
+        Some(decide(self.catalog, story, self.end))
     }
-    Ok(summary)
 }
 
 /// A step of a story: when, and the event (as the host sends it), or a transition asked for
@@ -139,65 +211,48 @@ enum Step {
     GoTo(DateTime, &'static str),
 }
 
-/// Tells one story: each event decided on the case so far (so a transition the workflow took
-/// by itself is not asked for again), then the accepted events stored in one append through
-/// the engine, which decides them again.
-struct Driver<'a, S: Store> {
-    engine: &'a Engine<S>,
-    summary: &'a mut Summary,
-    end: DateTime,
-    state: Option<Case>,
-}
-
-impl<S: Store> Driver<'_, S> {
-    async fn tell(&mut self, story: Vec<Step>) -> Result<(), SimulateError> {
-        let by = Actor::new(DEFAULT_ACTOR_ID, DEFAULT_ROLE);
-        let catalog = self.engine.catalog();
-        let mut case = Case::default();
-        let mut accepted = Vec::new();
-        for step in story {
-            let (at, event) = match step {
-                Step::Event(at, v) => (at, v),
-                Step::GoTo(at, to) => {
-                    if case.phase == to {
-                        continue;
-                    }
-                    (at, json!({"type": "transition_requested", "to": to}))
+/// Decides a story on the runtime: the events accepted, up to the end, the case's close or the
+/// first event refused.
+fn decide(catalog: &Catalog, story: Vec<Step>, end: DateTime) -> Told {
+    let by = Actor::new(DEFAULT_ACTOR_ID, DEFAULT_ROLE);
+    let mut case = Case::default();
+    let mut told = Told {
+        events: Vec::new(),
+        closed: false,
+        rejected: false,
+    };
+    for step in story {
+        let (at, event) = match step {
+            Step::Event(at, v) => (at, v),
+            Step::GoTo(at, to) => {
+                if case.phase == to {
+                    continue;
                 }
-            };
-            if at >= self.end || case.closed.is_some() {
+                (at, json!({"type": "transition_requested", "to": to}))
+            }
+        };
+        if at >= end || case.closed.is_some() {
+            break;
+        }
+        let Ok(event) = serde_json::from_value::<Event>(event) else {
+            told.rejected = true;
+            break;
+        };
+        match crate::runtime::apply(catalog, &case, event.clone(), by.clone(), at) {
+            Ok(step) => {
+                case = step.case;
+                told.events.push((event, by.clone(), at));
+            }
+            Err(_) => {
+                // The story went somewhere the workflow does not: the rest of it is not told
+                // (counted, so a test can insist on none).
+                told.rejected = true;
                 break;
             }
-            let Ok(event) = serde_json::from_value::<Event>(event) else {
-                self.summary.rejected += 1;
-                break;
-            };
-            match crate::runtime::apply(&catalog, &case, event.clone(), by.clone(), at) {
-                Ok(step) => {
-                    case = step.case;
-                    accepted.push((event, by.clone(), at));
-                }
-                Err(_) => {
-                    // The story went somewhere the workflow does not: the rest of it is not
-                    // told (counted, so a test can insist on none).
-                    self.summary.rejected += 1;
-                    break;
-                }
-            }
         }
-        if accepted.is_empty() {
-            return Ok(());
-        }
-        let n = accepted.len() as u64;
-        let applied = self
-            .engine
-            .open_case_with(accepted)
-            .await
-            .map_err(SimulateError::Engine)?;
-        self.summary.events += n;
-        self.state = Some(applied.case);
-        Ok(())
     }
+    told.closed = case.closed.is_some();
+    told
 }
 
 /// A number in `0..n`.

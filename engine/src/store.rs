@@ -334,6 +334,14 @@ pub trait Store: Send + Sync {
         query: &FigureQuery<'_>,
     ) -> impl Future<Output = Result<Vec<FigureGroup>, StoreError>> + Send;
 
+    /// The indicators whose figures every stored case has (see [`Store::mark_complete`]).
+    fn complete_figures(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+
+    /// Records that every stored case has its figure of an indicator (after making those
+    /// missing); appends keep it so.
+    fn mark_complete(&self, indicator: &str)
+    -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// The cases of a workflow that hold no figure of an indicator (stored before the
     /// indicator existed, or before figures were kept): a report makes theirs first.
     fn cases_without_figures(

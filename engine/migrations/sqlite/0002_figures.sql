@@ -23,3 +23,9 @@ CREATE TABLE lots_figures (
 );
 CREATE INDEX lots_figures_opened ON lots_figures (indicator, opened_on);
 CREATE INDEX lots_figures_closed ON lots_figures (indicator, closed_on);
+
+-- The indicators whose figures every stored case has (made at the first report after the
+-- indicator appeared; appends keep them). A report makes the figures of the others first.
+CREATE TABLE lots_figures_complete (
+    indicator TEXT PRIMARY KEY
+);

@@ -869,6 +869,25 @@ impl Store for SqlStore {
         .map_err(classify)
     }
 
+    async fn complete_figures(&self) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar("SELECT indicator FROM lots_figures_complete ORDER BY indicator")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)
+    }
+
+    async fn mark_complete(&self, indicator: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO lots_figures_complete (indicator) VALUES ($1) \
+             ON CONFLICT (indicator) DO NOTHING",
+        )
+        .bind(indicator)
+        .execute(&self.pool)
+        .await
+        .map_err(classify)
+        .map(|_| ())
+    }
+
     async fn replace_figures(&self, case_id: &str, figures: &[Figure]) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         upsert_figures(&mut tx, case_id, figures).await?;
