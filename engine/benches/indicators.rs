@@ -12,7 +12,11 @@
 //! figure per indicator, categories spread like the simulation's), kept in
 //! `target/bench-data/` between runs: building them through the engine would take hours.
 
-#![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "benchmark setup")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "benchmark setup"
+)]
 
 use std::hint::black_box;
 use std::path::PathBuf;

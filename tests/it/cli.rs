@@ -526,3 +526,74 @@ fn cases_in_a_store() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `lots simulate`, `lots report` and `lots export` as a newcomer runs them: the same commands
+/// twice give the same output byte for byte (the second simulate finds its cases and reports
+/// them), a bad period or a missing key is a usage error with a message, and the board is
+/// written to a file only when it is safe.
+#[test]
+fn simulate_report_and_export() {
+    let dir = std::env::temp_dir().join(format!("lots-cli-sim-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("data/lots.db");
+    let db = db.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = lots().args(args).args(["--db", db]).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let sim = ["simulate", "--cases", "120", "--seed", "4", "--months", "6"];
+    let (code, first, err) = run(&sim);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(first.starts_with("Resultattavla – juni 2026"), "{first}");
+    assert!(err.contains("simulated 120 cases"), "{err}");
+    let (code, second, err) = run(&sim);
+    assert_eq!(code, Some(0));
+    assert_eq!(first, second);
+    assert!(err.contains("already holds the cases of seed 4"), "{err}");
+    let board = dir.join("board.html");
+    let (code, out, _) = run(&[
+        "report",
+        "--period",
+        "2026-T1",
+        "--format",
+        "html",
+        "-o",
+        board.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    let html = std::fs::read_to_string(&board).unwrap();
+    assert!(html.contains("<svg") && html.contains("tertial 1 2026"));
+    for (args, says) in [
+        (vec!["report", "--period", "2026-13"], "a month is 01 to 12"),
+        (
+            vec!["report", "--period", "2026", "--unit", "nowhere"],
+            "no unit `nowhere`",
+        ),
+        (
+            vec!["export", "--period", "2026"],
+            "give the pseudonymisation key",
+        ),
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    let key = dir.join("key.txt");
+    std::fs::write(&key, "0123456789abcdef0123456789abcdef-test-key\n").unwrap();
+    let (code, csv, err) = run(&[
+        "export",
+        "--period",
+        "2026",
+        "--key-file",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(csv.lines().count(), 121, "a header and one line per case");
+    assert!(csv.starts_with("pseudonym,unit,opened,closed,closure_reason,gender,age_band"));
+    assert!(!csv.contains("sim-4-") && !csv.contains("test-key"));
+}

@@ -37,6 +37,11 @@ pub(crate) async fn write(
 ) -> anyhow::Result<ExitStatus> {
     let report = match engine.report(request).await {
         Ok(r) => r,
+        Err(lots::EngineError::Report(
+            e @ lots::indicators::compute::ReportError::UnknownUnit(_),
+        )) => {
+            return Err(e.into());
+        }
         Err(lots::EngineError::Report(e)) => {
             eprintln!("error: {e}");
             return Ok(ExitStatus::Findings);
