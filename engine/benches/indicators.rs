@@ -196,15 +196,17 @@ fn million(catalog: &Catalog) -> PathBuf {
     let sql = format!(
         "PRAGMA foreign_keys = OFF;
          PRAGMA synchronous = OFF;
+         PRAGMA cache_size = -1000000;
+         PRAGMA temp_store = MEMORY;
          CREATE TEMP TABLE ind (id TEXT, kind INTEGER, has_value INTEGER);
          INSERT INTO ind VALUES {};
          WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {})
          INSERT INTO lots_cases (case_id, workflow, content_hash, unit, seq, opened_us, updated_us)
-           SELECT 'b-' || i, 'vuxna_utsatta', 'bench', 'molndal', 17, 0, 0 FROM n;
+           SELECT printf('b-%07d', i), 'vuxna_utsatta', 'bench', 'molndal', 17, 0, 0 FROM n;
          WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {})
          INSERT INTO lots_figures (case_id, indicator, version, workflow, unit, opened_on,
                                    closed_on, included, c0, c1, c2, c3, met, value)
-           SELECT 'b-' || i, ind.id, 1, 'vuxna_utsatta',
+           SELECT printf('b-%07d', i), ind.id, 1, 'vuxna_utsatta',
                   CASE i % 3 WHEN 0 THEN 'molndal' WHEN 1 THEN 'katrineholm' ELSE 'skarholmen' END,
                   date('2016-01-01', '+' || (i % 3650) || ' days'),
                   date('2016-01-01', '+' || (i % 3650 + 20 + i % 150) || ' days'),
@@ -216,7 +218,7 @@ fn million(catalog: &Catalog) -> PathBuf {
                     ELSE CASE i % 4 WHEN 0 THEN '18_25' WHEN 1 THEN '26_40' WHEN 2 THEN '41_64' ELSE '65_plus' END END,
                   '', '', (i * 7) % 10 < 7,
                   CASE WHEN ind.has_value = 1 THEN (i % 200) * 1.0 END
-           FROM n CROSS JOIN ind;
+           FROM n CROSS JOIN ind ORDER BY 1, 2;
          INSERT INTO lots_figures_complete SELECT id FROM ind;",
         kinds.join(", "),
         CASES - 1,
