@@ -325,11 +325,26 @@ fn simulation(catalog: &Catalog) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `cargo bench --bench indicators [-- PART...]`: the parts named (`projection`, `append`,
+/// `report`, `simulation`), or all.
 fn main() {
     let catalog = catalog();
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let runs = |part: &str| named.is_empty() || named.iter().any(|n| n == part);
     println!("\nindicators, same run:");
-    projection(&catalog);
-    append_cost(&catalog);
-    report_over_a_million(&catalog);
-    simulation(&catalog);
+    if runs("projection") {
+        projection(&catalog);
+    }
+    if runs("append") {
+        append_cost(&catalog);
+    }
+    if runs("report") {
+        report_over_a_million(&catalog);
+    }
+    if runs("simulation") {
+        simulation(&catalog);
+    }
 }

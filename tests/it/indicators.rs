@@ -11,9 +11,11 @@ use lots::simulate::{Options, run as simulate};
 use lots::{Engine, FsSource};
 
 use crate::root;
-use crate::store::{Kind, block_on, fresh, open, run_sql};
+use crate::store::{Kind, fresh, open, run_sql, runtime};
 
-fn engine(address: &str) -> Engine<lots::store::SqlStore> {
+/// An engine over a fresh store, opened on `rt`: a PostgreSQL pool lives in the runtime that
+/// opened it, so every later call runs on the same one.
+fn engine(rt: &tokio::runtime::Runtime, address: &str) -> Engine<lots::store::SqlStore> {
     let catalog = lots::Catalog::load(&FsSource::new([
         root().join("workflows"),
         root().join("rules"),
@@ -21,7 +23,7 @@ fn engine(address: &str) -> Engine<lots::store::SqlStore> {
     .unwrap()
     .catalog
     .unwrap();
-    let store = block_on(open(address));
+    let store = rt.block_on(open(address));
     Engine::with_catalog(catalog, store)
 }
 
@@ -87,9 +89,12 @@ fn check_disclosure(report: &Report) {
 
 #[test]
 fn a_simulated_year_reports_safely_and_the_same_every_time() {
+    let rt = runtime();
     let address = fresh(Kind::Sqlite, "indicators");
-    let engine = engine(&address);
-    let summary = block_on(simulate(&engine, &options(600, 7), |_| {})).unwrap();
+    let engine = engine(&rt, &address);
+    let summary = rt
+        .block_on(simulate(&engine, &options(600, 7), |_| {}))
+        .unwrap();
     assert_eq!(summary.cases, 600);
     assert_eq!(
         summary.rejected, 0,
@@ -98,7 +103,7 @@ fn a_simulated_year_reports_safely_and_the_same_every_time() {
     assert!(summary.closed > 200 && summary.closed < 600, "{summary:?}");
     let catalog = engine.catalog();
     for period in ["2026-10", "2026-T2", "2026"] {
-        let report = block_on(engine.report(&request(period))).unwrap();
+        let report = rt.block_on(engine.report(&request(period))).unwrap();
         assert_eq!(report.indicators.len(), catalog.indicators.len());
         for ind in &report.indicators {
             let labels: Vec<&str> = ind.by_gender.iter().map(|r| r.label.as_str()).collect();
@@ -122,19 +127,19 @@ fn a_simulated_year_reports_safely_and_the_same_every_time() {
             .filter(|c| matches!(c, Cell::Value { .. }))
             .count();
         assert!(shown > 10, "{period}: only {shown} figures shown");
-        let again = block_on(engine.report(&request(period))).unwrap();
+        let again = rt.block_on(engine.report(&request(period))).unwrap();
         assert_eq!(report.json().unwrap(), again.json().unwrap());
         let html = lots::indicators::board::html(&report).unwrap();
         assert!(html.contains("Resultattavla") && !html.contains("<script"));
     }
     // A report made again from the events gives the same figures: the figures of cases stored
     // before (here: all of them, deleted) are made first.
-    let before = block_on(engine.report(&request("2026"))).unwrap();
-    block_on(run_sql(
+    let before = rt.block_on(engine.report(&request("2026"))).unwrap();
+    rt.block_on(run_sql(
         &address,
         "DELETE FROM lots_figures; DELETE FROM lots_figures_complete",
     ));
-    let after = block_on(engine.report(&request("2026"))).unwrap();
+    let after = rt.block_on(engine.report(&request("2026"))).unwrap();
     assert_eq!(before.json().unwrap(), after.json().unwrap());
 }
 
@@ -143,10 +148,13 @@ fn the_report_is_the_same_on_postgresql_and_sqlite() {
     let reports: Vec<String> = [Kind::Sqlite, Kind::Postgres]
         .into_iter()
         .map(|kind| {
-            let engine = engine(&fresh(kind, "indicators_pg"));
-            let summary = block_on(simulate(&engine, &options(150, 3), |_| {})).unwrap();
+            let rt = runtime();
+            let engine = engine(&rt, &fresh(kind, "indicators_pg"));
+            let summary = rt
+                .block_on(simulate(&engine, &options(150, 3), |_| {}))
+                .unwrap();
             assert_eq!(summary.rejected, 0);
-            block_on(engine.report(&request("2026-T3")))
+            rt.block_on(engine.report(&request("2026-T3")))
                 .unwrap()
                 .json()
                 .unwrap()
@@ -157,9 +165,11 @@ fn the_report_is_the_same_on_postgresql_and_sqlite() {
 
 #[test]
 fn the_export_holds_no_case_id_no_sensitive_fact_and_no_actor() {
+    let rt = runtime();
     let address = fresh(Kind::Sqlite, "export");
-    let engine = engine(&address);
-    block_on(simulate(&engine, &options(80, 11), |_| {})).unwrap();
+    let engine = engine(&rt, &address);
+    rt.block_on(simulate(&engine, &options(80, 11), |_| {}))
+        .unwrap();
     // One more case with a protected address and a phone number (sensitive facts).
     let secret = "Skyddade gränd 7";
     let opened: lots::runtime::Event = serde_json::from_value(serde_json::json!({
@@ -168,21 +178,22 @@ fn the_export_holds_no_case_id_no_sensitive_fact_and_no_actor() {
         "facts": {"gender": "kvinna", "age": 44, "address": secret, "phone": "070-000 00 00"}
     }))
     .unwrap();
-    block_on(engine.open_case(
+    rt.block_on(engine.open_case(
         opened,
         crate::caseworker(),
         "2026-03-02T10:00".parse().unwrap(),
     ))
     .unwrap();
     let key = Key::new(b"a key of the right length for the test, 42 bytes").unwrap();
-    let rows = block_on(engine.export(
-        "vuxna_utsatta",
-        &Period::parse("2026").unwrap(),
-        None,
-        &key,
-        &crate::caseworker(),
-    ))
-    .unwrap();
+    let rows = rt
+        .block_on(engine.export(
+            "vuxna_utsatta",
+            &Period::parse("2026").unwrap(),
+            None,
+            &key,
+            &crate::caseworker(),
+        ))
+        .unwrap();
     assert_eq!(rows.len(), 81);
     let names = lots::indicators::export::variable_names(&engine.catalog(), "vuxna_utsatta");
     assert!(names.contains(&"age_band".to_owned()) && names.contains(&"gender".to_owned()));
@@ -203,7 +214,9 @@ fn the_export_holds_no_case_id_no_sensitive_fact_and_no_actor() {
         assert!(text.contains(&key.pseudonym("hemlig-1")));
     }
     // The export is in the audit log, as the caseworker's.
-    let log = block_on(lots::store::Store::audit_log(engine.store(), None)).unwrap();
+    let log = rt
+        .block_on(lots::store::Store::audit_log(engine.store(), None))
+        .unwrap();
     assert!(
         log.iter()
             .any(|e| e.operation == lots::store::Operation::Export)
