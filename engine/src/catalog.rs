@@ -147,6 +147,13 @@ impl Catalog {
         self.units.iter().find(|u| u.id.as_ref() == id)
     }
 
+    /// The units that run a workflow, in catalog order.
+    pub fn units_running<'a>(&'a self, workflow: &'a str) -> impl Iterator<Item = &'a Unit> + 'a {
+        self.units
+            .iter()
+            .filter(move |u| u.workflows.iter().any(|w| w.as_ref() == workflow))
+    }
+
     /// An instrument by id.
     pub fn instrument(&self, id: &str) -> Option<&Instrument> {
         self.instruments.iter().find(|i| i.id.as_ref() == id)

@@ -136,9 +136,7 @@ impl<'c> Population<'c> {
     /// The population `options` describe, over `catalog`.
     pub fn new(catalog: &'c Catalog, options: &Options) -> Result<Population<'c>, SimulateError> {
         let units: Vec<String> = catalog
-            .units
-            .iter()
-            .filter(|u| u.workflows.iter().any(|w| w.as_ref() == WORKFLOW))
+            .units_running(WORKFLOW)
             .filter(|u| options.unit.as_deref().is_none_or(|x| x == u.id.as_ref()))
             .map(|u| u.id.to_string())
             .collect();

@@ -83,9 +83,7 @@ fn dims(catalog: &Catalog, ind: &Indicator, sums: &[Vec<FigureGroup>]) -> Dims {
             Breakdown::Unit => (
                 "Enhet".to_owned(),
                 catalog
-                    .units
-                    .iter()
-                    .filter(|u| u.workflows.contains(&ind.workflow))
+                    .units_running(&ind.workflow)
                     .map(|u| (u.id.to_string(), u.title.clone()))
                     .collect(),
             ),
@@ -616,9 +614,7 @@ impl Residents<'_> {
                 }
                 None => self
                     .catalog
-                    .units
-                    .iter()
-                    .filter(|u| u.workflows.contains(&self.indicator.workflow))
+                    .units_running(&self.indicator.workflow)
                     .filter(|u| self.unit.is_none_or(|x| x == u.id.as_ref()))
                     .collect(),
             };
