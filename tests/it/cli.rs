@@ -578,6 +578,10 @@ fn simulate_report_and_export() {
             vec!["export", "--period", "2026"],
             "give the pseudonymisation key",
         ),
+        (
+            vec!["export", "--period", "2026", "--key-file", "/dev/zero"],
+            "not a regular file",
+        ),
     ] {
         let (code, _, err) = run(&args);
         assert_eq!(code, Some(2), "{args:?}: {err}");

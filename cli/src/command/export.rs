@@ -16,10 +16,7 @@ const KEY_VARIABLE: &str = "LOTS_EXPORT_KEY";
 pub(crate) fn run(args: &ExportArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let period = Period::parse(&args.period)?;
     let key = match (&args.key_file, std::env::var_os(KEY_VARIABLE)) {
-        (Some(path), _) => Key::new(
-            &std::fs::read(path)
-                .with_context(|| format!("reading the key file {}", path.display()))?,
-        )?,
+        (Some(path), _) => Key::new(&read_key(path)?)?,
         (None, Some(value)) => Key::new(value.as_encoded_bytes())?,
         (None, None) => anyhow::bail!(
             "give the pseudonymisation key: --key-file FILE, or set {KEY_VARIABLE} (at least {} bytes; keep it out of the export's recipients' hands)",
@@ -78,4 +75,21 @@ pub(crate) fn run(args: &ExportArgs, out: &mut dyn Write) -> anyhow::Result<Exit
         None => out.write_all(text.as_bytes())?,
     }
     Ok(ExitStatus::Ok)
+}
+
+/// The largest key file read: a key is a line of random text, not a document.
+const MAX_KEY_FILE_BYTES: u64 = 4096;
+
+/// A key file's bytes: a regular file (a named pipe would block the read) of at most
+/// [`MAX_KEY_FILE_BYTES`].
+fn read_key(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("reading the key file {}", path.display()))?;
+    if !meta.is_file() || meta.len() > MAX_KEY_FILE_BYTES {
+        anyhow::bail!(
+            "the key file {} is not a regular file of at most {MAX_KEY_FILE_BYTES} bytes",
+            path.display()
+        );
+    }
+    std::fs::read(path).with_context(|| format!("reading the key file {}", path.display()))
 }
