@@ -102,22 +102,27 @@ pub fn row(current: &Catalog, runs_on: &Catalog, case: &Case, key: &Key) -> Opti
     let reading = read_case(runs_on, case, at)?;
     let current = current.workflow(&case.workflow)?;
     let wf = reading.workflow();
+    // Every text of the row passes the one redaction step, as every text that leaves the
+    // engine does (the variables are never sensitive, so this changes nothing unless a
+    // sensitive value was also typed into a category).
+    let secrets = crate::runtime::secrecy::Secrets::of(wf, case, None);
+    let clean = |text: String| secrets.redact(&text).into_owned();
     let variables = current
         .follow_up
         .iter()
         .filter_map(|slot| current.facts.get(usize::from(slot.0)))
         .map(|fact| {
             let (slot, own) = wf.fact(&fact.id)?;
-            value_text(own, reading.fact(slot)?)
+            value_text(own, reading.fact(slot)?).map(clean)
         })
         .collect();
     let month = |d: jiff::civil::DateTime| format!("{:04}-{:02}", d.year(), d.month());
     Some(Row {
         pseudonym: key.pseudonym(&case.id),
-        unit: case.unit.clone(),
+        unit: clean(case.unit.clone()),
         opened: case.opened.map(month),
         closed: case.closed.as_ref().map(|c| month(c.at)),
-        closure_reason: case.closed.as_ref().map(|c| c.reason.clone()),
+        closure_reason: case.closed.as_ref().map(|c| clean(c.reason.clone())),
         variables,
     })
 }
