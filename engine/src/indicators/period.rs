@@ -57,6 +57,14 @@ const MONTHS: [&str; 12] = [
     "december",
 ];
 
+/// The Swedish name of a day's month.
+fn month_name(d: Date) -> &'static str {
+    MONTHS
+        .get(usize::try_from(d.month() - 1).unwrap_or(0))
+        .copied()
+        .unwrap_or("")
+}
+
 /// The years a period may fall in (the calendar's range).
 const YEARS: std::ops::RangeInclusive<i16> =
     crate::model::calendar::FIRST_YEAR..=crate::model::calendar::LAST_YEAR;
@@ -225,9 +233,8 @@ impl Period {
     /// A short Swedish label for a board: `okt 2026`, `T3 2026`, `2026`, `1 jan–30 jun 2026`.
     pub fn short_label(&self) -> String {
         let month = |d: Date| {
-            MONTHS
-                .get(usize::try_from(d.month() - 1).unwrap_or(0))
-                .map_or("", |m| m.get(..3).unwrap_or(m))
+            let m = month_name(d);
+            m.get(..3).unwrap_or(m)
         };
         match self.kind {
             Kind::Month => format!("{} {}", month(self.first), self.first.year()),
@@ -246,12 +253,7 @@ impl fmt::Display for Period {
     /// The full Swedish label: `oktober 2026`, `tertial 3 2026` (september–december), `2026`,
     /// `2026-01-01–2026-06-30`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let month = |d: Date| {
-            MONTHS
-                .get(usize::try_from(d.month() - 1).unwrap_or(0))
-                .copied()
-                .unwrap_or("")
-        };
+        let month = month_name;
         match self.kind {
             Kind::Month => write!(f, "{} {}", month(self.first), self.first.year()),
             Kind::Tertial => write!(
