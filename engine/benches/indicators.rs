@@ -1,10 +1,12 @@
 //! Goal indicators (issue 13). Each figure is printed beside a same-run baseline, with the
 //! issue's target:
 //! - the figures an append keeps: making a case's figures against deciding one event of it, and
-//!   an append with its figures against the same append without (SQLite, synchronous=NORMAL);
+//!   an append with its figures (each case's, and their sums by month) against the same append
+//!   without (SQLite, synchronous=NORMAL), for whole simulated cases in one append and for cases
+//!   told one event per append;
 //! - every shipped indicator for one period over 1,000,000 stored closed cases (target ≤ 2 s;
-//!   read path: the `lots_figures` projection, summed by the database), against a bare count of
-//!   the same rows;
+//!   read path: the `lots_figure_sums` projection, the figures summed by month, kept on
+//!   append), against a bare count of the closed figures of the years shown;
 //! - the simulation: cases per second in memory (decided, not stored; target ≥ 5,000/s) and into
 //!   SQLite.
 //!
@@ -124,7 +126,8 @@ fn projection(catalog: &Catalog) {
     );
 }
 
-/// Appends of whole simulated cases with and without their figures (SQLite, NORMAL).
+/// Appends of whole simulated cases, and of cases told one event per append, with and without
+/// their figures (SQLite, NORMAL).
 fn append_cost(catalog: &Catalog) {
     let rt = rt();
     let dir = std::env::temp_dir().join(format!("lots-bench-ind-{}", std::process::id()));
@@ -157,6 +160,48 @@ fn append_cost(catalog: &Catalog) {
         us(without),
         ratio(with, without)
     );
+    // One event per append: each moves the figures it changes and their sums.
+    let told: Vec<_> = lots::simulate::Population::new(
+        catalog,
+        &Options {
+            cases: 100,
+            ..options
+        },
+    )
+    .unwrap()
+    .collect();
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for round in 0..3 {
+        for (c, out) in [(catalog, &mut with), (&bare, &mut without)] {
+            let path = dir.join(format!("e-{round}-{}.db", c.indicators.len()));
+            let store = rt.block_on(SqlStore::sqlite(&path, &normal())).unwrap();
+            let engine = Engine::with_catalog(c.clone(), store);
+            let (d, appends) = timed(|| {
+                rt.block_on(async {
+                    let mut appends = 0u32;
+                    for t in &told {
+                        let mut events = t.events.iter().cloned();
+                        let (e, by, at) = events.next().unwrap();
+                        let id = engine.open_case(e, by, at).await.unwrap().case.id;
+                        for (e, by, at) in events {
+                            engine.apply(&id, e, by, at).await.unwrap();
+                            appends += 1;
+                        }
+                    }
+                    appends
+                })
+            });
+            out.push(d / appends);
+        }
+    }
+    let (with, without) = (support::median(with), support::median(without));
+    println!(
+        "  appending one event of a case with its figures and their sums {:>8.1} us | without {:>8.1} us | ratio {:>5.2}x",
+        us(with),
+        us(without),
+        ratio(with, without)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -164,7 +209,10 @@ fn append_cost(catalog: &Catalog) {
 fn million(catalog: &Catalog) -> PathBuf {
     let dir = support::root().join("target/bench-data");
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("figures-{CASES}-{}.db", catalog.indicators.len()));
+    let path = dir.join(format!(
+        "figures-v3-{CASES}-{}.db",
+        catalog.indicators.len()
+    ));
     if path.exists() {
         return path;
     }
@@ -219,10 +267,12 @@ fn million(catalog: &Catalog) -> PathBuf {
                   '', '', (i * 7) % 10 < 7,
                   CASE WHEN ind.has_value = 1 THEN (i % 200) * 1.0 END
            FROM n CROSS JOIN ind ORDER BY 1, 2;
-         INSERT INTO lots_figures_complete SELECT id FROM ind;",
+         INSERT INTO lots_figures_complete SELECT id FROM ind;
+         {}",
         kinds.join(", "),
         CASES - 1,
-        CASES - 1
+        CASES - 1,
+        sums_from_figures()
     );
     let (d, ()) = timed(|| {
         rt.block_on(async {
@@ -245,6 +295,12 @@ fn million(catalog: &Catalog) -> PathBuf {
     path
 }
 
+/// The sums by month made from the figures, by the statement of the migration that made them.
+fn sums_from_figures() -> &'static str {
+    let migration = include_str!("../migrations/sqlite/0003_figure_sums.sql");
+    &migration[migration.find("INSERT INTO lots_figure_sums").unwrap()..]
+}
+
 fn report_over_a_million(catalog: &Catalog) {
     let path = million(catalog);
     let rt = rt();
@@ -260,7 +316,8 @@ fn report_over_a_million(catalog: &Catalog) {
     let mut scan = Vec::new();
     for _ in 0..5 {
         report.push(timed(|| rt.block_on(engine.report(&request)).unwrap()).0);
-        // The baseline: counting the same rows (every indicator, the three years shown).
+        // The baseline: counting the figures of the cases closed in the three years shown
+        // (every indicator), the floor of a read that sums them case by case.
         scan.push(
             timed(|| {
                 rt.block_on(async {

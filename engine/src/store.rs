@@ -101,8 +101,9 @@ pub struct FigureGroup {
     pub with_value: u64,
     /// The sum of their values.
     pub sum: f64,
-    /// Their values, ascending, when the query asked for them.
-    pub values: Vec<f64>,
+    /// Their values, ascending, each with how many cases have it, when the query asked for
+    /// them.
+    pub values: Vec<(f64, u64)>,
 }
 
 /// A stored case: its head and every event, upcast to the current format.

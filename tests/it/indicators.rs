@@ -11,7 +11,7 @@ use lots::simulate::{Options, run as simulate};
 use lots::{Engine, FsSource};
 
 use crate::root;
-use crate::store::{Kind, fresh, open, run_sql, runtime};
+use crate::store::{Kind, fresh, open, query_number, run_sql, runtime};
 
 /// An engine over a fresh store, opened on `rt`: a PostgreSQL pool lives in the runtime that
 /// opened it, so every later call runs on the same one.
@@ -137,10 +137,143 @@ fn a_simulated_year_reports_safely_and_the_same_every_time() {
     let before = rt.block_on(engine.report(&request("2026"))).unwrap();
     rt.block_on(run_sql(
         &address,
-        "DELETE FROM lots_figures; DELETE FROM lots_figures_complete",
+        "DELETE FROM lots_figures; DELETE FROM lots_figure_sums; \
+         DELETE FROM lots_figures_complete",
     ));
     let after = rt.block_on(engine.report(&request("2026"))).unwrap();
     assert_eq!(before.json().unwrap(), after.json().unwrap());
+}
+
+/// The figures summed by month, as the migration that made the sums defines them.
+const FIGURES_SUMMED: &str = "SELECT indicator, COALESCE(SUBSTR(opened_on, 1, 7), ''), \
+    COALESCE(SUBSTR(closed_on, 1, 7), ''), unit, c0, c1, c2, c3, \
+    CASE WHEN value IS NULL THEN 0 ELSE 1 END, COALESCE(value, 0), COUNT(*), \
+    COALESCE(SUM(COALESCE(met, 0)), 0) FROM lots_figures WHERE included = 1 \
+    GROUP BY indicator, COALESCE(SUBSTR(opened_on, 1, 7), ''), \
+    COALESCE(SUBSTR(closed_on, 1, 7), ''), unit, c0, c1, c2, c3, \
+    CASE WHEN value IS NULL THEN 0 ELSE 1 END, COALESCE(value, 0)";
+
+/// The rows of the sums by month (those not fallen to zero).
+const SUMS: &str = "SELECT indicator, opened_month, closed_month, unit, c0, c1, c2, c3, \
+    has_value, value, n, met FROM lots_figure_sums WHERE n <> 0 OR met <> 0";
+
+/// Cases told event by event (every append moves the sums by the figures it changes: the old
+/// one out, the new one in) keep the sums by month equal to their figures summed, on both
+/// databases, and whole months read from the sums count the cases their days would.
+#[test]
+fn the_sums_by_month_stay_the_figures_summed() {
+    for kind in [Kind::Sqlite, Kind::Postgres] {
+        let rt = runtime();
+        let address = fresh(kind, "figure_sums");
+        let engine = engine(&rt, &address);
+        let catalog = engine.catalog();
+        let mut appends = 0;
+        for told in lots::simulate::Population::new(&catalog, &options(120, 5)).unwrap() {
+            let mut events = told.events.into_iter();
+            let (event, by, at) = events.next().unwrap();
+            let opened = rt.block_on(engine.open_case(event, by, at)).unwrap();
+            for (event, by, at) in events {
+                rt.block_on(engine.apply(&opened.case.id, event, by, at))
+                    .unwrap();
+                appends += 1;
+            }
+        }
+        assert!(appends > 500, "{appends} appends");
+        for (a, b) in [(SUMS, FIGURES_SUMMED), (FIGURES_SUMMED, SUMS)] {
+            let differing = rt.block_on(query_number(
+                &address,
+                &format!("SELECT COUNT(*) FROM ({a} EXCEPT {b}) AS d"),
+            ));
+            assert_eq!(differing, 0, "{kind:?}: rows of\n{a}\nnot in\n{b}");
+        }
+        let rows = rt.block_on(query_number(
+            &address,
+            &format!("SELECT COUNT(*) FROM ({SUMS}) AS s"),
+        ));
+        assert!(rows > 100, "{kind:?}: {rows} rows of sums");
+        let figures = rt.block_on(query_number(&address, "SELECT COUNT(*) FROM lots_figures"));
+        assert!(figures > rows, "{kind:?}: {figures} figures, {rows} sums");
+        // Whole months read from the sums count the cases the days would, for each population.
+        use lots::store::{FigureQuery, Store};
+        use lots::syntax::PopulationCases;
+        let (first, last) = ("2026-05-01", "2026-08-31");
+        for ind in &catalog.indicators {
+            for (population, days) in [
+                (
+                    PopulationCases::Opened,
+                    "opened_on >= '{first}' AND opened_on <= '{last}'",
+                ),
+                (
+                    PopulationCases::Closed,
+                    "closed_on >= '{first}' AND closed_on <= '{last}'",
+                ),
+                (
+                    PopulationCases::Active,
+                    "opened_on <= '{last}' AND (closed_on IS NULL OR closed_on >= '{first}')",
+                ),
+            ] {
+                let groups = rt
+                    .block_on(engine.store().figure_groups(&FigureQuery {
+                        indicator: &ind.id,
+                        population,
+                        first: first.parse().unwrap(),
+                        last: last.parse().unwrap(),
+                        unit: None,
+                        values: true,
+                    }))
+                    .unwrap();
+                for g in &groups {
+                    let valued: u64 = g.values.iter().map(|(_, k)| k).sum();
+                    assert_eq!(valued, g.with_value, "{kind:?} {}", ind.id);
+                }
+                let summed: u64 = groups.iter().map(|g| g.n).sum();
+                let days = days.replace("{first}", first).replace("{last}", last);
+                let counted = rt.block_on(query_number(
+                    &address,
+                    &format!(
+                        "SELECT COUNT(*) FROM lots_figures WHERE indicator = '{}' \
+                         AND included = 1 AND {days}",
+                        ind.id
+                    ),
+                ));
+                assert_eq!(summed as i64, counted, "{kind:?} {} {population:?}", ind.id);
+            }
+        }
+    }
+}
+
+/// A store of version 2 (figures, no sums) migrated to version 3 gets its sums from the figures
+/// it holds: the report of a year is the same before and after, on both databases.
+#[test]
+fn a_store_of_version_2_gets_its_sums_by_month_when_migrated() {
+    for kind in [Kind::Sqlite, Kind::Postgres] {
+        let address = fresh(kind, "figure_sums_migrated");
+        let before = {
+            let rt = runtime();
+            let engine = engine(&rt, &address);
+            rt.block_on(simulate(&engine, &options(90, 13), |_| {}))
+                .unwrap();
+            let report = rt.block_on(engine.report(&request("2026"))).unwrap();
+            rt.block_on(engine.store().close());
+            // Back to version 2: the sums and the record of their migration gone.
+            rt.block_on(run_sql(
+                &address,
+                "DROP TABLE lots_figure_sums; DELETE FROM _sqlx_migrations WHERE version = 3",
+            ));
+            report.json().unwrap()
+        };
+        let rt = runtime();
+        let engine = engine(&rt, &address);
+        let after = rt.block_on(engine.report(&request("2026"))).unwrap();
+        assert_eq!(before, after.json().unwrap(), "{kind:?}");
+        for (a, b) in [(SUMS, FIGURES_SUMMED), (FIGURES_SUMMED, SUMS)] {
+            let differing = rt.block_on(query_number(
+                &address,
+                &format!("SELECT COUNT(*) FROM ({a} EXCEPT {b}) AS d"),
+            ));
+            assert_eq!(differing, 0, "{kind:?}");
+        }
+    }
 }
 
 #[test]

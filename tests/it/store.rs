@@ -572,6 +572,23 @@ pub(crate) async fn run_sql(address: &str, sql: &str) {
     pool.close().await;
 }
 
+/// The one number a query answers (e.g. a `COUNT(*)`).
+pub(crate) async fn query_number(address: &str, sql: &str) -> i64 {
+    sqlx::any::install_default_drivers();
+    let url = if address.starts_with("postgres") {
+        address.to_owned()
+    } else {
+        format!("sqlite://{address}")
+    };
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    n
+}
+
 /// Stored events of a format newer than this build reads are an error naming the format, and
 /// a corrupt body names the case and event; neither is read as something else.
 async fn an_unreadable_event_is_an_error(kind: Kind) {

@@ -131,7 +131,8 @@ struct Tally {
     met: u64,
     with_value: u64,
     sum: f64,
-    values: Vec<f64>,
+    /// For a median: each value and how many cases have it.
+    values: Vec<(f64, u64)>,
 }
 
 /// A cube: the dimensions (each with a total), and the tallies of its interior cells. For
@@ -776,16 +777,21 @@ fn indicator_report(
     }
 }
 
-fn median(mut values: Vec<f64>) -> Option<f64> {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n == 0 {
-        return None;
-    }
-    let mid = n / 2;
-    if n % 2 == 1 {
-        values.get(mid).copied()
-    } else {
-        Some((values.get(mid - 1)? + values.get(mid)?) / 2.0)
+/// The median of values counted with their multiplicity.
+fn median(mut values: Vec<(f64, u64)>) -> Option<f64> {
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let n: u64 = values.iter().map(|(_, k)| k).sum();
+    // The value at a rank (0-based) of the values laid out in order.
+    let at = |rank: u64| {
+        let mut seen = 0;
+        values.iter().find_map(|&(v, k)| {
+            seen += k;
+            (rank < seen).then_some(v)
+        })
+    };
+    match n {
+        0 => None,
+        n if n % 2 == 1 => at(n / 2),
+        n => Some((at(n / 2 - 1)? + at(n / 2)?) / 2.0),
     }
 }

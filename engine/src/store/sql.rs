@@ -20,9 +20,10 @@ use super::{
     StoreError, StoredCase, StoredEvent, format,
 };
 use crate::diagnostics::SourceFile;
-use crate::indicators::record::{DIMENSIONS, Figure};
+use crate::indicators::record::Figure;
 use crate::runtime::{Action, FORMAT_VERSION};
-use crate::syntax::PopulationCases;
+
+mod figures;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -571,7 +572,7 @@ impl Store for SqlStore {
             }
             insert.execute(&mut *tx).await.map_err(classify)?;
         }
-        upsert_figures(&mut tx, case_id, figures).await?;
+        figures::write(&mut tx, case_id, figures, expected_seq == 0).await?;
         let mut audit = audit.clone();
         audit.case_id = Some(case_id.to_owned());
         audit.seq = Some(last);
@@ -773,83 +774,8 @@ impl Store for SqlStore {
     }
 
     async fn figure_groups(&self, q: &FigureQuery<'_>) -> Result<Vec<FigureGroup>, StoreError> {
-        // Only the period's placeholders and a fixed unit clause are formatted into the text.
-        let period = match q.population {
-            PopulationCases::Opened => "opened_on >= $2 AND opened_on <= $3",
-            PopulationCases::Closed => "closed_on >= $2 AND closed_on <= $3",
-            PopulationCases::Active => "opened_on <= $3 AND (closed_on IS NULL OR closed_on >= $2)",
-        };
-        let unit = if q.unit.is_some() {
-            " AND unit = $4"
-        } else {
-            ""
-        };
-        let filter = format!("indicator = $1 AND included = 1 AND {period}{unit}");
-        let sums = format!(
-            "SELECT c0, c1, c2, c3, COUNT(*) AS n, CAST(COALESCE(SUM(met), 0) AS BIGINT) AS met, \
-             COUNT(value) AS nv, CAST(COALESCE(SUM(value), 0) AS DOUBLE PRECISION) AS total \
-             FROM lots_figures WHERE {filter} GROUP BY c0, c1, c2, c3 ORDER BY c0, c1, c2, c3"
-        );
-        let bind = |text: String| {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(text))
-                .bind(q.indicator.to_owned())
-                .bind(q.first.to_string())
-                .bind(q.last.to_string());
-            if let Some(u) = q.unit {
-                query = query.bind(u.to_owned());
-            }
-            query
-        };
         let mut conn = self.pool.acquire().await.map_err(classify)?;
-        let rows = bind(sums).fetch_all(&mut *conn).await.map_err(classify)?;
-        let categories = |row: &AnyRow| -> Result<[String; DIMENSIONS], StoreError> {
-            Ok([
-                row.try_get("c0").map_err(classify)?,
-                row.try_get("c1").map_err(classify)?,
-                row.try_get("c2").map_err(classify)?,
-                row.try_get("c3").map_err(classify)?,
-            ])
-        };
-        let count = |row: &AnyRow, col: &str| -> Result<u64, StoreError> {
-            let n: i64 = row.try_get(col).map_err(classify)?;
-            u64::try_from(n).map_err(|_| StoreError::Database(format!("a negative {col}")))
-        };
-        let mut groups = Vec::with_capacity(rows.len());
-        for row in &rows {
-            groups.push(FigureGroup {
-                categories: categories(row)?,
-                n: count(row, "n")?,
-                met: count(row, "met")?,
-                with_value: count(row, "nv")?,
-                sum: row.try_get("total").map_err(classify)?,
-                values: Vec::new(),
-            });
-        }
-        if q.values {
-            let text = format!(
-                "SELECT c0, c1, c2, c3, value FROM lots_figures WHERE {filter} \
-                 AND value IS NOT NULL ORDER BY c0, c1, c2, c3, value"
-            );
-            let rows = bind(text).fetch_all(&mut *conn).await.map_err(classify)?;
-            let mut at = 0;
-            for row in &rows {
-                let key = categories(row)?;
-                while groups.get(at).is_some_and(|g| g.categories != key) {
-                    at += 1;
-                }
-                let value: f64 = row.try_get("value").map_err(classify)?;
-                match groups.get_mut(at) {
-                    Some(g) => g.values.push(value),
-                    None => {
-                        return Err(StoreError::Database(
-                            "a figure's value outside its group (written during the read?)"
-                                .to_owned(),
-                        ));
-                    }
-                }
-            }
-        }
-        Ok(groups)
+        figures::groups(&mut conn, q).await
     }
 
     async fn cases_without_figures(
@@ -890,7 +816,7 @@ impl Store for SqlStore {
 
     async fn replace_figures(&self, case_id: &str, figures: &[Figure]) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        upsert_figures(&mut tx, case_id, figures).await?;
+        figures::write(&mut tx, case_id, figures, false).await?;
         tx.commit().await
     }
 
@@ -953,66 +879,4 @@ async fn current_seq(conn: &mut sqlx::AnyConnection, case_id: &str) -> Result<u6
         .await
         .map_err(classify)?;
     Ok(seq.map_or(0, seq_u64))
-}
-
-/// Writes a case's figures over its earlier ones: one statement for up to 300 figures (4,200
-/// bound values, within both databases' limits).
-async fn upsert_figures(
-    tx: &mut WriteTx,
-    case_id: &str,
-    figures: &[Figure],
-) -> Result<(), StoreError> {
-    const COLUMNS: usize = 14;
-    for chunk in figures.chunks(300) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                // The value goes as text, cast by the database: sqlx's Any driver binds a
-                // missing `f64` as a 4-byte float, and a statement prepared with that type
-                // then refuses the 8-byte values of the next case (PostgreSQL).
-                let places: Vec<String> = (1..=COLUMNS)
-                    .map(|c| {
-                        let n = i * COLUMNS + c;
-                        if c == COLUMNS {
-                            format!("CAST(${n} AS DOUBLE PRECISION)")
-                        } else {
-                            format!("${n}")
-                        }
-                    })
-                    .collect();
-                format!("({})", places.join(", "))
-            })
-            .collect();
-        let text = format!(
-            "INSERT INTO lots_figures (case_id, indicator, version, workflow, unit, opened_on, \
-             closed_on, included, c0, c1, c2, c3, met, value) VALUES {} \
-             ON CONFLICT (case_id, indicator) DO UPDATE SET version = excluded.version, \
-             workflow = excluded.workflow, unit = excluded.unit, opened_on = excluded.opened_on, \
-             closed_on = excluded.closed_on, included = excluded.included, c0 = excluded.c0, \
-             c1 = excluded.c1, c2 = excluded.c2, c3 = excluded.c3, met = excluded.met, \
-             value = excluded.value",
-            rows.join(", ")
-        );
-        // Only placeholders are formatted into the text; every value is bound.
-        let mut insert = sqlx::query(sqlx::AssertSqlSafe(text));
-        for f in chunk {
-            let [c0, c1, c2, c3] = f.categories.clone();
-            insert = insert
-                .bind(case_id.to_owned())
-                .bind(f.indicator.clone())
-                .bind(i64::from(f.version))
-                .bind(f.workflow.clone())
-                .bind(f.unit.clone())
-                .bind(f.opened.map(|d| d.to_string()))
-                .bind(f.closed.map(|d| d.to_string()))
-                .bind(i64::from(f.included))
-                .bind(c0)
-                .bind(c1)
-                .bind(c2)
-                .bind(c3)
-                .bind(f.met.map(i64::from))
-                .bind(f.value.map(|v| format!("{v:?}")));
-        }
-        insert.execute(&mut **tx).await.map_err(classify)?;
-    }
-    Ok(())
 }
