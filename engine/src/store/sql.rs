@@ -572,7 +572,7 @@ impl Store for SqlStore {
             }
             insert.execute(&mut *tx).await.map_err(classify)?;
         }
-        figures::write(&mut tx, case_id, figures, expected_seq == 0).await?;
+        figures::write(&mut tx, case_id, figures).await?;
         let mut audit = audit.clone();
         audit.case_id = Some(case_id.to_owned());
         audit.seq = Some(last);
@@ -816,7 +816,7 @@ impl Store for SqlStore {
 
     async fn replace_figures(&self, case_id: &str, figures: &[Figure]) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        figures::write(&mut tx, case_id, figures, false).await?;
+        figures::write(&mut tx, case_id, figures).await?;
         tx.commit().await
     }
 
