@@ -147,7 +147,11 @@ impl From<EngineError> for ApiError {
                 ApiError::bad_request("unknown_unit", format!("no unit `{unit}` in the catalog"))
             }
             EngineError::Report(e @ lots::indicators::compute::ReportError::Audit { .. }) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "report_unsafe", e.to_string())
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "report_unsafe",
+                    e.to_string(),
+                )
             }
             EngineError::Store(
                 e @ (StoreError::Unavailable(_)
@@ -185,12 +189,16 @@ impl From<JsonRejection> for ApiError {
                 "unsupported_media_type",
                 "the body must be JSON, sent with `Content-Type: application/json`",
             ),
-            JsonRejection::JsonSyntaxError(e) => {
-                ApiError::bad_request("malformed_json", format!("the body is not JSON: {}", e.body_text()))
-            }
+            JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(
+                "malformed_json",
+                format!("the body is not JSON: {}", e.body_text()),
+            ),
             JsonRejection::JsonDataError(e) => ApiError::bad_request(
                 "invalid_body",
-                format!("the body does not have the expected shape: {}", e.body_text()),
+                format!(
+                    "the body does not have the expected shape: {}",
+                    e.body_text()
+                ),
             ),
             other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
             other => ApiError::bad_request("unreadable_body", other.body_text()),
@@ -223,9 +231,16 @@ pub fn too_large() -> ApiError {
 pub fn for_status(status: StatusCode) -> ApiError {
     let (code, message) = match status {
         StatusCode::NOT_FOUND => ("not_found", "no such route"),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "the route does not take this method"),
-        StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took longer than the server allows"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("body_too_large", "the request body is larger than the server accepts"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "the route does not take this method")
+        }
+        StatusCode::REQUEST_TIMEOUT => {
+            ("timeout", "the request took longer than the server allows")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "body_too_large",
+            "the request body is larger than the server accepts",
+        ),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "the body must be JSON"),
         s if s.is_client_error() => ("bad_request", "the request cannot be served"),
         _ => ("internal", "the server failed; see its log"),

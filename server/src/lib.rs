@@ -162,10 +162,7 @@ pub async fn start(options: Options) -> Result<Running, ServeError> {
 
 /// Starts the server and serves until SIGTERM or Ctrl-C, then drains the requests in flight.
 /// `on_listen` is told the address once bound.
-pub async fn serve(
-    options: Options,
-    on_listen: impl FnOnce(SocketAddr),
-) -> Result<(), ServeError> {
+pub async fn serve(options: Options, on_listen: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
     let running = start(options).await?;
     on_listen(running.local_addr());
     shutdown_signal().await;

@@ -45,9 +45,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(|| async { error::for_status(StatusCode::NOT_FOUND) })
-        .method_not_allowed_fallback(|| async {
-            error::for_status(StatusCode::METHOD_NOT_ALLOWED)
-        })
+        .method_not_allowed_fallback(|| async { error::for_status(StatusCode::METHOD_NOT_ALLOWED) })
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -157,7 +157,8 @@ impl AppState {
         let case = Case::replay(catalog, stored.events.iter().map(|e| &e.recorded)).ok()?;
         let wf = catalog.workflow(&case.workflow)?;
         let is_protected = |id: &str, value: &FactValue| {
-            wf.fact(id).is_some_and(|(_, f)| f.ty == FactType::ProtectionLevel)
+            wf.fact(id)
+                .is_some_and(|(_, f)| f.ty == FactType::ProtectionLevel)
                 && !matches!(value, FactValue::Text(t) if t == "none")
         };
         let own = case.facts.iter().any(|(id, v)| is_protected(id, v));

@@ -64,7 +64,9 @@ impl Api {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self.client.request(method.clone(), format!("{}{path}", self.base));
+        let mut req = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -136,7 +138,9 @@ async fn open_with(api: &Api, n: usize) -> String {
     assert_eq!(status, StatusCode::CREATED, "{opened}");
     let id = opened["case"]["id"].as_str().unwrap().to_owned();
     for r in requests.iter().take(n).skip(1) {
-        let (status, body) = api.post(&format!("/v1/cases/{id}/events"), SKARHOLMEN, r).await;
+        let (status, body) = api
+            .post(&format!("/v1/cases/{id}/events"), SKARHOLMEN, r)
+            .await;
         assert_eq!(status, StatusCode::OK, "{r}: {body}");
     }
     id
@@ -157,13 +161,20 @@ fn a_case_runs_from_fas_1_to_closed_and_its_orosanmalan_is_claimed_and_acknowled
         assert_eq!(case["events"].as_array().unwrap().len(), n);
         // Every event is recorded under the token's actor, never another.
         for e in case["events"].as_array().unwrap() {
-            assert_eq!(e["by"], json!({"id": "hl-101", "role": "socialsekreterare"}));
+            assert_eq!(
+                e["by"],
+                json!({"id": "hl-101", "role": "socialsekreterare"})
+            );
         }
 
-        let (status, history) = api.get(&format!("/v1/cases/{id}/history"), SKARHOLMEN).await;
+        let (status, history) = api
+            .get(&format!("/v1/cases/{id}/history"), SKARHOLMEN)
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(history.as_array().unwrap().len(), n);
-        let (status, explained) = api.get(&format!("/v1/cases/{id}/explain"), SKARHOLMEN).await;
+        let (status, explained) = api
+            .get(&format!("/v1/cases/{id}/explain"), SKARHOLMEN)
+            .await;
         assert_eq!(status, StatusCode::OK, "{explained}");
         // Known before anything was recorded: no event.
         let (status, before) = api
@@ -176,12 +187,18 @@ fn a_case_runs_from_fas_1_to_closed_and_its_orosanmalan_is_claimed_and_acknowled
         assert_eq!(before["events"].as_array().unwrap().len(), 0);
 
         // The outbox holds the orosanmälan to the child intake.
-        let is_orosanmalan =
-            |e: &Value| e["action"]["kind"]["type"] == "route" && e["action"]["kind"]["kind"] == "orosanmalan";
+        let is_orosanmalan = |e: &Value| {
+            e["action"]["kind"]["type"] == "route" && e["action"]["kind"]["kind"] == "orosanmalan"
+        };
         let (status, pending) = api.get("/v1/actions?limit=100", OPERATOR).await;
         assert_eq!(status, StatusCode::OK, "{pending}");
         assert_eq!(
-            pending.as_array().unwrap().iter().filter(|e| is_orosanmalan(e)).count(),
+            pending
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| is_orosanmalan(e))
+                .count(),
             1,
             "{pending}"
         );
@@ -207,7 +224,8 @@ fn a_case_runs_from_fas_1_to_closed_and_its_orosanmalan_is_claimed_and_acknowled
         assert_eq!(report["lease_owner"], "op-401");
         let action_id = report["action"]["id"].as_str().unwrap();
 
-        let ack = format!("/v1/actions/{action_id}/ack");
+        // Action ids hold `/`: a client percent-encodes them in the path.
+        let ack = format!("/v1/actions/{}/ack", action_id.replace('/', "%2F"));
         let (status, acked) = api.post(&ack, OPERATOR, &json!({})).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(acked, json!({"acknowledged": true}));
@@ -227,7 +245,13 @@ fn a_case_runs_from_fas_1_to_closed_and_its_orosanmalan_is_claimed_and_acknowled
             .unwrap();
         let ops: Vec<Operation> = log.iter().map(|e| e.operation).collect();
         assert_eq!(ops.first(), Some(&Operation::Open));
-        for op in [Operation::Append, Operation::Read, Operation::History, Operation::Explain, Operation::ReadAsOf] {
+        for op in [
+            Operation::Append,
+            Operation::Read,
+            Operation::History,
+            Operation::Explain,
+            Operation::ReadAsOf,
+        ] {
             assert!(ops.contains(&op), "{op:?} not audited: {ops:?}");
         }
         assert!(log.iter().filter(|e| e.operation != Operation::Acknowledge && e.operation != Operation::Claim).all(|e| e.actor == "hl-101" && e.route == "http"));
@@ -256,7 +280,9 @@ fn other_units_cases_are_missing_cases_and_every_refusal_is_audited() {
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         }
         let event = json!({"at": "2025-09-02T10:30", "event": {"type": "session_held"}});
-        let (status, _) = api.post(&format!("/v1/cases/{id}/events"), MOLNDAL, &event).await;
+        let (status, _) = api
+            .post(&format!("/v1/cases/{id}/events"), MOLNDAL, &event)
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         // Nor may it open a case for skarholmen.
         let mut opening = full_case()[0].clone();
@@ -266,7 +292,9 @@ fn other_units_cases_are_missing_cases_and_every_refusal_is_audited() {
         assert_eq!(body["error"]["code"], "unit_not_permitted");
 
         // No token, an unknown token: 401.
-        let (status, body) = api.call(Method::GET, &format!("/v1/cases/{id}"), None, None).await;
+        let (status, body) = api
+            .call(Method::GET, &format!("/v1/cases/{id}"), None, None)
+            .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(body["error"]["code"], "unauthorised");
         let (status, _) = api.get(&format!("/v1/cases/{id}"), "not-a-token").await;
@@ -277,7 +305,9 @@ fn other_units_cases_are_missing_cases_and_every_refusal_is_audited() {
             let (status, body) = api.get(&path, QUALITY).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
         }
-        let (status, report) = api.get("/v1/indicators?period=2025-09&format=json", QUALITY).await;
+        let (status, report) = api
+            .get("/v1/indicators?period=2025-09&format=json", QUALITY)
+            .await;
         assert_eq!(status, StatusCode::OK, "{report}");
         let res = api
             .client
@@ -291,13 +321,23 @@ fn other_units_cases_are_missing_cases_and_every_refusal_is_audited() {
         // An operator reads the catalog, not cases.
         let (status, catalog) = api.get("/v1/catalog", OPERATOR).await;
         assert_eq!(status, StatusCode::OK);
-        assert!(catalog["workflows"].as_array().unwrap().iter().any(|w| w["id"] == "vuxna_utsatta"));
+        assert!(
+            catalog["workflows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w["id"] == "vuxna_utsatta")
+        );
         assert_eq!(catalog["reload"]["outcome"], "loaded");
         let (status, _) = api.get(&format!("/v1/cases/{id}"), OPERATOR).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         // A caseworker of some units claims nothing: a claim takes any unit's actions.
         let (status, _) = api
-            .post("/v1/actions/claim", SKARHOLMEN, &json!({"limit": 1, "lease_seconds": 60}))
+            .post(
+                "/v1/actions/claim",
+                SKARHOLMEN,
+                &json!({"limit": 1, "lease_seconds": 60}),
+            )
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
 
@@ -343,7 +383,11 @@ fn bad_requests_are_json_errors_and_never_5xx() {
         assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
         // The wrong shape, an unknown event: 400.
         let (status, body) = api
-            .post(&events, SKARHOLMEN, &json!({"at": "2025-09-03T09:00", "event": {"type": "no_such_event"}}))
+            .post(
+                &events,
+                SKARHOLMEN,
+                &json!({"at": "2025-09-03T09:00", "event": {"type": "no_such_event"}}),
+            )
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["error"]["code"], "invalid_body");
@@ -363,16 +407,31 @@ fn bad_requests_are_json_errors_and_never_5xx() {
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
         assert_eq!(body["error"]["code"], "body_too_large");
         // A bad query, an unknown route, a wrong method.
-        let (status, body) = api.get(&format!("/v1/cases/{id}?as_of=yesterday"), SKARHOLMEN).await;
+        let (status, body) = api
+            .get(&format!("/v1/cases/{id}?as_of=yesterday"), SKARHOLMEN)
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["error"]["code"], "invalid_query");
         let (status, _) = api.get("/v1/nothing", SKARHOLMEN).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        let (status, body) = api.call(Method::DELETE, &format!("/v1/cases/{id}"), Some(SKARHOLMEN), None).await;
+        let (status, body) = api
+            .call(
+                Method::DELETE,
+                &format!("/v1/cases/{id}"),
+                Some(SKARHOLMEN),
+                None,
+            )
+            .await;
         assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
         let (status, _) = api.get("/v1/indicators?period=someday", QUALITY).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        let (status, _) = api.post("/v1/actions/claim", OPERATOR, &json!({"limit": 0, "lease_seconds": 60})).await;
+        let (status, _) = api
+            .post(
+                "/v1/actions/claim",
+                OPERATOR,
+                &json!({"limit": 0, "lease_seconds": 60}),
+            )
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
 
         // Leaving Utredning before the danger assessment: 422 with the engine's reason.
@@ -382,15 +441,25 @@ fn bad_requests_are_json_errors_and_never_5xx() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let reasons = body["error"]["rejection"]["reasons"].as_array().unwrap();
         assert_eq!(body["error"]["code"], reasons[0]["type"], "{body}");
-        assert!(reasons.iter().any(|r| r["type"] == "instrument_missing"), "{body}");
+        assert!(
+            reasons.iter().any(|r| r["type"] == "instrument_missing"),
+            "{body}"
+        );
         // Opening with another event: 422.
         let (status, body) = api
-            .post("/v1/cases", SKARHOLMEN, &json!({"at": "2025-09-09T10:00", "event": {"type": "session_held"}}))
+            .post(
+                "/v1/cases",
+                SKARHOLMEN,
+                &json!({"at": "2025-09-09T10:00", "event": {"type": "session_held"}}),
+            )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         // Opening it twice: 409.
         let (status, body) = api.post("/v1/cases", SKARHOLMEN, &full_case()[0]).await;
-        assert!(status == StatusCode::CONFLICT || status == StatusCode::UNPROCESSABLE_ENTITY, "{status} {body}");
+        assert!(
+            status == StatusCode::CONFLICT || status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{status} {body}"
+        );
 
         // Health needs no token.
         let (status, _) = api.call(Method::GET, "/healthz", None, None).await;
@@ -416,8 +485,12 @@ fn protected_identity_cases_are_for_the_listed_roles_only() {
         let (status, body) = api.get("/v1/cases/vu-serve-skyddad", UNIT_HEAD).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["facts"]["protection_level"], "skyddad_folkbokforing");
-        assert!(api.denied().await.iter().any(|e| e.actor == "hl-101"
-            && e.case_id.as_deref() == Some("vu-serve-skyddad")));
+        assert!(
+            api.denied()
+                .await
+                .iter()
+                .any(|e| e.actor == "hl-101" && e.case_id.as_deref() == Some("vu-serve-skyddad"))
+        );
         api.stop().await;
     });
 }

@@ -13,7 +13,9 @@ pub(crate) fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<ExitS
         std::io::stdin().take(4096).read_to_string(&mut text)?;
         let token = text.lines().next().unwrap_or_default().trim();
         if token.is_empty() {
-            anyhow::bail!("give the token on standard input, e.g. `lots serve hash-token < token.txt`");
+            anyhow::bail!(
+                "give the token on standard input, e.g. `lots serve hash-token < token.txt`"
+            );
         }
         writeln!(out, "{}", lots_server::hash_token(token))?;
         return Ok(ExitStatus::Ok);
