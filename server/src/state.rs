@@ -130,8 +130,7 @@ impl AppState {
             .config
             .config
             .protected_identity_roles
-            .iter()
-            .any(|r| *r == who.actor.role);
+            .contains(&who.actor.role);
         // A case whose protection cannot be told (its workflow version is in no catalog in
         // memory) counts as protected.
         if !cleared && self.protected(&stored) != Some(false) {
