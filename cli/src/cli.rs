@@ -54,6 +54,40 @@ pub(crate) enum Command {
     /// Simulate a realistic population of cases into a store, then print a period's report:
     /// the demo, and the load generator. The same seed gives the same output, byte for byte.
     Simulate(SimulateArgs),
+    /// Serve the JSON HTTP API for case systems (tokens from --config; loopback only unless
+    /// the configuration allows more). SIGTERM or Ctrl-C stops it after the requests in flight.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct ServeArgs {
+    #[command(subcommand)]
+    pub(crate) command: Option<ServeCommand>,
+    /// The store: a SQLite file (created if missing) or a `postgres://` URL.
+    #[arg(
+        long,
+        env = "LOTS_DB",
+        value_name = "PATH|URL",
+        default_value = "data/lots.db"
+    )]
+    pub(crate) db: String,
+    /// Catalog files or directories, watched for changes [default: workflows rules]
+    #[arg(long = "catalog", value_name = "DIR")]
+    pub(crate) catalog: Vec<PathBuf>,
+    /// Where to listen [default: the configuration's `listen`, else 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<std::net::SocketAddr>,
+    /// The server's configuration (TOML): tokens as SHA-256 hashes, limits
+    /// (see server/lots-serve.example.toml). Without it no token is accepted.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ServeCommand {
+    /// Read a token from standard input and print its SHA-256 hash, for the configuration.
+    HashToken,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod graph;
 mod report;
 mod run;
 mod schema;
+mod serve;
 mod show;
 mod simulate;
 mod test;
@@ -33,6 +34,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Report(args) => report::run(&args, &mut out),
         Command::Export(args) => export::run(&args, &mut out),
         Command::Simulate(args) => simulate::run(&args, &mut out),
+        Command::Serve(args) => serve::run(&args, &mut out),
     }?;
     // Flushed here, not on drop, so that a write error is seen.
     out.flush()?;

@@ -315,6 +315,35 @@ impl fmt::Display for Diagnostic {
 
 impl std::error::Error for Diagnostic {}
 
+/// A diagnostic as data (what `lots check --error-format json` prints and `lots serve` answers):
+/// code, severity, message, file, line, column, label and help. The source text is not part of
+/// it.
+impl serde::Serialize for Diagnostic {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let (file, line, column) = match self.location() {
+            Some((f, l, c)) => (Some(f), Some(l), Some(c)),
+            None => (None, None, None),
+        };
+        let mut s = serializer.serialize_struct("Diagnostic", 8)?;
+        s.serialize_field("code", self.code.as_str())?;
+        s.serialize_field(
+            "severity",
+            match self.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+        )?;
+        s.serialize_field("message", &self.message)?;
+        s.serialize_field("file", &file)?;
+        s.serialize_field("line", &line)?;
+        s.serialize_field("column", &column)?;
+        s.serialize_field("label", &self.label)?;
+        s.serialize_field("help", &self.help)?;
+        s.end()
+    }
+}
+
 impl miette::Diagnostic for Diagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.code.as_str()))

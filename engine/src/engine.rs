@@ -47,7 +47,7 @@ pub enum EngineError {
 }
 
 /// What an accepted event did.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Applied {
     /// The case after the event.
     pub case: Case,

@@ -27,7 +27,7 @@ use crate::syntax::PopulationCases;
 pub use sql::{Backend, SqlStore, StoreOptions, Synchronous};
 
 /// An accepted event as stored: the event and when the store recorded it (UTC).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StoredEvent {
     /// The event, its sequence number, domain time and actor.
     pub recorded: Arc<Recorded>,
@@ -131,7 +131,7 @@ pub struct CaseHead {
 }
 
 /// An action in the outbox, waiting to be delivered to the host.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OutboxEntry {
     /// The action; its `id` is stable, so a host can deliver it idempotently.
     pub action: Action,
@@ -187,6 +187,13 @@ pub enum Operation {
     /// Cases' follow-up variables were exported (pseudonymised), or their indicator figures
     /// made again for a report.
     Export,
+    /// A report of the indicators (figures only, no case's facts) was read.
+    Report,
+    /// The outbox's pending actions were listed.
+    ListActions,
+    /// A request was refused (no or an unknown token, a role or unit it may not act for);
+    /// the entry's route names the request, its case the case asked for, if any.
+    Denied,
 }
 
 impl Operation {
@@ -202,6 +209,9 @@ impl Operation {
             Operation::Claim => "claim",
             Operation::Acknowledge => "acknowledge",
             Operation::Export => "export",
+            Operation::Report => "report",
+            Operation::ListActions => "list_actions",
+            Operation::Denied => "denied",
         }
     }
 
@@ -217,6 +227,9 @@ impl Operation {
             Operation::Claim,
             Operation::Acknowledge,
             Operation::Export,
+            Operation::Report,
+            Operation::ListActions,
+            Operation::Denied,
         ]
         .into_iter()
         .find(|o| o.as_str() == name)

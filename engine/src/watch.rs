@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use notify::event::{EventKind, ModifyKind};
@@ -83,7 +83,9 @@ pub enum WatchError {
 /// Watches catalog folders and keeps a shared, always-good catalog.
 pub struct Watcher {
     shared: Arc<RwLock<Arc<Catalog>>>,
-    reloads: Receiver<Reload>,
+    // Behind a lock so that a `Watcher` (and an `Engine` watching its catalog) is `Sync`: a
+    // server shares it between threads.
+    reloads: Mutex<Receiver<Reload>>,
     // Dropping it closes the change channel, which ends the reload thread.
     _watcher: RecommendedWatcher,
 }
@@ -129,7 +131,7 @@ impl Watcher {
             .map_err(|e| WatchError::Notify(notify::Error::io(e)))?;
         Ok(Watcher {
             shared,
-            reloads,
+            reloads: Mutex::new(reloads),
             _watcher: watcher,
         })
     }
@@ -144,7 +146,11 @@ impl Watcher {
 
     /// Waits for the next reload, at most `timeout`.
     pub fn next_reload(&self, timeout: Duration) -> Option<Reload> {
-        self.reloads.recv_timeout(timeout).ok()
+        let reloads = match self.reloads.lock() {
+            Ok(r) => r,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        reloads.recv_timeout(timeout).ok()
     }
 }
 

@@ -26,6 +26,7 @@ mod repo_files;
 mod scenarios;
 mod schemas;
 mod secrets;
+mod serve;
 mod store;
 mod store_faults;
 mod watch;
