@@ -23,6 +23,7 @@ mod indicators;
 mod postgres;
 mod properties;
 mod repo_files;
+mod scale_out;
 mod scenarios;
 mod schemas;
 mod secrets;
