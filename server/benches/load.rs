@@ -11,7 +11,6 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic,
     missing_docs,
     reason = "benchmark"
 )]
