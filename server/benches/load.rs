@@ -11,7 +11,6 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    missing_docs,
     reason = "benchmark"
 )]
 
