@@ -93,39 +93,36 @@ pub async fn run<S: Store>(
 /// Runs a simulation in memory: every case decided, nothing stored (the load generator's own
 /// cost, and the engine's without a store).
 /// The cases are decided on every core: each case's story depends only on the seed and its
-/// number, and the summary is a sum, so the result does not depend on how they are shared out.
+/// number, and the summary is a sum, so the result does not depend on which thread decides
+/// which case. Threads take the next batch of cases as they finish one, so a core the machine
+/// gives less time does not hold the others up.
 pub fn run_in_memory(catalog: &Catalog, options: &Options) -> Result<Summary, SimulateError> {
+    const BATCH: u64 = 64;
     let population = Population::new(catalog, options)?;
-    let n_threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .clamp(1, 64) as u64;
-    let n_threads = n_threads.min(options.cases.max(1));
-    let per_thread = options.cases.div_ceil(n_threads);
-    let population = &population;
-    let summaries: Vec<Summary> = std::thread::scope(|scope| {
-        let threads: Vec<_> = (0..n_threads)
-            .map(|thread_idx| {
-                let first = thread_idx.saturating_mul(per_thread);
-                let last = first.saturating_add(per_thread).min(options.cases);
-                scope.spawn(move || {
-                    let mut summary = Summary::default();
-                    for n in first..last {
-                        summary.add(&population.case(n));
-                    }
-                    summary
-                })
-            })
-            .collect();
-        threads
-            .into_iter()
+    let n_threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let next = std::sync::atomic::AtomicU64::new(0);
+    let work = || {
+        let mut summary = Summary::default();
+        loop {
+            let first = next.fetch_add(BATCH, std::sync::atomic::Ordering::Relaxed);
+            if first >= options.cases {
+                return summary;
+            }
+            for n in first..first.saturating_add(BATCH).min(options.cases) {
+                summary.add(&population.case(n));
+            }
+        }
+    };
+    let summary = std::thread::scope(|scope| {
+        let threads: Vec<_> = (1..n_threads).map(|_| scope.spawn(work)).collect();
+        let mut summary = work();
+        for t in threads {
             // A panic in a thread is a bug; it goes on as it would have on this one.
-            .map(|t| t.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+            let part = t.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            summary.merge(&part);
+        }
+        summary
     });
-    let mut summary = Summary::default();
-    for part in summaries {
-        summary.merge(&part);
-    }
     Ok(summary)
 }
 
