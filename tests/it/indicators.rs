@@ -252,5 +252,8 @@ fn a_simulated_case_does_not_depend_on_the_cases_before_it() {
     let differ = (0..40u64)
         .filter(|&n| other.case(n).events.len() != population.case(n).events.len())
         .count();
-    assert!(differ > 10, "another seed, other stories: {differ} of 40 differ in length");
+    assert!(
+        differ > 10,
+        "another seed, other stories: {differ} of 40 differ in length"
+    );
 }
