@@ -302,7 +302,10 @@ impl<S: Store> Engine<S> {
         let mut step = runtime::apply(&catalog, &Case::default(), event, by, at)
             .map_err(EngineError::Rejected)?;
         for (event, by, at) in events {
-            let mut next = runtime::apply(&catalog, &step.case, event, by, at)
+            // The case before the event is not needed after it (a rejection stores nothing),
+            // so the step takes it instead of a copy.
+            let case = std::mem::take(&mut step.case);
+            let mut next = runtime::apply_owned(&catalog, case, event, by, at)
                 .map_err(EngineError::Rejected)?;
             let mut actions = std::mem::take(&mut step.actions);
             actions.append(&mut next.actions);

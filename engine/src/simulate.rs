@@ -11,15 +11,16 @@
 //! Cases open evenly over the months simulated and run in real time from there: a case opened
 //! late is still open when the simulation ends (events after the end are not sent).
 
+use std::collections::BTreeMap;
+
 use jiff::civil::{Date, DateTime};
 use jiff::{Span, ToSpan};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
-use serde_json::{Value, json};
 
 use crate::Catalog;
 use crate::engine::{Engine, EngineError};
-use crate::runtime::{Actor, Case, DEFAULT_ACTOR_ID, DEFAULT_ROLE, Event};
+use crate::runtime::{Actor, CancelledBy, Case, DEFAULT_ACTOR_ID, DEFAULT_ROLE, Event, FactValue};
 use crate::store::Store;
 
 /// The workflow the simulation runs.
@@ -91,11 +92,37 @@ pub async fn run<S: Store>(
 
 /// Runs a simulation in memory: every case decided, nothing stored (the load generator's own
 /// cost, and the engine's without a store).
+/// The cases are decided on every core: each case's story depends only on the seed and its
+/// number, and the summary is a sum, so the result does not depend on which thread decides
+/// which case. Threads take the next batch of cases as they finish one, so a core the machine
+/// gives less time does not hold the others up.
 pub fn run_in_memory(catalog: &Catalog, options: &Options) -> Result<Summary, SimulateError> {
-    let mut summary = Summary::default();
-    for told in Population::new(catalog, options)? {
-        summary.add(&told);
-    }
+    const BATCH: u64 = 64;
+    let population = Population::new(catalog, options)?;
+    let n_threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let next = std::sync::atomic::AtomicU64::new(0);
+    let work = || {
+        let mut summary = Summary::default();
+        loop {
+            let first = next.fetch_add(BATCH, std::sync::atomic::Ordering::Relaxed);
+            if first >= options.cases {
+                return summary;
+            }
+            for n in first..first.saturating_add(BATCH).min(options.cases) {
+                summary.add(&population.case(n));
+            }
+        }
+    };
+    let summary = std::thread::scope(|scope| {
+        let threads: Vec<_> = (1..n_threads).map(|_| scope.spawn(work)).collect();
+        let mut summary = work();
+        for t in threads {
+            // A panic in a thread is a bug; it goes on as it would have on this one.
+            let part = t.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            summary.merge(&part);
+        }
+        summary
+    });
     Ok(summary)
 }
 
@@ -105,6 +132,13 @@ impl Summary {
         self.events += told.events.len() as u64;
         self.closed += u64::from(told.closed);
         self.rejected += u64::from(told.rejected);
+    }
+
+    fn merge(&mut self, other: &Summary) {
+        self.cases += other.cases;
+        self.events += other.events;
+        self.closed += other.closed;
+        self.rejected += other.rejected;
     }
 }
 
@@ -119,10 +153,11 @@ pub struct Told {
 }
 
 /// The simulated cases, one at a time: each story decided on the runtime (so a transition the
-/// workflow took by itself is not asked for again, and nothing after the end is sent).
+/// workflow took by itself is not asked for again, and nothing after the end is sent). Case
+/// `n` draws from its own ChaCha8 stream (key from the seed, stream number `n`), so it is the
+/// same case whichever cases are decided before it, or on another thread.
 pub struct Population<'c> {
     catalog: &'c Catalog,
-    rng: ChaCha8Rng,
     units: Vec<String>,
     start: DateTime,
     end: DateTime,
@@ -155,7 +190,6 @@ impl<'c> Population<'c> {
             .max(1);
         Ok(Population {
             catalog,
-            rng: ChaCha8Rng::seed_from_u64(options.seed),
             units,
             start,
             end,
@@ -164,6 +198,29 @@ impl<'c> Population<'c> {
             cases: options.cases,
             n: 0,
         })
+    }
+
+    /// Case `n` (counted from 0) of the population.
+    pub fn case(&self, n: u64) -> Told {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        rng.set_stream(n);
+        // Evenly over the days, each case at its own hour of the working day.
+        let day = i64::try_from(n)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(i64::from(self.days))
+            / i64::try_from(self.cases.max(1)).unwrap_or(i64::MAX);
+        let hour = 8 + pick(&mut rng, 8) as i64;
+        let opened = self
+            .start
+            .checked_add(day.days())
+            .and_then(|d| d.checked_add(hour.hours()))
+            .unwrap_or(self.start);
+        let unit = self
+            .units
+            .get(pick(&mut rng, self.units.len() as u64) as usize)
+            .map_or("", String::as_str);
+        let story = story(&mut rng, &format!("sim-{}-{n:06}", self.seed), unit, opened);
+        decide(self.catalog, story, self.end)
     }
 }
 
@@ -176,36 +233,14 @@ impl Iterator for Population<'_> {
         }
         let n = self.n;
         self.n += 1;
-        // Evenly over the days, each case at its own hour of the working day.
-        let day = i64::try_from(n)
-            .unwrap_or(i64::MAX)
-            .saturating_mul(i64::from(self.days))
-            / i64::try_from(self.cases.max(1)).unwrap_or(i64::MAX);
-        let hour = 8 + pick(&mut self.rng, 8) as i64;
-        let opened = self
-            .start
-            .checked_add(day.days())
-            .and_then(|d| d.checked_add(hour.hours()))
-            .unwrap_or(self.start);
-        let unit = self
-            .units
-            .get(pick(&mut self.rng, self.units.len() as u64) as usize)
-            .cloned()
-            .unwrap_or_default();
-        let story = story(
-            &mut self.rng,
-            &format!("sim-{}-{n:06}", self.seed),
-            &unit,
-            opened,
-        );
-        Some(decide(self.catalog, story, self.end))
+        Some(self.case(n))
     }
 }
 
 /// A step of a story: when, and the event (as the host sends it), or a transition asked for
 /// only if the case is not there yet.
 enum Step {
-    Event(DateTime, Value),
+    Event(DateTime, Event),
     GoTo(DateTime, &'static str),
 }
 
@@ -226,26 +261,24 @@ fn decide(catalog: &Catalog, story: Vec<Step>, end: DateTime) -> Told {
                 if case.phase == to {
                     continue;
                 }
-                (at, json!({"type": "transition_requested", "to": to}))
+                (at, Event::TransitionRequested { to: to.to_owned() })
             }
         };
         if at >= end || case.closed.is_some() {
             break;
         }
-        let Ok(event) = serde_json::from_value::<Event>(event) else {
-            told.rejected = true;
-            break;
-        };
-        match crate::runtime::apply(catalog, &case, event.clone(), by.clone(), at) {
+        // The case is given up to the step (no copy); a refused event ends the story, so
+        // the case is not needed after one.
+        match crate::runtime::apply_owned(catalog, case, event.clone(), by.clone(), at) {
             Ok(step) => {
                 case = step.case;
                 told.events.push((event, by.clone(), at));
             }
             Err(_) => {
                 // The story went somewhere the workflow does not: the rest of it is not told
-                // (counted, so a test can insist on none).
+                // (counted, so a test can insist on none). The case was open before it.
                 told.rejected = true;
-                break;
+                return told;
             }
         }
     }
@@ -328,32 +361,43 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
         ],
     )
     .unwrap_or("partner");
-    let mut facts = json!({
-        "gender": gender,
-        "age": age,
-        "has_children": has_children,
-        "relationship_to_perpetrator": relationship,
-    });
-    if has_children && let Some(map) = facts.as_object_mut() {
-        map.insert("children_witnessed".into(), chance(rng, 0.7).into());
-        map.insert("children_subjected".into(), chance(rng, 0.25).into());
+    let mut opening = facts([
+        ("gender", text(gender)),
+        ("age", FactValue::Integer(age)),
+        ("has_children", FactValue::Bool(has_children)),
+        ("relationship_to_perpetrator", text(relationship)),
+    ]);
+    if has_children {
+        opening.insert(
+            "children_witnessed".into(),
+            FactValue::Bool(chance(rng, 0.7)),
+        );
+        opening.insert(
+            "children_subjected".into(),
+            FactValue::Bool(chance(rng, 0.25)),
+        );
     }
     out.push(Step::Event(
         t,
-        json!({"type": "case_opened", "case_id": case_id, "workflow": crate::simulate::WORKFLOW,
-               "unit": unit, "referral_source": referral, "facts": facts}),
+        Event::CaseOpened {
+            case_id: case_id.to_owned(),
+            workflow: WORKFLOW.to_owned(),
+            unit: unit.to_owned(),
+            referral_source: Some(referral.to_owned()),
+            facts: opening,
+        },
     ));
     // Fas 1: the first meeting within a week; police-referred clients often do not come (the
     // police had not asked whether they wanted support).
     t = later(t, between(rng, 1, 6), 10);
     let misses = if referral == "police" { 0.35 } else { 0.10 };
     if chance(rng, misses) {
-        out.push(Step::Event(t, json!({"type": "no_show"})));
+        out.push(Step::Event(t, Event::NoShow));
         t = later(t, between(rng, 3, 7), 10);
         if chance(rng, 0.4) {
             // Never comes: the case closes as uteblivit after the unit's number of no-shows.
             for _ in 0..3 {
-                out.push(Step::Event(t, json!({"type": "no_show"})));
+                out.push(Step::Event(t, Event::NoShow));
                 t = later(t, between(rng, 3, 7), 10);
             }
             return out;
@@ -362,20 +406,28 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
     let violence = chance(rng, 0.92);
     out.push(Step::Event(
         t,
-        json!({"type": "instrument_completed", "instrument": "freda_kortfragor",
-               "answers": {"psychological": violence, "physical": violence && chance(rng, 0.7),
-                           "sexual": chance(rng, 0.15), "fear": violence && chance(rng, 0.6),
-                           "economic_material": chance(rng, 0.3), "injury": chance(rng, 0.2),
-                           "children_subjected": false, "children_noticed": false}}),
+        completed(
+            "freda_kortfragor",
+            facts([
+                ("psychological", FactValue::Bool(violence)),
+                ("physical", FactValue::Bool(violence && chance(rng, 0.7))),
+                ("sexual", FactValue::Bool(chance(rng, 0.15))),
+                ("fear", FactValue::Bool(violence && chance(rng, 0.6))),
+                ("economic_material", FactValue::Bool(chance(rng, 0.3))),
+                ("injury", FactValue::Bool(chance(rng, 0.2))),
+                ("children_subjected", FactValue::Bool(false)),
+                ("children_noticed", FactValue::Bool(false)),
+            ]),
+        ),
     ));
-    out.push(Step::Event(
-        t,
-        json!({"type": "session_held", "location": "office"}),
-    ));
+    out.push(Step::Event(t, held()));
     let continues = chance(rng, 0.78);
     out.push(Step::Event(
         t,
-        json!({"type": "facts_recorded", "facts": {"wants_continued_contact": continues}}),
+        recorded(facts([(
+            "wants_continued_contact",
+            FactValue::Bool(continues),
+        )])),
     ));
     if !continues {
         out.push(Step::GoTo(t, "avslutad_avboj_efter_fas1"));
@@ -389,30 +441,39 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
         if chance(rng, 0.08) {
             out.push(Step::Event(
                 t,
-                json!({"type": "session_cancelled", "by": "client"}),
+                Event::SessionCancelled {
+                    by: CancelledBy::Client,
+                    reason: None,
+                },
             ));
             t = later(t, 2, 13);
         } else if chance(rng, 0.05) {
             out.push(Step::Event(
                 t,
-                json!({"type": "session_cancelled", "by": "unit"}),
+                Event::SessionCancelled {
+                    by: CancelledBy::Unit,
+                    reason: None,
+                },
             ));
             t = later(t, 2, 13);
         }
-        out.push(Step::Event(
-            t,
-            json!({"type": "session_held", "location": "office"}),
-        ));
+        out.push(Step::Event(t, held()));
         if i == 0 {
             let often = ["never", "once", "several_times", "often"];
             let f =
                 |rng: &mut ChaCha8Rng| often.get(pick(rng, 4) as usize).copied().unwrap_or("once");
             out.push(Step::Event(
                 t,
-                json!({"type": "instrument_completed", "instrument": "freda_beskrivning",
-                       "answers": {"psychological_insults": f(rng), "psychological_monitoring": f(rng),
-                                   "psychological_economic_control": f(rng), "physical_pushing": f(rng),
-                                   "fear_now": f(rng)}}),
+                completed(
+                    "freda_beskrivning",
+                    facts([
+                        ("psychological_insults", text(f(rng))),
+                        ("psychological_monitoring", text(f(rng))),
+                        ("psychological_economic_control", text(f(rng))),
+                        ("physical_pushing", text(f(rng))),
+                        ("fear_now", text(f(rng))),
+                    ]),
+                ),
             ));
             let danger = weighted(rng, &[(0.08, 60), (0.3, 30), (0.55, 10)]).unwrap_or(0.1);
             let items = [
@@ -437,10 +498,7 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
                 "stalking",
                 "victim_suicidality",
             ];
-            let mut answers = serde_json::Map::new();
-            for item in items {
-                answers.insert(item.into(), chance(rng, danger).into());
-            }
+            let answers = facts(items.map(|item| (item, FactValue::Bool(chance(rng, danger)))));
             let band = if danger > 0.5 {
                 "high"
             } else if danger > 0.2 {
@@ -450,8 +508,13 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
             };
             out.push(Step::Event(
                 t,
-                json!({"type": "instrument_completed", "instrument": "freda_farlighetsbedomning",
-                       "answers": answers, "client_self_rating": band, "professional_judgement": band}),
+                Event::InstrumentCompleted {
+                    instrument: "freda_farlighetsbedomning".to_owned(),
+                    answers,
+                    client_self_rating: Some(band.to_owned()),
+                    professional_judgement: Some(band.to_owned()),
+                    person: None,
+                },
             ));
         }
     }
@@ -462,14 +525,14 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
     out.push(Step::GoTo(t, "delgivning"));
     // Fas 3: the investigation is gone through and bistånd decided.
     t = later(t, between(rng, 5, 10), 10);
-    out.push(Step::Event(
-        t,
-        json!({"type": "session_held", "location": "office"}),
-    ));
+    out.push(Step::Event(t, held()));
     let granted = chance(rng, 0.85);
     out.push(Step::Event(
         t,
-        json!({"type": "decision_made", "granted": granted}),
+        Event::DecisionMade {
+            decision: None,
+            granted,
+        },
     ));
     if !granted {
         out.push(Step::GoTo(t, "avslutad_efter_utredning"));
@@ -487,10 +550,11 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
     .unwrap_or("none");
     out.push(Step::Event(
         t,
-        json!({"type": "facts_recorded", "facts": {
-            "intervention_count": between(rng, 1, 3),
-            "financial_assistance": chance(rng, 0.22),
-            "housing_intervention": housing}}),
+        recorded(facts([
+            ("intervention_count", FactValue::Integer(between(rng, 1, 3))),
+            ("financial_assistance", FactValue::Bool(chance(rng, 0.22))),
+            ("housing_intervention", text(housing)),
+        ])),
     ));
     out.push(Step::GoTo(t, "stodsamtal"));
     // Fas 4: ten to fifteen conversations every other week; ORS at the first and the last,
@@ -507,19 +571,22 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
             let item = total / 4.0;
             out.push(Step::Event(
                 t,
-                json!({"type": "instrument_completed", "instrument": "ors",
-                       "answers": {"individual": rating(rng, item), "interpersonal": rating(rng, item),
-                                   "social": rating(rng, item), "overall": rating(rng, item)}}),
+                completed(
+                    "ors",
+                    facts([
+                        ("individual", FactValue::Decimal(rating(rng, item))),
+                        ("interpersonal", FactValue::Decimal(rating(rng, item))),
+                        ("social", FactValue::Decimal(rating(rng, item))),
+                        ("overall", FactValue::Decimal(rating(rng, item))),
+                    ]),
+                ),
             ));
         }
         if chance(rng, 0.04) {
-            out.push(Step::Event(t, json!({"type": "no_show"})));
+            out.push(Step::Event(t, Event::NoShow));
             t = later(t, 7, 10);
         }
-        out.push(Step::Event(
-            t,
-            json!({"type": "session_held", "location": "office"}),
-        ));
+        out.push(Step::Event(t, held()));
         if drops_after == Some(i) {
             out.push(Step::GoTo(later(t, 21, 9), "avslutad_avbrutet"));
             return out;
@@ -531,14 +598,12 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
         weighted(rng, &[("fully", 15), ("partly", 50), ("not_met", 35)])
     }
     .unwrap_or("partly");
-    let mut closing = json!({"goal_met": goal});
+    let mut closing = facts([("goal_met", text(goal))]);
     // Most answer the closing questions: 93 % say their situation improved, and of them 79 %
     // that the support mattered greatly or decisively (Mölndal).
-    if chance(rng, 0.8)
-        && let Some(map) = closing.as_object_mut()
-    {
+    if chance(rng, 0.8) {
         let improved = chance(rng, 0.93);
-        map.insert("situation_improved".into(), improved.into());
+        closing.insert("situation_improved".into(), FactValue::Bool(improved));
         let importance = if improved && chance(rng, 0.79) {
             if chance(rng, 0.4) {
                 "decisive"
@@ -550,12 +615,45 @@ fn story(rng: &mut ChaCha8Rng, case_id: &str, unit: &str, opened: DateTime) -> V
         } else {
             "none"
         };
-        map.insert("support_importance".into(), importance.into());
+        closing.insert("support_importance".into(), text(importance));
     }
-    out.push(Step::Event(
-        t,
-        json!({"type": "facts_recorded", "facts": closing}),
-    ));
+    out.push(Step::Event(t, recorded(closing)));
     out.push(Step::GoTo(t, "avslutad_genomford"));
     out
+}
+
+/// Facts (or answers) by id.
+fn facts<'a>(pairs: impl IntoIterator<Item = (&'a str, FactValue)>) -> BTreeMap<String, FactValue> {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+/// A text or enum value.
+fn text(v: &str) -> FactValue {
+    FactValue::Text(v.to_owned())
+}
+
+/// A session held at the office.
+fn held() -> Event {
+    Event::SessionHeld {
+        location: Some("office".to_owned()),
+    }
+}
+
+/// The case's facts recorded.
+fn recorded(facts: BTreeMap<String, FactValue>) -> Event {
+    Event::FactsRecorded {
+        facts,
+        person: None,
+    }
+}
+
+/// An instrument completed with its answers.
+fn completed(instrument: &str, answers: BTreeMap<String, FactValue>) -> Event {
+    Event::InstrumentCompleted {
+        instrument: instrument.to_owned(),
+        answers,
+        client_self_rating: None,
+        professional_judgement: None,
+        person: None,
+    }
 }

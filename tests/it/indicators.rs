@@ -102,6 +102,11 @@ fn a_simulated_year_reports_safely_and_the_same_every_time() {
     );
     assert!(summary.closed > 200 && summary.closed < 600, "{summary:?}");
     let catalog = engine.catalog();
+    // Decided on every core in memory, the same cases as one by one into the store.
+    assert_eq!(
+        lots::simulate::run_in_memory(&catalog, &options(600, 7)).unwrap(),
+        summary
+    );
     for period in ["2026-10", "2026-T2", "2026"] {
         let report = rt.block_on(engine.report(&request(period))).unwrap();
         assert_eq!(report.indicators.len(), catalog.indicators.len());
@@ -368,5 +373,35 @@ fn the_export_holds_no_case_id_no_sensitive_fact_and_no_actor() {
     assert!(
         log.iter()
             .any(|e| e.operation == lots::store::Operation::Export)
+    );
+}
+
+/// Case `n` of a population is the same whether the cases before it were decided first or
+/// not (so the cores can share them out), and different seeds give different cases.
+#[test]
+fn a_simulated_case_does_not_depend_on_the_cases_before_it() {
+    let catalog = lots::Catalog::load(&FsSource::new([
+        root().join("workflows"),
+        root().join("rules"),
+    ]))
+    .unwrap()
+    .catalog
+    .unwrap();
+    let population = lots::simulate::Population::new(&catalog, &options(40, 7)).unwrap();
+    let in_order: Vec<_> = lots::simulate::Population::new(&catalog, &options(40, 7))
+        .unwrap()
+        .map(|told| told.events)
+        .collect();
+    assert_eq!(in_order.len(), 40);
+    for (n, events) in in_order.iter().enumerate().rev() {
+        assert_eq!(&population.case(n as u64).events, events, "case {n}");
+    }
+    let other = lots::simulate::Population::new(&catalog, &options(40, 8)).unwrap();
+    let differ = (0..40u64)
+        .filter(|&n| other.case(n).events.len() != population.case(n).events.len())
+        .count();
+    assert!(
+        differ > 10,
+        "another seed, other stories: {differ} of 40 differ in length"
     );
 }
