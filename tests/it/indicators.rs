@@ -13,16 +13,21 @@ use lots::{Engine, FsSource};
 use crate::root;
 use crate::store::{Kind, fresh, open, query_number, run_sql, runtime};
 
-/// An engine over a fresh store, opened on `rt`: a PostgreSQL pool lives in the runtime that
-/// opened it, so every later call runs on the same one.
-fn engine(rt: &tokio::runtime::Runtime, address: &str) -> Engine<lots::store::SqlStore> {
-    let catalog = lots::Catalog::load(&FsSource::new([
+/// The shipped catalog.
+fn shipped() -> lots::Catalog {
+    lots::Catalog::load(&FsSource::new([
         root().join("workflows"),
         root().join("rules"),
     ]))
     .unwrap()
     .catalog
-    .unwrap();
+    .unwrap()
+}
+
+/// An engine over a fresh store, opened on `rt`: a PostgreSQL pool lives in the runtime that
+/// opened it, so every later call runs on the same one.
+fn engine(rt: &tokio::runtime::Runtime, address: &str) -> Engine<lots::store::SqlStore> {
+    let catalog = shipped();
     let store = rt.block_on(open(address));
     Engine::with_catalog(catalog, store)
 }
@@ -380,13 +385,7 @@ fn the_export_holds_no_case_id_no_sensitive_fact_and_no_actor() {
 /// not (so the cores can share them out), and different seeds give different cases.
 #[test]
 fn a_simulated_case_does_not_depend_on_the_cases_before_it() {
-    let catalog = lots::Catalog::load(&FsSource::new([
-        root().join("workflows"),
-        root().join("rules"),
-    ]))
-    .unwrap()
-    .catalog
-    .unwrap();
+    let catalog = shipped();
     let population = lots::simulate::Population::new(&catalog, &options(40, 7)).unwrap();
     let in_order: Vec<_> = lots::simulate::Population::new(&catalog, &options(40, 7))
         .unwrap()

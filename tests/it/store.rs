@@ -556,16 +556,21 @@ async fn a_case_of_an_earlier_format_is_read(kind: Kind) {
     assert_eq!(applied.case.phase, "klar");
 }
 
-/// Runs a SQL script on a store's database (fixtures written as an earlier build would have).
-pub(crate) async fn run_sql(address: &str, sql: &str) {
-    use sqlx::Executor;
+/// A plain connection pool on a store's database (no store, no migration).
+async fn raw_pool(address: &str) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
     let url = if address.starts_with("postgres") {
         address.to_owned()
     } else {
         format!("sqlite://{address}")
     };
-    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::AnyPool::connect(&url).await.unwrap()
+}
+
+/// Runs a SQL script on a store's database (fixtures written as an earlier build would have).
+pub(crate) async fn run_sql(address: &str, sql: &str) {
+    use sqlx::Executor;
+    let pool = raw_pool(address).await;
     pool.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())))
         .await
         .unwrap();
@@ -574,13 +579,7 @@ pub(crate) async fn run_sql(address: &str, sql: &str) {
 
 /// The one number a query answers (e.g. a `COUNT(*)`).
 pub(crate) async fn query_number(address: &str, sql: &str) -> i64 {
-    sqlx::any::install_default_drivers();
-    let url = if address.starts_with("postgres") {
-        address.to_owned()
-    } else {
-        format!("sqlite://{address}")
-    };
-    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    let pool = raw_pool(address).await;
     let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
         .fetch_one(&pool)
         .await
